@@ -1,0 +1,161 @@
+# Labyrinth - top-level Makefile. Each directory lists its own sources in its build.mk;
+# this file includes them and knows how to build, boot and test the kernel.
+#
+#   make run      boot in QEMU, serial console on this terminal (Ctrl-A X quits)
+#   make test     build everything and run every test
+#   make debug    boot halted under QEMU's GDB stub and attach gdb
+#   make iso      build build/labyrinth.elf and build/labyrinth.iso
+#   make bench    run the allocator benchmarks
+#
+# Variables: ACCEL (tcg), MACHINE (pc or q35), MEMORY (128M), CMDLINE (kernel options for
+# `make run`), QEMU_DISPLAY (none; gtk to see the VGA screen).
+
+ACCEL        ?= tcg
+MACHINE      ?= pc
+MEMORY       ?= 128M
+CMDLINE      ?=
+QEMU_DISPLAY ?= none
+QEMU         ?= qemu-system-x86_64
+BUILD        := build
+
+CC     := gcc
+LD     := ld
+NASM   := nasm
+HOSTCC := gcc
+CLANG  := clang
+
+# Debian packages the targets below need; tools/deps.sh installs the missing ones as root.
+DEPS_BUILD := nasm grub-pc-bin grub-common grub-efi-amd64-bin xorriso mtools
+DEPS_RUN   := $(DEPS_BUILD) qemu-system-x86
+DEPS_TEST  := $(DEPS_RUN) python3 clang libclang-rt-14-dev
+DEPS_DEBUG := $(DEPS_RUN) gdb
+
+KERNEL_SOURCES :=
+HOSTED_SOURCES :=
+HOST_TEST_SOURCES :=
+FUZZ_TARGETS :=
+include boot/build.mk arch/x86_64/build.mk kernel/build.mk mm/build.mk drivers/build.mk \
+	tests/build.mk
+
+# The kernel: freestanding, higher half (-mcmodel=kernel), no red zone (interrupts would
+# clobber it), no SSE/x87 (interrupt entry does not save those registers), frame pointers on
+# for backtraces.
+KERNEL_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-pic -fno-pie -mcmodel=kernel \
+	-mno-red-zone -mno-sse -mno-sse2 -mno-mmx -mno-80387 -mgeneral-regs-only \
+	-fno-omit-frame-pointer -mno-omit-leaf-frame-pointer -fno-stack-protector \
+	-fno-asynchronous-unwind-tables -fcf-protection=none -fno-strict-aliasing \
+	-Wall -Wextra -Werror -I. -MMD -MP
+KERNEL_LDFLAGS := -n -T linker.ld -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments
+NASMFLAGS := -f elf64 -g -F dwarf -I.
+
+# Host-side builds of the portable sources: the same files, under ASan and UBSan.
+HOSTED_CFLAGS := -std=gnu11 -O1 -g -DLABYRINTH_HOSTED -I. -Wall -Wextra -Werror \
+	-fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all -MMD -MP
+FUZZ_CFLAGS := -std=gnu11 -O1 -g -DLABYRINTH_HOSTED -DLABYRINTH_FUZZ -I. -Wall -Wextra \
+	-Werror -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+
+KERNEL_OBJECTS := $(patsubst %,$(BUILD)/kernel-objs/%.o,$(KERNEL_SOURCES))
+HOST_TEST_OBJECTS := $(patsubst %,$(BUILD)/host-objs/%.o,$(HOSTED_SOURCES) $(HOST_TEST_SOURCES))
+
+.PHONY: all iso run debug test host-tests fuzz bench clean deps-build deps-run deps-test \
+	deps-debug format
+.DEFAULT_GOAL := all
+all: iso
+
+deps-build:
+	@tools/deps.sh $(DEPS_BUILD)
+deps-run:
+	@tools/deps.sh $(DEPS_RUN)
+deps-test:
+	@tools/deps.sh $(DEPS_TEST)
+deps-debug:
+	@tools/deps.sh $(DEPS_DEBUG)
+
+# --- the kernel ------------------------------------------------------------------------------
+$(BUILD)/kernel-objs/%.c.o: %.c | deps-build
+	@mkdir -p $(dir $@)
+	$(CC) $(KERNEL_CFLAGS) -c $< -o $@
+
+$(BUILD)/kernel-objs/%.asm.o: %.asm | deps-build
+	@mkdir -p $(dir $@)
+	$(NASM) $(NASMFLAGS) -MD $(@:.o=.d) $< -o $@
+
+# Two links: the first with an empty symbol table, the second with the table generated from
+# the first. The table sits after .text, so no function moves; the check proves it.
+$(BUILD)/ksyms-empty.o: tools/ksyms.sh | deps-build
+	@mkdir -p $(dir $@)
+	tools/ksyms.sh > $(BUILD)/ksyms-empty.asm
+	$(NASM) $(NASMFLAGS) $(BUILD)/ksyms-empty.asm -o $@
+
+$(BUILD)/labyrinth.elf: $(KERNEL_OBJECTS) $(BUILD)/ksyms-empty.o linker.ld tools/ksyms.sh
+	$(LD) $(KERNEL_LDFLAGS) -o $(BUILD)/labyrinth.stage1.elf $(KERNEL_OBJECTS) \
+		$(BUILD)/ksyms-empty.o
+	tools/ksyms.sh $(BUILD)/labyrinth.stage1.elf > $(BUILD)/ksyms.asm
+	$(NASM) $(NASMFLAGS) $(BUILD)/ksyms.asm -o $(BUILD)/ksyms.o
+	$(LD) $(KERNEL_LDFLAGS) -o $@ $(KERNEL_OBJECTS) $(BUILD)/ksyms.o
+	@tools/ksyms.sh $@ | cmp -s - $(BUILD)/ksyms.asm || \
+		{ echo "ksyms: functions moved between the two links" >&2; rm -f $@; exit 1; }
+	@grub-file --is-x86-multiboot2 $@ || \
+		{ echo "$@ is not a multiboot2 kernel" >&2; rm -f $@; exit 1; }
+
+# The ISO `make run` boots; CMDLINE changes are picked up through the stamp file.
+$(BUILD)/cmdline.stamp: FORCE
+	@mkdir -p $(BUILD)
+	@echo '$(CMDLINE)' | cmp -s - $@ || echo '$(CMDLINE)' > $@
+
+$(BUILD)/labyrinth.iso: $(BUILD)/labyrinth.elf $(BUILD)/cmdline.stamp iso/grub.cfg.in tools/mkiso.sh
+	tools/mkiso.sh $< $@ '$(CMDLINE)' '' interactive
+
+iso: $(BUILD)/labyrinth.iso
+
+QEMU_FLAGS = -accel $(ACCEL) -machine $(MACHINE) -m $(MEMORY) -cdrom $(BUILD)/labyrinth.iso \
+	-device isa-debug-exit,iobase=0xf4,iosize=0x04 -no-reboot -display $(QEMU_DISPLAY)
+
+# Exit statuses 33 and 35 are the kernel leaving through the debug-exit device (halt,
+# selftest results): not errors of make.
+run: deps-run iso
+	@echo "Booting Labyrinth in QEMU: serial console below, Ctrl-A X quits."
+	@$(QEMU) $(QEMU_FLAGS) -serial mon:stdio; status=$$?; \
+		[ $$status -eq 0 ] || [ $$status -eq 33 ] || [ $$status -eq 35 ] || exit $$status
+
+debug: deps-debug iso
+	@echo "QEMU waits for gdb on localhost:1234; its serial output goes to $(BUILD)/debug-serial.log"
+	$(QEMU) $(QEMU_FLAGS) -serial file:$(BUILD)/debug-serial.log -s -S & \
+	gdb -q -x tools/gdbinit $(BUILD)/labyrinth.elf; \
+	kill %1 2>/dev/null; true
+
+# --- tests -----------------------------------------------------------------------------------
+$(BUILD)/host-objs/%.c.o: %.c
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(HOSTED_CFLAGS) -c $< -o $@
+
+$(BUILD)/host/labyrinth-host-tests: $(HOST_TEST_OBJECTS)
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(HOSTED_CFLAGS) $^ -o $@
+
+host-tests: $(BUILD)/host/labyrinth-host-tests
+
+# Each fuzz target is tests/fuzz/<name>.c plus the portable sources it lists in tests/build.mk.
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(HOSTED_SOURCES) tests/host/hosted.c | deps-test
+	@mkdir -p $(dir $@)
+	$(CLANG) $(FUZZ_CFLAGS) $< $(HOSTED_SOURCES) tests/host/hosted.c -o $@
+
+fuzz: $(addprefix $(BUILD)/fuzz/,$(FUZZ_TARGETS))
+
+# TEST_FLAGS passes options to the runner, e.g. TEST_FLAGS="--only kernel".
+test: deps-test $(BUILD)/labyrinth.elf host-tests fuzz
+	python3 tests/runner.py --build $(BUILD) --accel $(ACCEL) --qemu $(QEMU) \
+		--fuzz $(FUZZ_TARGETS) $(TEST_FLAGS)
+
+bench:
+	@echo "bench: not built yet" >&2; exit 1
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf $(BUILD)
+
+FORCE:
+
+-include $(KERNEL_OBJECTS:.o=.d) $(HOST_TEST_OBJECTS:.o=.d)

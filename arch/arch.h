@@ -1,0 +1,79 @@
+/* arch/arch.h - the small interface portable code (mm/, kernel/) uses to reach the CPU:
+ * interrupt flag, cycle counter, idling. The kernel gets the x86-64 versions below; the
+ * host-side tests (LABYRINTH_HOSTED) get simulated ones, so mm/ builds and runs in a process.
+ */
+#ifndef ARCH_ARCH_H
+#define ARCH_ARCH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#ifdef LABYRINTH_HOSTED
+#include "tests/host/hosted_arch.h"
+#else
+#include "arch/x86_64/cpu.h"
+
+/* Disables interrupts and returns the previous state, for arch_irq_restore. */
+static inline unsigned long arch_irq_save(void)
+{
+    unsigned long flags;
+    __asm__ volatile("pushfq; popq %0; cli" : "=r"(flags) : : "memory");
+    return flags;
+}
+
+/* Puts the interrupt flag back as arch_irq_save found it: nested save/restore pairs only
+ * re-enable interrupts at the outermost restore. */
+static inline void arch_irq_restore(unsigned long flags)
+{
+    if (flags & X86_RFLAGS_IF)
+        __asm__ volatile("sti" : : : "memory");
+}
+
+static inline void arch_irq_enable(void)
+{
+    __asm__ volatile("sti" : : : "memory");
+}
+
+static inline void arch_irq_disable(void)
+{
+    __asm__ volatile("cli" : : : "memory");
+}
+
+static inline bool arch_irqs_enabled(void)
+{
+    return (x86_read_rflags() & X86_RFLAGS_IF) != 0;
+}
+
+/* Tells the CPU we are spinning (saves power, helps a sibling hyper-thread). */
+static inline void arch_cpu_relax(void)
+{
+    __asm__ volatile("pause" : : : "memory");
+}
+
+/* Enables interrupts and sleeps until the next one, atomically: `sti` delays interrupt
+ * delivery by one instruction, so an interrupt cannot slip in between and be missed. */
+static inline void arch_wait_for_interrupt(void)
+{
+    __asm__ volatile("sti; hlt" : : : "memory");
+}
+
+/* Labyrinth runs on one CPU for now; per-CPU structures are indexed with this. */
+static inline unsigned int arch_cpu_id(void)
+{
+    return 0;
+}
+
+static inline uint64_t arch_cycles(void)
+{
+    return x86_rdtsc();
+}
+
+/* Stops this CPU for good. */
+__attribute__((noreturn)) static inline void arch_halt_forever(void)
+{
+    for (;;)
+        __asm__ volatile("cli; hlt");
+}
+#endif
+
+#endif

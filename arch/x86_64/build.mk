@@ -1,0 +1,10 @@
+# arch/x86_64/ - GDT, IDT, exception entry and reports, probes, backtraces, stacks.
+KERNEL_SOURCES += \
+	arch/x86_64/backtrace.c \
+	arch/x86_64/exception.c \
+	arch/x86_64/gdt.c \
+	arch/x86_64/interrupt.c \
+	arch/x86_64/isr.asm \
+	arch/x86_64/probe.c \
+	arch/x86_64/probe_exec.asm \
+	arch/x86_64/stacks.c

@@ -1,0 +1,19 @@
+/* arch/x86_64/gdt.h - the global descriptor table and the task state segment. In long mode
+ * segments are flat; the GDT matters for the code/data selectors and for the TSS, whose
+ * interrupt stack table gives #DF, NMI and #MC stacks of their own. */
+#ifndef ARCH_X86_64_GDT_H
+#define ARCH_X86_64_GDT_H
+
+#define GDT_KERNEL_CODE 0x08
+#define GDT_KERNEL_DATA 0x10
+#define GDT_TSS         0x18
+
+/* Interrupt stack table slots (1-based, as the IDT gate's IST field counts them). */
+#define IST_DOUBLE_FAULT  1
+#define IST_NMI           2
+#define IST_MACHINE_CHECK 3
+
+/* Loads the kernel's GDT and TSS, replacing the boot GDT. Call once, interrupts off. */
+void x86_gdt_init(void);
+
+#endif

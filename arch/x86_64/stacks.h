@@ -1,0 +1,39 @@
+/* arch/x86_64/stacks.h - the kernel's stacks. Each has an unmapped guard page below it, so
+ * running off the end faults at once; the fault then cannot push its frame on the dead stack
+ * and becomes a double fault, which runs on a stack of its own (IST) and reports it.
+ */
+#ifndef ARCH_X86_64_STACKS_H
+#define ARCH_X86_64_STACKS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "mm/layout.h"
+
+#define KERNEL_STACK_SIZE (16 * 1024)
+
+struct kernel_stack {
+    uint8_t guard[PAGE_SIZE]; /* left unmapped by the kernel page tables */
+    uint8_t stack[KERNEL_STACK_SIZE];
+} __attribute__((aligned(PAGE_SIZE)));
+
+enum kernel_stack_id {
+    STACK_BOOT,          /* kmain and everything it calls */
+    STACK_DOUBLE_FAULT,  /* IST1 */
+    STACK_NMI,           /* IST2 */
+    STACK_MACHINE_CHECK, /* IST3 */
+    STACK_COUNT
+};
+
+extern struct kernel_stack kernel_stacks[STACK_COUNT];
+
+/* The first address above a stack: where its stack pointer starts. */
+static inline uint64_t kernel_stack_top(enum kernel_stack_id id)
+{
+    return (uint64_t)(uintptr_t)(kernel_stacks[id].stack + KERNEL_STACK_SIZE);
+}
+
+/* Returns the name of the stack whose guard page holds address, or NULL. */
+const char *kernel_stack_guard_name(uint64_t address);
+
+#endif

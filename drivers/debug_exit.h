@@ -1,0 +1,18 @@
+/* drivers/debug_exit.h - QEMU's isa-debug-exit device at port 0xf4: how a test run ends.
+ * Writing v makes QEMU exit with status (v << 1) | 1.
+ */
+#ifndef DRIVERS_DEBUG_EXIT_H
+#define DRIVERS_DEBUG_EXIT_H
+
+#include "kernel/compiler.h"
+
+#define DEBUG_EXIT_PORT    0xf4
+#define DEBUG_EXIT_SUCCESS 0x10 /* QEMU exits with 33 */
+#define DEBUG_EXIT_FAILURE 0x11 /* QEMU exits with 35 */
+
+/* Asks QEMU to exit with the given code. Without the device the write is ignored and this
+ * halts the CPU instead; it never returns. (0 is never used: QEMU's exit status would be 1,
+ * the same as a QEMU start-up error.) */
+__noreturn void debug_exit(unsigned char code);
+
+#endif

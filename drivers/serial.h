@@ -1,0 +1,22 @@
+/* drivers/serial.h - the 16550 UART on COM1 (0x3f8), 115200 baud, 8N1: the kernel's main
+ * console, and (with its receive interrupt) a source of console input.
+ */
+#ifndef DRIVERS_SERIAL_H
+#define DRIVERS_SERIAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define SERIAL_COM1 0x3f8
+
+/* Programs COM1: 115200 8N1, FIFOs on, interrupts off. Call once, early. */
+void serial_init(void);
+
+/* Writes bytes to COM1, turning "\n" into "\r\n" for terminals. Busy-waits on the
+ * transmitter, never on anything else; callers serialise (the console lock does). */
+void serial_write(const char *text, size_t length);
+
+/* Returns the next received byte, or -1 when none is waiting. Never waits. */
+int serial_read_byte(void);
+
+#endif

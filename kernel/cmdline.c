@@ -1,0 +1,250 @@
+/* kernel/cmdline.c - splitting the command line into options, and reading typed values. */
+#include "kernel/cmdline.h"
+
+#include "kernel/errno.h"
+#include "kernel/printk.h"
+#include "kernel/string.h"
+
+#define CMDLINE_TEXT_MAX 1024
+
+/* Options point into `text`, a private copy where separators were replaced by NULs. */
+struct option {
+    const char *name;
+    const char *value; /* "" for a bare option */
+    bool asked;        /* some subsystem looked it up */
+};
+
+static char text[CMDLINE_TEXT_MAX];
+static struct option options[CMDLINE_MAX_OPTIONS];
+static int option_count;
+
+static bool is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* Ends the value starting at p (quoted or not) and returns where the next word may start. */
+static char *end_value(char *p, const char **value)
+{
+    if (*p != '"') {
+        *value = p;
+        while (*p && !is_space(*p))
+            p++;
+    } else {
+        *value = ++p;
+        while (*p && *p != '"')
+            p++;
+        if (!*p) {
+            printk("cmdline: unterminated quote in value '%s'; value dropped\n", *value);
+            *value = "";
+            return p;
+        }
+    }
+    if (*p)
+        *p++ = '\0';
+    return p;
+}
+
+static void add_option(const char *name, const char *value)
+{
+    if (option_count == CMDLINE_MAX_OPTIONS) {
+        printk("cmdline: more than %d options; '%s' ignored\n", CMDLINE_MAX_OPTIONS, name);
+        return;
+    }
+    options[option_count++] = (struct option){name, value, false};
+}
+
+void cmdline_parse(const char *line)
+{
+    option_count = 0;
+    size_t length = strnlen(line, sizeof(text) - 1);
+    memcpy(text, line, length);
+    text[length] = '\0';
+    if (line[length])
+        printk("cmdline: longer than %d characters; the rest is ignored\n", CMDLINE_TEXT_MAX - 1);
+
+    char *p = text;
+    while (*p) {
+        while (is_space(*p))
+            *p++ = '\0';
+        if (!*p)
+            break;
+        char *name = p;
+        while (*p && !is_space(*p) && *p != '=')
+            p++;
+        const char *value = "";
+        if (*p == '=') {
+            *p++ = '\0';
+            p = end_value(p, &value);
+        } else if (*p) {
+            *p++ = '\0';
+        }
+        add_option(name, value);
+    }
+}
+
+/* The last occurrence wins, as on Linux. Marks every occurrence as asked for. */
+static struct option *find(const char *name)
+{
+    struct option *found = NULL;
+    for (int i = 0; i < option_count; i++) {
+        if (strcmp(options[i].name, name) == 0) {
+            options[i].asked = true;
+            found = &options[i];
+        }
+    }
+    return found;
+}
+
+bool cmdline_has(const char *name)
+{
+    return find(name) != NULL;
+}
+
+const char *cmdline_value(const char *name)
+{
+    struct option *option = find(name);
+    return option ? option->value : NULL;
+}
+
+int parse_uint(const char *text, uint64_t *value)
+{
+    unsigned base = 10;
+    if (text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) {
+        base = 16;
+        text += 2;
+    }
+    if (!*text)
+        return -EINVAL;
+    uint64_t result = 0;
+    for (; *text; text++) {
+        unsigned digit;
+        if (*text >= '0' && *text <= '9')
+            digit = *text - '0';
+        else if (base == 16 && *text >= 'a' && *text <= 'f')
+            digit = *text - 'a' + 10;
+        else if (base == 16 && *text >= 'A' && *text <= 'F')
+            digit = *text - 'A' + 10;
+        else
+            return -EINVAL;
+        if (result > (UINT64_MAX - digit) / base)
+            return -ERANGE;
+        result = result * base + digit;
+    }
+    *value = result;
+    return 0;
+}
+
+static int suffix_shift(char suffix)
+{
+    switch (suffix) {
+    case 'K':
+    case 'k':
+        return 10;
+    case 'M':
+    case 'm':
+        return 20;
+    case 'G':
+    case 'g':
+        return 30;
+    default:
+        return -1;
+    }
+}
+
+int parse_size(const char *text, uint64_t *bytes, bool *had_suffix)
+{
+    char number[32];
+    size_t length = strnlen(text, sizeof(number));
+    if (length == 0 || length == sizeof(number))
+        return -EINVAL;
+    memcpy(number, text, length + 1);
+    int shift = suffix_shift(number[length - 1]);
+    *had_suffix = shift >= 0;
+    if (shift >= 0)
+        number[length - 1] = '\0';
+    uint64_t value;
+    int error = parse_uint(number, &value);
+    if (error)
+        return error;
+    if (shift > 0 && value > (UINT64_MAX >> shift))
+        return -ERANGE;
+    *bytes = shift > 0 ? value << shift : value;
+    return 0;
+}
+
+static void report_bad(const char *name, const char *value, const char *why, uint64_t fallback)
+{
+    printk("cmdline: bad value '%s' for %s (%s); using %lu\n", value, name, why,
+           (unsigned long)fallback);
+}
+
+/* Checks a parsed number against [min, max]; logs and returns fallback when it is outside. */
+static uint64_t in_range(const char *name, const char *value, int error, uint64_t number,
+                         uint64_t fallback, uint64_t min, uint64_t max)
+{
+    char why[96];
+    if (error == 0 && number >= min && number <= max)
+        return number;
+    if (error == -EINVAL)
+        ksnprintf(why, sizeof(why), "not a number");
+    else
+        ksnprintf(why, sizeof(why), "expected %lu to %lu", (unsigned long)min,
+                  (unsigned long)max);
+    report_bad(name, value, why, fallback);
+    return fallback;
+}
+
+uint64_t cmdline_uint(const char *name, uint64_t fallback, uint64_t min, uint64_t max)
+{
+    const char *value = cmdline_value(name);
+    if (!value || !*value)
+        return fallback;
+    uint64_t number = 0;
+    int error = parse_uint(value, &number);
+    return in_range(name, value, error, number, fallback, min, max);
+}
+
+uint64_t cmdline_pages(const char *name, uint64_t fallback, uint64_t min, uint64_t max)
+{
+    const char *value = cmdline_value(name);
+    if (!value || !*value)
+        return fallback;
+    uint64_t number = 0;
+    bool is_size = false;
+    int error = parse_size(value, &number, &is_size);
+    if (!error && is_size)
+        number = (number + 4095) / 4096;
+    return in_range(name, value, error, number, fallback, min, max);
+}
+
+bool cmdline_bool(const char *name, bool fallback)
+{
+    static const char *const on[] = {"", "1", "on", "yes", "true"};
+    static const char *const off[] = {"0", "off", "no", "false"};
+    const char *value = cmdline_value(name);
+    if (!value)
+        return fallback;
+    for (size_t i = 0; i < sizeof(on) / sizeof(on[0]); i++) {
+        if (strcmp(value, on[i]) == 0)
+            return true;
+    }
+    for (size_t i = 0; i < sizeof(off) / sizeof(off[0]); i++) {
+        if (strcmp(value, off[i]) == 0)
+            return false;
+    }
+    report_bad(name, value, "expected on or off", fallback);
+    return fallback;
+}
+
+int cmdline_report_unknown(void)
+{
+    int unknown = 0;
+    for (int i = 0; i < option_count; i++) {
+        if (!options[i].asked) {
+            printk("cmdline: unknown option '%s' ignored\n", options[i].name);
+            unknown++;
+        }
+    }
+    return unknown;
+}

@@ -1,0 +1,47 @@
+/* kernel/cmdline.h - the kernel command line: words of the form `name` or `name=value`,
+ * separated by spaces (a value may be "quoted"). Subsystems ask for their own options; a bad
+ * value gets one log line naming the option and the default is used, and options nobody
+ * asked for are reported as unknown. Pure C, tested on the host.
+ */
+#ifndef KERNEL_CMDLINE_H
+#define KERNEL_CMDLINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define CMDLINE_MAX_OPTIONS 32
+
+/* Splits a command line into options, replacing whatever was parsed before. Logs (and drops)
+ * options beyond CMDLINE_MAX_OPTIONS and a value with an unterminated quote. */
+void cmdline_parse(const char *line);
+
+/* True when the option is present, with or without a value. */
+bool cmdline_has(const char *name);
+
+/* The value of name=value (the last one, if repeated), "" for a bare `name`, or NULL when
+ * the option is absent. */
+const char *cmdline_value(const char *name);
+
+/* The option as an unsigned number (decimal, or hex with 0x) in [min, max]. Absent or bare:
+ * returns fallback silently. Malformed or out of range: logs
+ * "cmdline: bad value '<v>' for <name> (<why>); using <fallback>" and returns fallback. */
+uint64_t cmdline_uint(const char *name, uint64_t fallback, uint64_t min, uint64_t max);
+
+/* The option as a count of 4 KiB pages: a plain number is pages, a number with K, M or G
+ * (KiB, MiB, GiB) is a size, rounded up to whole pages. Same bad-value rule as cmdline_uint. */
+uint64_t cmdline_pages(const char *name, uint64_t fallback, uint64_t min, uint64_t max);
+
+/* The option as a switch: 1/on/yes/true or 0/off/no/false; a bare `name` means on.
+ * Same bad-value rule. */
+bool cmdline_bool(const char *name, bool fallback);
+
+/* Logs each option that no subsystem asked about: "cmdline: unknown option 'x' ignored".
+ * Returns how many there were. Call once all subsystems have read their options. */
+int cmdline_report_unknown(void);
+
+/* Parsers behind the above, for the shell and tests. Each returns 0 and sets *value, or
+ * -EINVAL (not a number, trailing characters) or -ERANGE (overflow). */
+int parse_uint(const char *text, uint64_t *value);
+int parse_size(const char *text, uint64_t *bytes, bool *had_suffix);
+
+#endif

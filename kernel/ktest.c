@@ -1,0 +1,177 @@
+/* kernel/ktest.c - runs the registered test suites and prints KTAP version 1:
+ *
+ *     KTAP version 1
+ *     1..<suites>
+ *         KTAP version 1
+ *         # Subtest: <suite>
+ *         1..<cases>
+ *         ok 1 <case>
+ *         # <case>: EXPECTATION FAILED at <file>:<line>   (diagnostics come before the result)
+ *         not ok 2 <case>
+ *     # <suite>: pass:1 fail:1 skip:0 total:2
+ *     not ok 1 <suite>
+ */
+#include "kernel/ktest.h"
+
+#include <stdarg.h>
+
+#include "kernel/printk.h"
+#include "kernel/string.h"
+
+extern const struct ktest_suite *const __start_ktest_suites[];
+extern const struct ktest_suite *const __stop_ktest_suites[];
+
+static uint64_t (*leak_counter)(void);
+
+void ktest_set_leak_counter(uint64_t (*free_frames)(void))
+{
+    leak_counter = free_frames;
+}
+
+void ktest_log(struct ktest *t, const char *fmt, ...)
+{
+    char line[PRINTK_LINE_MAX - 16];
+    va_list args;
+    va_start(args, fmt);
+    kvsnprintf(line, sizeof(line), fmt, args);
+    va_end(args);
+    printk("    # %s: %s\n", t->name, line);
+}
+
+void ktest_skip(struct ktest *t, const char *reason)
+{
+    t->skipped = true;
+    size_t length = strnlen(reason, sizeof(t->skip_reason) - 1);
+    memcpy(t->skip_reason, reason, length);
+    t->skip_reason[length] = '\0';
+}
+
+static void report_failure(struct ktest *t, const char *file, int line, const char *expression)
+{
+    t->failed = true;
+    printk("    # %s: EXPECTATION FAILED at %s:%d\n", t->name, file, line);
+    printk("    #     Expected %s, but\n", expression);
+}
+
+bool ktest_check(struct ktest *t, bool ok, const char *file, int line, const char *expression,
+                 const char *left, int64_t left_value, const char *right, int64_t right_value)
+{
+    if (ok)
+        return true;
+    report_failure(t, file, line, expression);
+    printk("    #         %s == %lld (%#llx)\n", left, (long long)left_value,
+           (unsigned long long)left_value);
+    printk("    #         %s == %lld (%#llx)\n", right, (long long)right_value,
+           (unsigned long long)right_value);
+    return false;
+}
+
+bool ktest_check_bool(struct ktest *t, bool ok, const char *file, int line,
+                      const char *expression)
+{
+    if (ok)
+        return true;
+    report_failure(t, file, line, expression);
+    printk("    #         it was false\n");
+    return false;
+}
+
+bool ktest_check_string(struct ktest *t, const char *file, int line, const char *left,
+                        const char *left_value, const char *right, const char *right_value)
+{
+    if (left_value && right_value && strcmp(left_value, right_value) == 0)
+        return true;
+    char expression[160];
+    ksnprintf(expression, sizeof(expression), "%s == %s", left, right);
+    report_failure(t, file, line, expression);
+    printk("    #         %s == \"%s\"\n", left, left_value ? left_value : "(null)");
+    printk("    #         %s == \"%s\"\n", right, right_value ? right_value : "(null)");
+    return false;
+}
+
+struct suite_result {
+    int passed, failed, skipped, total;
+};
+
+static void run_case(const struct ktest_case *test_case, int number, struct suite_result *result)
+{
+    struct ktest t = {.name = test_case->name};
+    test_case->run(&t);
+    result->total++;
+    if (t.failed) {
+        result->failed++;
+        printk("    not ok %d %s\n", number, t.name);
+    } else if (t.skipped) {
+        result->skipped++;
+        printk("    ok %d %s # SKIP %s\n", number, t.name, t.skip_reason);
+    } else {
+        result->passed++;
+        printk("    ok %d %s\n", number, t.name);
+    }
+}
+
+static int count_cases(const struct ktest_suite *suite)
+{
+    int count = 0;
+    while (suite->cases[count].run)
+        count++;
+    return count;
+}
+
+/* Runs one suite as a KTAP subtest numbered `number`; returns true when it passed. */
+static bool run_suite(const struct ktest_suite *suite, int number)
+{
+    int cases = count_cases(suite);
+    printk("    KTAP version 1\n    # Subtest: %s\n    1..%d\n", suite->name, cases);
+    uint64_t free_before = leak_counter ? leak_counter() : 0;
+    struct suite_result result = {0};
+
+    if (suite->init && suite->init() != 0) {
+        for (int i = 0; i < cases; i++)
+            printk("    ok %d %s # SKIP suite init failed\n", i + 1, suite->cases[i].name);
+        printk("ok %d %s # SKIP suite init failed\n", number, suite->name);
+        return true;
+    }
+    for (int i = 0; i < cases; i++)
+        run_case(&suite->cases[i], i + 1, &result);
+    if (suite->exit)
+        suite->exit();
+
+    bool leaked = false;
+    if (leak_counter) {
+        uint64_t free_after = leak_counter();
+        leaked = free_after != free_before;
+        if (leaked)
+            printk("    # %s: leak check failed: %llu free frames before, %llu after\n",
+                   suite->name, (unsigned long long)free_before,
+                   (unsigned long long)free_after);
+    }
+    printk("# %s: pass:%d fail:%d skip:%d total:%d\n", suite->name, result.passed, result.failed,
+           result.skipped, result.total);
+    bool passed = result.failed == 0 && !leaked;
+    printk("%s %d %s\n", passed ? "ok" : "not ok", number, suite->name);
+    return passed;
+}
+
+static bool selected(const struct ktest_suite *suite, const char *only)
+{
+    return !only || !*only || strcmp(suite->name, only) == 0;
+}
+
+int ktest_run_all(const char *only)
+{
+    int planned = 0;
+    for (const struct ktest_suite *const *s = __start_ktest_suites; s < __stop_ktest_suites; s++)
+        planned += selected(*s, only);
+    printk("KTAP version 1\n1..%d\n", planned);
+    if (planned == 0) {
+        printk("# no test suite named '%s'\n", only);
+        return 1;
+    }
+    int number = 0, failures = 0;
+    for (const struct ktest_suite *const *s = __start_ktest_suites; s < __stop_ktest_suites; s++) {
+        if (selected(*s, only))
+            failures += !run_suite(*s, ++number);
+    }
+    return failures;
+}

@@ -1,0 +1,72 @@
+/* kernel/main.c - kmain, where the boot path of boot/boot.asm arrives in C, and the order in
+ * which the kernel brings itself up: CPU tables, console, boot information, command line,
+ * memory, interrupts; then the self tests or the shell. */
+#include <stdint.h>
+
+#include "arch/arch.h"
+#include "arch/x86_64/gdt.h"
+#include "arch/x86_64/interrupt.h"
+#include "drivers/debug_exit.h"
+#include "kernel/cmdline.h"
+#include "kernel/console.h"
+#include "kernel/ktest.h"
+#include "kernel/multiboot.h"
+#include "kernel/panic.h"
+#include "kernel/printk.h"
+#include "mm/layout.h"
+
+/* Parsed once here; read-only afterwards. */
+static struct boot_info boot_info;
+
+/* The boot information lies below 4 GiB, which the early page tables map (boot.asm). */
+#define BOOT_INFO_LIMIT (1u << 20)
+
+static void read_boot_info(uint64_t info_phys)
+{
+    const uint32_t *header = phys_to_virt(info_phys);
+    size_t available = header[0] < BOOT_INFO_LIMIT ? header[0] : BOOT_INFO_LIMIT;
+    multiboot_parse(header, available, info_phys, &boot_info);
+}
+
+/* VGA text exists on BIOS machines; under UEFI GRUB leaves no text console behind. */
+static bool machine_has_vga_text(void)
+{
+    if (boot_info.efi_system_table)
+        return false;
+    return !boot_info.framebuffer.present || boot_info.framebuffer.type == 2;
+}
+
+static void run_selftest(void)
+{
+    const char *only = cmdline_value("selftest");
+    int failures = ktest_run_all(only);
+    printk("selftest: %s\n", failures ? "FAILED" : "all suites passed");
+    debug_exit(failures ? DEBUG_EXIT_FAILURE : DEBUG_EXIT_SUCCESS);
+}
+
+void kmain(uint32_t magic, uint64_t info_phys);
+
+void kmain(uint32_t magic, uint64_t info_phys)
+{
+    x86_gdt_init();
+    x86_idt_init();
+    console_init();
+    if (magic != MULTIBOOT2_BOOT_MAGIC) /* boot.asm checked; this documents the contract */
+        panic("not booted by a multiboot2 loader (magic %#x)", magic);
+
+    read_boot_info(info_phys);
+    if (machine_has_vga_text())
+        console_enable_vga();
+    printk("Labyrinth: x86-64 kernel, booted by %s\n",
+           boot_info.loader_name[0] ? boot_info.loader_name : "an unnamed loader");
+    printk("Labyrinth: command line '%s'\n", boot_info.cmdline);
+    cmdline_parse(boot_info.cmdline);
+    bool selftest = cmdline_has("selftest");
+    panic_set_exit_on_stop(selftest);
+
+    cmdline_report_unknown();
+    if (selftest)
+        run_selftest();
+    printk("Labyrinth: nothing more to do; halting.\n");
+    arch_halt_forever();
+}

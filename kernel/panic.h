@@ -1,0 +1,24 @@
+/* kernel/panic.h - stopping the kernel when an invariant is broken beyond repair. */
+#ifndef KERNEL_PANIC_H
+#define KERNEL_PANIC_H
+
+#include <stdbool.h>
+
+#include "kernel/compiler.h"
+
+/* Prints "Kernel panic: <message>" and a backtrace, then stops: under `selftest` QEMU exits
+ * with the failure code, otherwise the CPU halts. Callable from any context; does not return. */
+__noreturn void panic(const char *fmt, ...) __printf(1, 2);
+
+/* Stops the kernel after a fatal report has been printed: exits QEMU with the failure code
+ * under `selftest` (so a test run ends at once instead of timing out), else halts. */
+__noreturn void kernel_stop(void);
+
+/* Makes kernel_stop leave QEMU (debug-exit failure code) instead of halting: set under
+ * `selftest`, so a crash ends the test run at once. */
+void panic_set_exit_on_stop(bool exit_qemu);
+
+/* True once a panic started: consoles then write without taking their locks. */
+extern volatile int panic_in_progress;
+
+#endif

@@ -1,0 +1,9 @@
+/* kernel/spinlock.c - the slow path of spin_lock: on one CPU a held lock is a deadlock. */
+#include "kernel/spinlock.h"
+
+void spin_lock_deadlock(struct spinlock *lock)
+{
+    panic("deadlock: spinlock '%s' is already held (taken twice, or by code this interrupt "
+          "interrupted without disabling interrupts)",
+          lock->name ? lock->name : "?");
+}

@@ -1,0 +1,35 @@
+#!/bin/sh
+# Builds a bootable ISO (BIOS and UEFI) around a kernel, with a GRUB menu from
+# iso/grub.cfg.in. Used by `make iso` and by the test runner for each boot it needs.
+# Usage: tools/mkiso.sh KERNEL.elf OUT.iso [CMDLINE] [PRELOAD-GRUB-COMMANDS] [interactive]
+#   interactive: a 2 s menu, also on the serial line; otherwise GRUB boots at once and
+#   writes nothing to the serial port, so everything there is the kernel's.
+set -eu
+
+kernel=$1 out=$2 cmdline=${3-} preload=${4-} mode=${5-}
+top=$(dirname "$0")/..
+stage=$(mktemp -d "${out%.iso}.stage.XXXXXX")
+trap 'rm -rf "$stage"' EXIT
+
+if [ "$mode" = interactive ]; then
+    timeout=2
+    terminal='serial --unit=0 --speed=115200
+terminal_input serial console
+terminal_output serial console'
+else
+    timeout=0
+    terminal='terminal_output console'
+fi
+
+mkdir -p "$stage/boot/grub"
+cp "$kernel" "$stage/boot/labyrinth.elf"
+awk -v timeout="$timeout" -v terminal="$terminal" -v cmdline="$cmdline" -v preload="$preload" '
+    { gsub(/@TIMEOUT@/, timeout); gsub(/@TERMINAL@/, terminal); gsub(/@CMDLINE@/, cmdline);
+      gsub(/@PRELOAD@/, preload); print }' "$top/iso/grub.cfg.in" > "$stage/boot/grub/grub.cfg"
+
+if ! grub-mkrescue -o "$out" "$stage" > "$out.log" 2>&1; then
+    cat "$out.log" >&2
+    echo "mkiso: grub-mkrescue failed for $out" >&2
+    exit 1
+fi
+rm -f "$out.log"
