@@ -18,6 +18,16 @@ QEMU_DISPLAY ?= none
 QEMU         ?= qemu-system-x86_64
 BUILD        := build
 
+# V=1 shows every command; by default each step prints one short line.
+V ?= 0
+ifeq ($(V),0)
+Q := @
+say = @printf '  %-8s %s\n' $(1) $(2)
+else
+Q :=
+say = @true
+endif
+
 CC     := gcc
 LD     := ld
 NASM   := nasm
@@ -73,26 +83,29 @@ deps-debug:
 
 # --- the kernel ------------------------------------------------------------------------------
 $(BUILD)/kernel-objs/%.c.o: %.c | deps-build
+	$(call say,CC,$<)
 	@mkdir -p $(dir $@)
-	$(CC) $(KERNEL_CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(KERNEL_CFLAGS) -c $< -o $@
 
 $(BUILD)/kernel-objs/%.asm.o: %.asm | deps-build
+	$(call say,NASM,$<)
 	@mkdir -p $(dir $@)
-	$(NASM) $(NASMFLAGS) -MD $(@:.o=.d) $< -o $@
+	$(Q)$(NASM) $(NASMFLAGS) -MD $(@:.o=.d) $< -o $@
 
 # Two links: the first with an empty symbol table, the second with the table generated from
 # the first. The table sits after .text, so no function moves; the check proves it.
 $(BUILD)/ksyms-empty.o: tools/ksyms.sh | deps-build
 	@mkdir -p $(dir $@)
-	tools/ksyms.sh > $(BUILD)/ksyms-empty.asm
-	$(NASM) $(NASMFLAGS) $(BUILD)/ksyms-empty.asm -o $@
+	$(Q)tools/ksyms.sh > $(BUILD)/ksyms-empty.asm
+	$(Q)$(NASM) $(NASMFLAGS) $(BUILD)/ksyms-empty.asm -o $@
 
 $(BUILD)/labyrinth.elf: $(KERNEL_OBJECTS) $(BUILD)/ksyms-empty.o linker.ld tools/ksyms.sh
-	$(LD) $(KERNEL_LDFLAGS) -o $(BUILD)/labyrinth.stage1.elf $(KERNEL_OBJECTS) \
+	$(call say,LD,$@)
+	$(Q)$(LD) $(KERNEL_LDFLAGS) -o $(BUILD)/labyrinth.stage1.elf $(KERNEL_OBJECTS) \
 		$(BUILD)/ksyms-empty.o
-	tools/ksyms.sh $(BUILD)/labyrinth.stage1.elf > $(BUILD)/ksyms.asm
-	$(NASM) $(NASMFLAGS) $(BUILD)/ksyms.asm -o $(BUILD)/ksyms.o
-	$(LD) $(KERNEL_LDFLAGS) -o $@ $(KERNEL_OBJECTS) $(BUILD)/ksyms.o
+	$(Q)tools/ksyms.sh $(BUILD)/labyrinth.stage1.elf > $(BUILD)/ksyms.asm
+	$(Q)$(NASM) $(NASMFLAGS) $(BUILD)/ksyms.asm -o $(BUILD)/ksyms.o
+	$(Q)$(LD) $(KERNEL_LDFLAGS) -o $@ $(KERNEL_OBJECTS) $(BUILD)/ksyms.o
 	@tools/ksyms.sh $@ | cmp -s - $(BUILD)/ksyms.asm || \
 		{ echo "ksyms: functions moved between the two links" >&2; rm -f $@; exit 1; }
 	@grub-file --is-x86-multiboot2 $@ || \
@@ -104,7 +117,8 @@ $(BUILD)/cmdline.stamp: FORCE
 	@echo '$(CMDLINE)' | cmp -s - $@ || echo '$(CMDLINE)' > $@
 
 $(BUILD)/labyrinth.iso: $(BUILD)/labyrinth.elf $(BUILD)/cmdline.stamp iso/grub.cfg.in tools/mkiso.sh
-	tools/mkiso.sh $< $@ '$(CMDLINE)' '' interactive
+	$(call say,ISO,$@)
+	$(Q)tools/mkiso.sh $< $@ '$(CMDLINE)' '' interactive
 
 iso: $(BUILD)/labyrinth.iso
 
@@ -126,19 +140,22 @@ debug: deps-debug iso
 
 # --- tests -----------------------------------------------------------------------------------
 $(BUILD)/host-objs/%.c.o: %.c
+	$(call say,HOSTCC,$<)
 	@mkdir -p $(dir $@)
-	$(HOSTCC) $(HOSTED_CFLAGS) -c $< -o $@
+	$(Q)$(HOSTCC) $(HOSTED_CFLAGS) -c $< -o $@
 
 $(BUILD)/host/labyrinth-host-tests: $(HOST_TEST_OBJECTS)
+	$(call say,HOSTLD,$@)
 	@mkdir -p $(dir $@)
-	$(HOSTCC) $(HOSTED_CFLAGS) $^ -o $@
+	$(Q)$(HOSTCC) $(HOSTED_CFLAGS) $^ -o $@
 
 host-tests: $(BUILD)/host/labyrinth-host-tests
 
 # Each fuzz target is tests/fuzz/<name>.c plus the portable sources it lists in tests/build.mk.
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(HOSTED_SOURCES) tests/host/hosted.c | deps-test
+	$(call say,FUZZ,$@)
 	@mkdir -p $(dir $@)
-	$(CLANG) $(FUZZ_CFLAGS) $< $(HOSTED_SOURCES) tests/host/hosted.c -o $@
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) $< $(HOSTED_SOURCES) tests/host/hosted.c -o $@
 
 fuzz: $(addprefix $(BUILD)/fuzz/,$(FUZZ_TARGETS))
 

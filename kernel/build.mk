@@ -18,5 +18,6 @@ HOSTED_SOURCES += \
 	kernel/cmdline.c \
 	kernel/errno.c \
 	kernel/format.c \
-	kernel/ktest.c \
-	kernel/multiboot.c
+	kernel/multiboot.c \
+	kernel/printk.c \
+	kernel/spinlock.c

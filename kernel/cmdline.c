@@ -45,13 +45,13 @@ static char *end_value(char *p, const char **value)
     return p;
 }
 
-static void add_option(const char *name, const char *value)
+/* Adds an option; returns false when the table is full. */
+static bool add_option(const char *name, const char *value)
 {
-    if (option_count == CMDLINE_MAX_OPTIONS) {
-        printk("cmdline: more than %d options; '%s' ignored\n", CMDLINE_MAX_OPTIONS, name);
-        return;
-    }
+    if (option_count == CMDLINE_MAX_OPTIONS)
+        return false;
     options[option_count++] = (struct option){name, value, false};
+    return true;
 }
 
 void cmdline_parse(const char *line)
@@ -64,6 +64,8 @@ void cmdline_parse(const char *line)
         printk("cmdline: longer than %d characters; the rest is ignored\n", CMDLINE_TEXT_MAX - 1);
 
     char *p = text;
+    const char *first_dropped = NULL;
+    int dropped = 0;
     while (*p) {
         while (is_space(*p))
             *p++ = '\0';
@@ -79,8 +81,12 @@ void cmdline_parse(const char *line)
         } else if (*p) {
             *p++ = '\0';
         }
-        add_option(name, value);
+        if (!add_option(name, value) && !dropped++)
+            first_dropped = name;
     }
+    if (dropped)
+        printk("cmdline: more than %d options; %d ignored, from '%s' on\n", CMDLINE_MAX_OPTIONS,
+               dropped, first_dropped);
 }
 
 /* The last occurrence wins, as on Linux. Marks every occurrence as asked for. */
@@ -173,25 +179,26 @@ int parse_size(const char *text, uint64_t *bytes, bool *had_suffix)
     return 0;
 }
 
-static void report_bad(const char *name, const char *value, const char *why, uint64_t fallback)
+static void report_bad(const char *name, const char *value, const char *why,
+                       const char *fallback)
 {
-    printk("cmdline: bad value '%s' for %s (%s); using %lu\n", value, name, why,
-           (unsigned long)fallback);
+    printk("cmdline: bad value '%s' for %s (%s); using %s\n", value, name, why, fallback);
 }
 
 /* Checks a parsed number against [min, max]; logs and returns fallback when it is outside. */
 static uint64_t in_range(const char *name, const char *value, int error, uint64_t number,
                          uint64_t fallback, uint64_t min, uint64_t max)
 {
-    char why[96];
+    char why[96], default_text[24];
     if (error == 0 && number >= min && number <= max)
         return number;
+    ksnprintf(default_text, sizeof(default_text), "%lu", (unsigned long)fallback);
     if (error == -EINVAL)
         ksnprintf(why, sizeof(why), "not a number");
     else
         ksnprintf(why, sizeof(why), "expected %lu to %lu", (unsigned long)min,
                   (unsigned long)max);
-    report_bad(name, value, why, fallback);
+    report_bad(name, value, why, default_text);
     return fallback;
 }
 
@@ -233,7 +240,7 @@ bool cmdline_bool(const char *name, bool fallback)
         if (strcmp(value, off[i]) == 0)
             return false;
     }
-    report_bad(name, value, "expected on or off", fallback);
+    report_bad(name, value, "expected on or off", fallback ? "on" : "off");
     return fallback;
 }
 

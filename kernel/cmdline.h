@@ -11,8 +11,9 @@
 
 #define CMDLINE_MAX_OPTIONS 32
 
-/* Splits a command line into options, replacing whatever was parsed before. Logs (and drops)
- * options beyond CMDLINE_MAX_OPTIONS and a value with an unterminated quote. */
+/* Splits a command line into options, replacing whatever was parsed before. Logs one line
+ * for options beyond CMDLINE_MAX_OPTIONS (dropped) and for a value with an unterminated
+ * quote (emptied). */
 void cmdline_parse(const char *line);
 
 /* True when the option is present, with or without a value. */

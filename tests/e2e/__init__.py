@@ -1,0 +1,1 @@
+"""Interactive end-to-end tests: each module lists TESTS = [(name, function(context))]."""

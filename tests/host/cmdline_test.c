@@ -1,0 +1,150 @@
+/* tests/host/cmdline_test.c - the command line parser: splitting, lookups, typed values and
+ * the bad-value rule (one log line naming the option, then the default). */
+#include <stdio.h>
+#include <string.h>
+
+#include "kernel/cmdline.h"
+#include "kernel/console.h"
+#include "kernel/errno.h"
+#include "kernel/ktest.h"
+
+static void splits_words_and_values(struct ktest *t)
+{
+    cmdline_parse("  selftest   pit_hz=250\tname=\"two words\" empty= ");
+    KTEST_EXPECT_TRUE(t, cmdline_has("selftest"));
+    KTEST_EXPECT_STREQ(t, cmdline_value("selftest"), "");
+    KTEST_EXPECT_STREQ(t, cmdline_value("pit_hz"), "250");
+    KTEST_EXPECT_STREQ(t, cmdline_value("name"), "two words");
+    KTEST_EXPECT_STREQ(t, cmdline_value("empty"), "");
+    KTEST_EXPECT_NULL(t, cmdline_value("absent"));
+    KTEST_EXPECT_FALSE(t, cmdline_has("pit"));
+}
+
+static void last_occurrence_wins(struct ktest *t)
+{
+    cmdline_parse("pit_hz=100 pit_hz=200");
+    KTEST_EXPECT_EQ(t, cmdline_uint("pit_hz", 1000, 19, 100000), 200u);
+}
+
+static void numbers_parse_in_decimal_and_hex(struct ktest *t)
+{
+    uint64_t value = 0;
+    KTEST_EXPECT_EQ(t, parse_uint("0", &value), 0);
+    KTEST_EXPECT_EQ(t, value, 0u);
+    KTEST_EXPECT_EQ(t, parse_uint("18446744073709551615", &value), 0);
+    KTEST_EXPECT_EQ(t, value, UINT64_MAX);
+    KTEST_EXPECT_EQ(t, parse_uint("0x1F", &value), 0);
+    KTEST_EXPECT_EQ(t, value, 31u);
+    KTEST_EXPECT_EQ(t, parse_uint("18446744073709551616", &value), -ERANGE);
+    KTEST_EXPECT_EQ(t, parse_uint("12abc", &value), -EINVAL);
+    KTEST_EXPECT_EQ(t, parse_uint("", &value), -EINVAL);
+    KTEST_EXPECT_EQ(t, parse_uint("0x", &value), -EINVAL);
+    KTEST_EXPECT_EQ(t, parse_uint("-1", &value), -EINVAL);
+}
+
+static void sizes_take_suffixes(struct ktest *t)
+{
+    uint64_t bytes = 0;
+    bool suffix = false;
+    KTEST_EXPECT_EQ(t, parse_size("4K", &bytes, &suffix), 0);
+    KTEST_EXPECT_EQ(t, bytes, 4096u);
+    KTEST_EXPECT_TRUE(t, suffix);
+    KTEST_EXPECT_EQ(t, parse_size("2m", &bytes, &suffix), 0);
+    KTEST_EXPECT_EQ(t, bytes, 2u << 20);
+    KTEST_EXPECT_EQ(t, parse_size("1G", &bytes, &suffix), 0);
+    KTEST_EXPECT_EQ(t, bytes, 1u << 30);
+    KTEST_EXPECT_EQ(t, parse_size("77", &bytes, &suffix), 0);
+    KTEST_EXPECT_FALSE(t, suffix);
+    KTEST_EXPECT_EQ(t, parse_size("K", &bytes, &suffix), -EINVAL);
+    KTEST_EXPECT_EQ(t, parse_size("99999999999999G", &bytes, &suffix), -ERANGE);
+}
+
+static void pages_accept_counts_and_sizes(struct ktest *t)
+{
+    cmdline_parse("a=64 b=1M c=5K d=0x10");
+    KTEST_EXPECT_EQ(t, cmdline_pages("a", 1, 0, 1000000), 64u);
+    KTEST_EXPECT_EQ(t, cmdline_pages("b", 1, 0, 1000000), 256u);
+    KTEST_EXPECT_EQ(t, cmdline_pages("c", 1, 0, 1000000), 2u); /* rounded up */
+    KTEST_EXPECT_EQ(t, cmdline_pages("d", 1, 0, 1000000), 16u);
+}
+
+/* Each bad value gives exactly one line, naming the option and the default used. */
+static void bad_values_log_one_line_and_fall_back(struct ktest *t)
+{
+    char log[512];
+    cmdline_parse("pit_hz=abc atomic_reserve=9G poison=maybe pit2=5");
+    console_capture(log, sizeof(log));
+    KTEST_EXPECT_EQ(t, cmdline_uint("pit_hz", 1000, 19, 100000), 1000u);
+    KTEST_EXPECT_STREQ(t, log, "cmdline: bad value 'abc' for pit_hz (not a number); using 1000\n");
+
+    console_capture(log, sizeof(log));
+    KTEST_EXPECT_EQ(t, cmdline_pages("atomic_reserve", 128, 1, 1000), 128u);
+    KTEST_EXPECT_STREQ(t, log,
+                       "cmdline: bad value '9G' for atomic_reserve (expected 1 to 1000); "
+                       "using 128\n");
+
+    console_capture(log, sizeof(log));
+    KTEST_EXPECT_TRUE(t, cmdline_bool("poison", true));
+    KTEST_EXPECT_NOT_NULL(t, strstr(log, "for poison (expected on or off)"));
+
+    console_capture(log, sizeof(log));
+    KTEST_EXPECT_EQ(t, cmdline_uint("pit2", 1000, 19, 100000), 1000u);
+    KTEST_EXPECT_STREQ(t, log,
+                       "cmdline: bad value '5' for pit2 (expected 19 to 100000); using 1000\n");
+    console_capture(NULL, 0);
+}
+
+static void booleans(struct ktest *t)
+{
+    cmdline_parse("a b=on c=0 d=no e=yes");
+    KTEST_EXPECT_TRUE(t, cmdline_bool("a", false));
+    KTEST_EXPECT_TRUE(t, cmdline_bool("b", false));
+    KTEST_EXPECT_FALSE(t, cmdline_bool("c", true));
+    KTEST_EXPECT_FALSE(t, cmdline_bool("d", true));
+    KTEST_EXPECT_TRUE(t, cmdline_bool("e", false));
+    KTEST_EXPECT_TRUE(t, cmdline_bool("absent", true));
+}
+
+static void unknown_options_are_reported(struct ktest *t)
+{
+    char log[256];
+    cmdline_parse("known unknown1 unknown2=3");
+    cmdline_has("known");
+    console_capture(log, sizeof(log));
+    KTEST_EXPECT_EQ(t, cmdline_report_unknown(), 2);
+    KTEST_EXPECT_STREQ(t, log,
+                       "cmdline: unknown option 'unknown1' ignored\n"
+                       "cmdline: unknown option 'unknown2' ignored\n");
+    console_capture(NULL, 0);
+}
+
+static void limits_are_enforced(struct ktest *t)
+{
+    char line[2048];
+    size_t length = 0;
+    for (int i = 0; i < 40; i++)
+        length += (size_t)snprintf(line + length, sizeof(line) - length, "opt%d ", i);
+    cmdline_parse(line);
+    KTEST_EXPECT_TRUE(t, cmdline_has("opt31"));
+    KTEST_EXPECT_FALSE(t, cmdline_has("opt32")); /* beyond CMDLINE_MAX_OPTIONS, logged */
+
+    memset(line, 'x', sizeof(line) - 1);
+    line[sizeof(line) - 1] = '\0';
+    cmdline_parse(line); /* longer than the parser keeps: cut, not overrun */
+    cmdline_parse("unterminated=\"oops");
+    KTEST_EXPECT_STREQ(t, cmdline_value("unterminated"), "");
+}
+
+static const struct ktest_case cmdline_cases[] = {
+        KTEST_CASE(splits_words_and_values),
+        KTEST_CASE(last_occurrence_wins),
+        KTEST_CASE(numbers_parse_in_decimal_and_hex),
+        KTEST_CASE(sizes_take_suffixes),
+        KTEST_CASE(pages_accept_counts_and_sizes),
+        KTEST_CASE(bad_values_log_one_line_and_fall_back),
+        KTEST_CASE(booleans),
+        KTEST_CASE(unknown_options_are_reported),
+        KTEST_CASE(limits_are_enforced),
+        {},
+};
+KTEST_SUITE(cmdline, cmdline_cases);

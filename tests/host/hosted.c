@@ -1,0 +1,69 @@
+/* tests/host/hosted.c - what the portable kernel sources expect from the rest of the kernel,
+ * provided for host-side test and fuzz programs: a console for printk (kernel/printk.c itself
+ * is built in, formatter and all) that writes to stdout, and a panic that aborts. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "arch/arch.h"
+#include "kernel/console.h"
+#include "kernel/panic.h"
+#include "kernel/printk.h"
+#include "kernel/spinlock.h"
+#include "kernel/string.h"
+
+uintptr_t hosted_direct_map_base;
+bool hosted_irqs_enabled = true;
+volatile int panic_in_progress;
+
+/* Fuzzers run millions of inputs: their log lines would only slow them down. */
+#ifdef LABYRINTH_FUZZ
+static const bool quiet = true;
+#else
+static const bool quiet = false;
+#endif
+
+static char *capture_buffer;
+static size_t capture_size, capture_length;
+
+void console_capture(char *buffer, size_t size)
+{
+    capture_buffer = size ? buffer : NULL;
+    capture_size = size;
+    capture_length = 0;
+    if (capture_buffer)
+        capture_buffer[0] = '\0';
+}
+
+void console_write(const char *text, size_t length)
+{
+    for (size_t i = 0; capture_buffer && i < length && capture_length + 1 < capture_size; i++) {
+        capture_buffer[capture_length++] = text[i];
+        capture_buffer[capture_length] = '\0';
+    }
+    if (!quiet)
+        fwrite(text, 1, length, stdout);
+}
+
+void panic_set_exit_on_stop(bool exit_qemu)
+{
+    (void)exit_qemu;
+}
+
+void kernel_stop(void)
+{
+    abort();
+}
+
+void panic(const char *fmt, ...)
+{
+    va_list args;
+    va_start(args, fmt);
+    fprintf(stderr, "Kernel panic: ");
+    vfprintf(stderr, fmt, args);
+    fprintf(stderr, "\n");
+    va_end(args);
+    fflush(stdout);
+    abort();
+}
+

@@ -1,0 +1,192 @@
+"""tests/qemu.py - building test ISOs and running Labyrinth under QEMU, for tests/runner.py.
+
+Two ways to run the kernel:
+- `run_to_exit`: boot, collect everything the serial port prints until QEMU exits (the kernel
+  leaves through the debug-exit device) or the timeout strikes.
+- `Session`: an interactive boot. The serial port is a socket the test reads and writes; the
+  QEMU monitor is another, for `sendkey` on the emulated PS/2 keyboard.
+"""
+
+import os
+import re
+import socket
+import subprocess
+import threading
+import time
+from dataclasses import dataclass, field
+
+TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+EXIT_PASS = 33  # the kernel wrote 0x10 to the debug-exit port
+EXIT_FAIL = 35  # the kernel wrote 0x11
+
+
+@dataclass
+class Machine:
+    """How QEMU is started: machine type, memory size, extra arguments."""
+    machine: str = "pc"
+    memory: str = "128M"
+    cpu: str = ""
+    extra: list = field(default_factory=list)
+
+
+@dataclass
+class Options:
+    build: str
+    qemu: str = "qemu-system-x86_64"
+    accel: str = "tcg"
+
+
+def make_iso(options, name, cmdline, preload=""):
+    """Builds build/test/<name>.iso whose default GRUB entry boots with cmdline."""
+    directory = os.path.join(options.build, "test")
+    os.makedirs(directory, exist_ok=True)
+    iso = os.path.join(directory, name + ".iso")
+    subprocess.run([os.path.join(TOP, "tools", "mkiso.sh"),
+                    os.path.join(options.build, "labyrinth.elf"), iso, cmdline, preload],
+                   check=True, stdout=subprocess.DEVNULL)
+    return iso
+
+
+def qemu_command(options, machine, iso):
+    command = [options.qemu, "-accel", options.accel, "-machine", machine.machine,
+               "-m", machine.memory, "-cdrom", iso, "-display", "none", "-no-reboot",
+               "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
+    if machine.cpu:
+        command += ["-cpu", machine.cpu]
+    return command + machine.extra
+
+
+@dataclass
+class Run:
+    output: str
+    status: int  # QEMU's exit status, or None on timeout
+    seconds: float
+
+
+def run_to_exit(options, machine, iso, timeout):
+    """Boots and returns everything printed on the serial port, and how QEMU ended."""
+    command = qemu_command(options, machine, iso) + ["-serial", "stdio", "-monitor", "none"]
+    started = time.monotonic()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               stdin=subprocess.DEVNULL)
+    try:
+        output, _ = process.communicate(timeout=timeout)
+        status = process.returncode
+    except subprocess.TimeoutExpired:
+        process.kill()
+        output, _ = process.communicate()
+        status = None
+    return Run(output.decode("utf-8", "replace"), status, time.monotonic() - started)
+
+
+class Session:
+    """An interactive boot: read and write the serial console, press keys."""
+
+    def __init__(self, options, machine, iso, log_path):
+        directory = os.path.join(options.build, "test", "sockets")
+        os.makedirs(directory, exist_ok=True)
+        tag = f"{os.getpid()}-{threading.get_ident()}-{time.monotonic_ns()}"
+        self.serial_path = os.path.join(directory, f"serial-{tag}")
+        self.monitor_path = os.path.join(directory, f"monitor-{tag}")
+        command = qemu_command(options, machine, iso) + [
+            "-chardev", f"socket,id=serial0,path={self.serial_path},server=on,wait=on",
+            "-serial", "chardev:serial0",
+            "-monitor", f"unix:{self.monitor_path},server=on,wait=off"]
+        self.log = open(log_path, "w", encoding="utf-8")
+        self.process = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT,
+                                        stdin=subprocess.DEVNULL)
+        self.serial = self._connect(self.serial_path)
+        self.monitor = None
+        self._buffer = bytearray()
+        self._lock = threading.Lock()
+        self._reader = threading.Thread(target=self._read_serial, daemon=True)
+        self._reader.start()
+
+    def _connect(self, path, seconds=10):
+        deadline = time.monotonic() + seconds
+        while True:
+            try:
+                connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                connection.connect(path)
+                return connection
+            except OSError:
+                connection.close()
+                if time.monotonic() > deadline or self.process.poll() is not None:
+                    raise RuntimeError(f"QEMU did not open {path}")
+                time.sleep(0.02)
+
+    def _read_serial(self):
+        while True:
+            try:
+                data = self.serial.recv(4096)
+            except OSError:
+                return
+            if not data:
+                return
+            with self._lock:
+                self._buffer += data
+            self.log.write(data.decode("utf-8", "replace"))
+            self.log.flush()
+
+    def output(self, start=0):
+        """Serial output so far (from byte offset start), as text."""
+        with self._lock:
+            return self._buffer[start:].decode("utf-8", "replace").replace("\r", "")
+
+    def position(self):
+        with self._lock:
+            return len(self._buffer)
+
+    def wait_for(self, pattern, timeout=20, start=0):
+        """Waits until the serial output (from start) matches pattern; returns the match."""
+        regex = re.compile(pattern)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            match = regex.search(self.output(start))
+            if match:
+                return match
+            if self.process.poll() is not None:
+                break
+            time.sleep(0.02)
+        raise TimeoutError(f"no match for {pattern!r} within {timeout} s")
+
+    def send_serial(self, text):
+        """Types text on the serial line, byte by byte (as a terminal would)."""
+        for byte in text.encode():
+            self.serial.sendall(bytes([byte]))
+            time.sleep(0.002)
+
+    def monitor_command(self, command):
+        """Runs an HMP command on the QEMU monitor and returns its reply."""
+        if self.monitor is None:
+            self.monitor = self._connect(self.monitor_path)
+            self._read_monitor()
+        self.monitor.sendall(command.encode() + b"\n")
+        return self._read_monitor()
+
+    def _read_monitor(self):
+        reply = b""
+        self.monitor.settimeout(10)
+        while not reply.endswith(b"(qemu) "):
+            chunk = self.monitor.recv(4096)
+            if not chunk:
+                break
+            reply += chunk
+        return reply.decode("utf-8", "replace")
+
+    def send_key(self, key):
+        """Presses and releases a key on the PS/2 keyboard (HMP names: a, shift-b, ret, spc)."""
+        self.monitor_command(f"sendkey {key}")
+
+    def close(self):
+        for connection in (self.serial, self.monitor):
+            if connection is not None:
+                connection.close()
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+        self._reader.join(timeout=2)
+        self.log.close()
+        for path in (self.serial_path, self.monitor_path):
+            if os.path.exists(path):
+                os.unlink(path)
