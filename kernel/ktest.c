@@ -15,6 +15,7 @@
 
 #include <stdarg.h>
 
+#include "kernel/cmdline.h"
 #include "kernel/printk.h"
 #include "kernel/string.h"
 
@@ -22,6 +23,22 @@ extern const struct ktest_suite *const __start_ktest_suites[];
 extern const struct ktest_suite *const __stop_ktest_suites[];
 
 static uint64_t (*leak_counter)(void);
+static uint64_t expected_ram;
+
+void ktest_read_options(void)
+{
+    const char *value = cmdline_value("selftest_ram");
+    bool had_suffix;
+    if (value && parse_size(value, &expected_ram, &had_suffix) != 0) {
+        printk("cmdline: bad value '%s' for selftest_ram (expected a size); ignored\n", value);
+        expected_ram = 0;
+    }
+}
+
+uint64_t ktest_expected_ram(void)
+{
+    return expected_ram;
+}
 
 void ktest_set_leak_counter(uint64_t (*free_frames)(void))
 {

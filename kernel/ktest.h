@@ -58,6 +58,13 @@ int ktest_run_all(const char *only);
  * a suite that ends with fewer free frames than it started with fails its leak check. */
 void ktest_set_leak_counter(uint64_t (*free_frames)(void));
 
+/* Reads the options of a test run, so they are not reported as unknown:
+ * selftest_ram=<size> is the RAM QEMU was given (-m), for the memory-map test. */
+void ktest_read_options(void);
+
+/* The RAM QEMU was given, in bytes, or 0 when selftest_ram= was not set. */
+uint64_t ktest_expected_ram(void);
+
 /* Prints a diagnostic line ("# ...") for the running case. */
 void ktest_log(struct ktest *t, const char *fmt, ...) __printf(2, 3);
 

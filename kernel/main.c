@@ -14,6 +14,8 @@
 #include "kernel/panic.h"
 #include "kernel/printk.h"
 #include "mm/layout.h"
+#include "mm/mm.h"
+#include "mm/page_alloc.h"
 
 /* Parsed once here; read-only afterwards. */
 static struct boot_info boot_info;
@@ -63,6 +65,10 @@ void kmain(uint32_t magic, uint64_t info_phys)
     cmdline_parse(boot_info.cmdline);
     bool selftest = cmdline_has("selftest");
     panic_set_exit_on_stop(selftest);
+    mm_init(&boot_info, selftest);
+    ktest_set_leak_counter(page_alloc_free_count);
+    if (selftest)
+        ktest_read_options();
 
     cmdline_report_unknown();
     if (selftest)

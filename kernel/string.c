@@ -5,11 +5,15 @@
 
 #include <stdint.h>
 
+/* Whole 8-byte words first, then the odd bytes: rep stosq does an eighth of the iterations
+ * of rep stosb, which matters where each iteration is emulated (QEMU without KVM). */
 void *memset(void *dest, int value, size_t count)
 {
     unsigned char *d = dest;
-    /* rep stosb is fast on every CPU since Ivy Bridge and small in code. */
-    __asm__ volatile("rep stosb" : "+D"(d), "+c"(count) : "a"(value) : "memory");
+    uint64_t word = 0x0101010101010101ull * (unsigned char)value;
+    size_t words = count / 8, bytes = count % 8;
+    __asm__ volatile("rep stosq" : "+D"(d), "+c"(words) : "a"(word) : "memory");
+    __asm__ volatile("rep stosb" : "+D"(d), "+c"(bytes) : "a"(word) : "memory");
     return dest;
 }
 
@@ -17,7 +21,9 @@ void *memcpy(void *restrict dest, const void *restrict src, size_t count)
 {
     unsigned char *d = dest;
     const unsigned char *s = src;
-    __asm__ volatile("rep movsb" : "+D"(d), "+S"(s), "+c"(count) : : "memory");
+    size_t words = count / 8, bytes = count % 8;
+    __asm__ volatile("rep movsq" : "+D"(d), "+S"(s), "+c"(words) : : "memory");
+    __asm__ volatile("rep movsb" : "+D"(d), "+S"(s), "+c"(bytes) : : "memory");
     return dest;
 }
 
@@ -87,4 +93,14 @@ char *strchr(const char *s, int c)
         if (!*s)
             return NULL;
     }
+}
+
+char *strstr(const char *haystack, const char *needle)
+{
+    size_t length = strlen(needle);
+    for (; *haystack; haystack++) {
+        if (strncmp(haystack, needle, length) == 0)
+            return (char *)haystack;
+    }
+    return length == 0 ? (char *)haystack : NULL;
 }

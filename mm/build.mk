@@ -1,3 +1,14 @@
-# mm/ - physical memory: the memory map, the frame database, the buddy allocator.
-KERNEL_SOURCES +=
-HOSTED_SOURCES +=
+# mm/ - physical memory: the memory map, the boot allocator, the frame database, the buddy
+# allocator. All but mm.c (the boot sequence) are portable and also build into host tests.
+KERNEL_SOURCES += \
+	mm/boot_alloc.c \
+	mm/frame_db.c \
+	mm/memmap.c \
+	mm/mm.c \
+	mm/page_alloc.c
+
+HOSTED_SOURCES += \
+	mm/boot_alloc.c \
+	mm/frame_db.c \
+	mm/memmap.c \
+	mm/page_alloc.c

@@ -20,14 +20,16 @@
 #define KERNEL_VMA      0xffffffff80000000ul
 #define VM_AREA_BASE    0xffffc00000000000ul
 #define VM_AREA_SIZE    (1ul << 40)
-#define FRAME_DB_BASE   0xffffea0000000000ul
-#define DIRECT_MAP_SIZE (1ul << 46) /* the most physical memory Labyrinth can address */
+#define DIRECT_MAP_SIZE (1ul << 46) /* virtual room; physical memory stops at 16 TiB */
 
 #ifndef LABYRINTH_HOSTED
 #define DIRECT_MAP_BASE 0xffff800000000000ul
+#define FRAME_DB_BASE   0xffffea0000000000ul
 #else
-/* Host-side tests place their fake physical memory wherever malloc put it. */
+/* Host-side tests place their fake physical memory and frame database wherever the host
+ * mapped them (tests/host/fake_memory.c). */
 #define DIRECT_MAP_BASE hosted_direct_map_base
+#define FRAME_DB_BASE   hosted_frame_db_base
 #endif
 
 /* The direct-map address of a physical address. */

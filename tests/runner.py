@@ -142,14 +142,15 @@ class Boot:
     per_case: bool = False
 
 
+# selftest_ram tells the memory-map test how much RAM QEMU was given (minus a cutmem hole).
 BOOTS = [
-    Boot("pc-128M", Machine("pc", "128M"), per_case=True),
-    Boot("q35-128M", Machine("q35", "128M")),
-    Boot("pc-64M", Machine("pc", "64M")),
-    Boot("pc-1G", Machine("pc", "1G")),
-    Boot("pc-8G", Machine("pc", "8G"), timeout=300),
-    Boot("q35-8G-cpu-max", Machine("q35", "8G", cpu="max"), timeout=300),
-    Boot("pc-1G-cutmem", Machine("pc", "1G"), preload="cutmem 256M 320M"),
+    Boot("pc-128M", Machine("pc", "128M"), "selftest_ram=128M", per_case=True),
+    Boot("q35-128M", Machine("q35", "128M"), "selftest_ram=128M"),
+    Boot("pc-64M", Machine("pc", "64M"), "selftest_ram=64M"),
+    Boot("pc-1G", Machine("pc", "1G"), "selftest_ram=1G"),
+    Boot("pc-8G", Machine("pc", "8G"), "selftest_ram=8G", timeout=300),
+    Boot("q35-8G-cpu-max", Machine("q35", "8G", cpu="max"), "selftest_ram=8G", timeout=300),
+    Boot("pc-1G-cutmem", Machine("pc", "1G"), "selftest_ram=960M", preload="cutmem 256M 320M"),
 ]
 
 

@@ -5,6 +5,7 @@ KERNEL_SOURCES += \
 	arch/x86_64/gdt.c \
 	arch/x86_64/interrupt.c \
 	arch/x86_64/isr.asm \
+	arch/x86_64/paging.c \
 	arch/x86_64/probe.c \
 	arch/x86_64/probe_exec.asm \
 	arch/x86_64/stacks.c

@@ -13,6 +13,7 @@
 #include "kernel/string.h"
 
 uintptr_t hosted_direct_map_base;
+uintptr_t hosted_frame_db_base;
 bool hosted_irqs_enabled = true;
 volatile int panic_in_progress;
 

@@ -1,0 +1,58 @@
+/* mm/mm.c - the order in which physical memory comes up at boot. Each step needs the one
+ * before: the page tables need the boot allocator, which needs the sanitised map; the frame
+ * database needs the page tables (to be mapped at FRAME_DB_BASE); the buddy allocator needs
+ * the frame database, and takes whatever the boot allocator did not use. */
+#include "mm/mm.h"
+
+#include "arch/arch_mm.h"
+#include "kernel/cmdline.h"
+#include "kernel/panic.h"
+#include "kernel/printk.h"
+#include "mm/boot_alloc.h"
+#include "mm/layout.h"
+#include "mm/page_alloc.h"
+
+extern char __kernel_phys_start[], __kernel_phys_end[];
+
+static struct memmap memory_map;
+
+const struct memmap *mm_memory_map(void)
+{
+    return &memory_map;
+}
+
+/* Takes out of usable memory everything that is in use already or must never be used. */
+static void carve_out_boot_memory(const struct boot_info *boot)
+{
+    memmap_carve(&memory_map, 0, 1ull << 20, MEMMAP_FIRMWARE);
+    memmap_carve(&memory_map, (uint64_t)(uintptr_t)__kernel_phys_start,
+                 (uint64_t)(uintptr_t)__kernel_phys_end, MEMMAP_KERNEL);
+    memmap_carve(&memory_map, boot->info_phys, boot->info_phys + boot->info_size,
+                 MEMMAP_BOOT_INFO);
+    for (size_t i = 0; i < boot->module_count; i++)
+        memmap_carve(&memory_map, boot->modules[i].start, boot->modules[i].end, MEMMAP_MODULE);
+    memmap_clip_usable(&memory_map);
+}
+
+void mm_init(const struct boot_info *boot, bool selftest)
+{
+    memmap_log_raw(boot->memory_map, boot->memory_map_count);
+    memmap_sanitise(boot->memory_map, boot->memory_map_count, &memory_map);
+    carve_out_boot_memory(boot);
+    uint64_t usable = memmap_usable_bytes(&memory_map);
+    if (usable == 0)
+        panic("mm: the memory map has no usable memory above 1 MiB");
+
+    boot_alloc_init(&memory_map);
+    arch_paging_init(&memory_map);
+    boot_alloc_set_limit(MEMMAP_PHYS_LIMIT); /* all RAM is mapped now */
+    page_alloc_init(&memory_map, cmdline_bool("page_poison", selftest));
+    arch_paging_use_page_allocator();
+
+    struct page_alloc_stats stats;
+    page_alloc_get_stats(&stats);
+    printk("mm: %lu KiB usable; %lu pages went to page tables and the frame database\n",
+           usable >> 10, boot_alloc_pages_used());
+    printk("mm: managed %lu pages, free %lu pages, atomic reserve %lu pages\n", stats.managed,
+           stats.free, 0ul);
+}

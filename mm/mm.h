@@ -1,0 +1,19 @@
+/* mm/mm.h - bringing physical memory up at boot, in order: the memory map, the early boot
+ * allocator, the kernel page tables, the frame database and the buddy allocator. */
+#ifndef MM_MM_H
+#define MM_MM_H
+
+#include <stdbool.h>
+
+#include "kernel/multiboot.h"
+#include "mm/memmap.h"
+
+/* Sets up all of mm/ from the boot information and logs the memory map and the summary
+ * line "mm: managed N pages, free N pages, atomic reserve N pages". `selftest` turns page
+ * poisoning on by default (the option page_poison= overrides). Boot only, interrupts off. */
+void mm_init(const struct boot_info *boot, bool selftest);
+
+/* The sanitised memory map mm_init worked from (with the kernel's carve-outs). */
+const struct memmap *mm_memory_map(void);
+
+#endif

@@ -1,0 +1,171 @@
+/* mm/page_alloc.h - the physical page-frame allocator: one struct page per frame (the frame
+ * database), a buddy allocator of orders 0 ... 10 (4 KiB ... 4 MiB) owning every free frame,
+ * and a per-CPU hot cache in front of it for order 0. Every function may be called with
+ * interrupts on or off, from ordinary code or an interrupt handler, and none ever waits: all
+ * allocator state changes with interrupts disabled (spin_lock_irqsave), so an interrupt can
+ * never find it half-updated.
+ */
+#ifndef MM_PAGE_ALLOC_H
+#define MM_PAGE_ALLOC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mm/layout.h"
+#include "mm/memmap.h"
+
+#define MAX_ORDER 10 /* the largest block: 2^10 pages = 4 MiB */
+#define MAX_ORDER_PAGES (1ul << MAX_ORDER)
+
+/* --- GFP flags: how an allocation may be satisfied ------------------------------------------ */
+typedef unsigned int gfp_t;
+
+#define __GFP_ATOMIC    0x01u /* any context; may dig below the min watermark and into the
+                               * atomic reserve; never waits */
+#define __GFP_ZERO      0x02u /* hand the frames out zero-filled */
+#define __GFP_EXCLUSIVE 0x04u /* one owner only: zeroed, recorded, unshareable, poisoned on
+                               * free (see mm/exclusive.h) */
+
+#define GFP_KERNEL 0u            /* ordinary context; fails rather than go below min */
+#define GFP_ATOMIC __GFP_ATOMIC  /* interrupt handlers and other code that cannot wait */
+#define EXCLUSIVE  __GFP_EXCLUSIVE
+
+/* --- the frame database ----------------------------------------------------------------------- */
+
+/* What a frame is doing. Only the first frame (the head) of a block says; the others in
+ * the block are PAGE_TAIL. */
+enum page_state {
+    PAGE_RESERVED = 0, /* not managed: firmware, kernel, holes, boot allocations */
+    PAGE_TAIL,       /* inside a block whose head is elsewhere */
+    PAGE_FREE,       /* head of a free block on a buddy free list; `order` is its size */
+    PAGE_HOT,        /* a free order-0 frame in a CPU's hot cache */
+    PAGE_RESERVE,    /* a free, scrubbed frame in the atomic reserve */
+    PAGE_ALLOCATED,  /* head of an allocated block; `order` is its size */
+};
+
+/* Flag bits of struct page. */
+#define PG_POISONED  0x01 /* the frame holds the poison pattern: check it before reuse */
+#define PG_EXCLUSIVE 0x02 /* allocated with EXCLUSIVE: `owner` is its one owner */
+#define PG_MAPPED    0x04 /* an exclusive frame mapped once with vm_map_page */
+
+/* One per frame, 16 bytes (Linux spends 64). Links are frame numbers, not pointers: 32 bits
+ * reach 16 TiB. The zone lock guards the fields of free frames; the allocating context owns
+ * an allocated frame's fields. */
+struct page {
+    uint32_t next;     /* free list (buddy) or hand-over list link: a frame number */
+    uint32_t prev;     /* free list back link */
+    uint32_t owner;    /* EXCLUSIVE: the owning context (kernel/context.h); else 0 */
+    uint8_t state;     /* enum page_state */
+    uint8_t flags;     /* PG_* */
+    uint8_t order;     /* block size, for heads of free and allocated blocks */
+    uint8_t refcount;  /* references to an allocated block: 1 when handed out */
+};
+
+_Static_assert(sizeof(struct page) == 16, "struct page must stay at 16 bytes");
+
+#define PFN_NONE 0xffffffffu
+
+/* The frame database is a virtual array indexed by frame number (FRAME_DB_BASE); only the
+ * parts covering RAM are backed by memory, so holes in physical memory cost nothing. */
+#define frame_db ((struct page *)FRAME_DB_BASE)
+
+static inline uint64_t page_to_pfn(const struct page *page)
+{
+    return (uint64_t)(page - frame_db);
+}
+
+static inline struct page *pfn_to_page(uint64_t pfn)
+{
+    return frame_db + pfn;
+}
+
+/* The physical address of the frame a descriptor stands for. */
+static inline uint64_t page_to_phys(const struct page *page)
+{
+    return page_to_pfn(page) << PAGE_SHIFT;
+}
+
+/* The direct-map address of the frame: where the kernel reads and writes it. */
+static inline void *page_address(const struct page *page)
+{
+    return phys_to_virt(page_to_phys(page));
+}
+
+/* The descriptor of the frame holding phys, or NULL when that frame has none (outside RAM).
+ * Any context. */
+struct page *phys_to_page(uint64_t phys);
+
+/* True when pfn has a descriptor (it lies in a block of RAM the database covers). */
+bool pfn_valid(uint64_t pfn);
+
+/* --- allocation -------------------------------------------------------------------------------- */
+
+/* Allocates 2^order contiguous frames, aligned to their size, and returns the descriptor of
+ * the first (its refcount 1). Returns NULL when order > MAX_ORDER or when no block is free
+ * within what the flags allow: GFP_KERNEL stops at the min watermark; GFP_ATOMIC goes below
+ * it and then to the atomic reserve (order 0). Any context, interrupts on or off; never
+ * waits; O(MAX_ORDER) plus the cost of zeroing or poison checks the flags ask for. */
+struct page *alloc_pages(gfp_t gfp, unsigned int order);
+
+/* alloc_pages for one frame. `alloc_page(GFP_ATOMIC | EXCLUSIVE)` is the interrupt handler's
+ * landing pad: zero-filled, owned by the calling context, taken in O(1). */
+struct page *alloc_page(gfp_t gfp);
+
+/* Frees a block allocated with that same order. Refuses, reports (one log line naming the
+ * frame and the function) and counts a double free, a frame that was never allocated or is
+ * not managed, a descriptor pointer that is not one, a wrong order, and (for EXCLUSIVE
+ * frames) a free by a context that is not the owner. Returns 0, or -EINVAL / -EPERM when
+ * refused. Any context; never waits. */
+int free_pages(struct page *page, unsigned int order);
+int free_page(struct page *page);
+
+/* --- boot ------------------------------------------------------------------------------------- */
+
+/* Builds the frame database for the usable ranges of `map`, hands it every frame the boot
+ * allocator did not use, and computes the watermarks. `poison`: fill frames with a pattern
+ * when they are freed and check it when they are handed out again. Boot only. */
+void page_alloc_init(const struct memmap *map, bool poison);
+
+/* --- figures ------------------------------------------------------------------------------------ */
+
+struct page_alloc_stats {
+    uint64_t managed;         /* frames the allocator owns, allocated or not */
+    uint64_t free;            /* free in the buddy lists and hot caches */
+    uint64_t hot_cache;       /* of which in hot caches */
+    uint64_t allocated;       /* frames handed out and not yet freed */
+    uint64_t free_blocks[MAX_ORDER + 1];
+    uint64_t watermark_min, watermark_low, watermark_high;
+    uint64_t allocations, frees, failures; /* calls; failures are NULL returns */
+    bool poison;
+};
+
+/* Problems found, each also reported in one log line. */
+struct page_alloc_errors {
+    uint64_t double_free;     /* freed while free */
+    uint64_t not_allocated;   /* freeing a tail, reserved or unmanaged frame, or a bad pointer */
+    uint64_t wrong_order;     /* freed with an order other than it was allocated with */
+    uint64_t poison_corrupted; /* a freed frame was written to before it was handed out again */
+    uint64_t wrong_owner;     /* an EXCLUSIVE frame freed by a context that does not own it */
+};
+
+void page_alloc_get_stats(struct page_alloc_stats *stats);
+void page_alloc_get_errors(struct page_alloc_errors *errors);
+
+/* Free frames, all of them (buddy lists and hot caches). Any context. */
+uint64_t page_alloc_free_count(void);
+
+/* Moves every frame in this CPU's hot cache back to the buddy lists (so that free memory
+ * merges into the largest blocks). Any context. */
+void page_alloc_drain_hot_cache(void);
+
+/* Turns poisoning on or off (the command line option page_poison= sets it at boot). Frames
+ * freed while it was on are still checked when they are handed out. */
+void page_alloc_set_poison(bool on);
+
+/* Prints the figures, for the shell's meminfo and for logs. */
+void page_alloc_print_stats(void);
+
+#define PAGE_POISON_BYTE 0xaa
+
+#endif
