@@ -135,7 +135,7 @@ run: deps-run iso
 debug: deps-debug iso
 	@echo "QEMU waits for gdb on localhost:1234; its serial output goes to $(BUILD)/debug-serial.log"
 	$(QEMU) $(QEMU_FLAGS) -serial file:$(BUILD)/debug-serial.log -s -S & \
-	gdb -q -x tools/gdbinit $(BUILD)/labyrinth.elf; \
+	gdb -q -ex 'target remote localhost:1234' -x tools/gdbinit $(BUILD)/labyrinth.elf; \
 	kill %1 2>/dev/null; true
 
 # --- tests -----------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 KERNEL_SOURCES += \
 	kernel/cmdline.c \
 	kernel/console.c \
+	kernel/crash.c \
 	kernel/errno.c \
 	kernel/format.c \
 	kernel/ksyms.c \

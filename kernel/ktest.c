@@ -175,6 +175,15 @@ static bool selected(const struct ktest_suite *suite, const char *only)
     return !only || !*only || strcmp(suite->name, only) == 0;
 }
 
+bool ktest_suite_exists(const char *name)
+{
+    for (const struct ktest_suite *const *s = __start_ktest_suites; s < __stop_ktest_suites; s++) {
+        if (strcmp((*s)->name, name) == 0)
+            return true;
+    }
+    return false;
+}
+
 int ktest_run_all(const char *only)
 {
     int planned = 0;

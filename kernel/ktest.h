@@ -54,6 +54,9 @@ struct ktest_suite {
  * KTAP. Returns the number of suites that failed (an unknown name counts as one failure). */
 int ktest_run_all(const char *only);
 
+/* True when a suite of that name is registered. */
+bool ktest_suite_exists(const char *name);
+
 /* Sets the function the framework calls before and after each suite to count free frames:
  * a suite that ends with fewer free frames than it started with fails its leak check. */
 void ktest_set_leak_counter(uint64_t (*free_frames)(void));

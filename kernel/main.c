@@ -9,6 +9,7 @@
 #include "drivers/debug_exit.h"
 #include "kernel/cmdline.h"
 #include "kernel/console.h"
+#include "kernel/crash.h"
 #include "kernel/ktest.h"
 #include "kernel/multiboot.h"
 #include "kernel/panic.h"
@@ -41,6 +42,11 @@ static bool machine_has_vga_text(void)
 static void run_selftest(void)
 {
     const char *only = cmdline_value("selftest");
+    if (only && *only && !ktest_suite_exists(only)) {
+        printk("cmdline: bad value '%s' for selftest (no such suite); running all suites\n",
+               only);
+        only = NULL;
+    }
     int failures = ktest_run_all(only);
     printk("selftest: %s\n", failures ? "FAILED" : "all suites passed");
     debug_exit(failures ? DEBUG_EXIT_FAILURE : DEBUG_EXIT_SUCCESS);
@@ -70,9 +76,14 @@ void kmain(uint32_t magic, uint64_t info_phys)
     if (selftest)
         ktest_read_options();
 
+    const char *crash = cmdline_value("crash");
+    if (crash && !crash_is_known(crash))
+        crash = NULL;
     cmdline_report_unknown();
     if (selftest)
         run_selftest();
+    if (crash)
+        crash_run(crash);
     printk("Labyrinth: nothing more to do; halting.\n");
     arch_halt_forever();
 }

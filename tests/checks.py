@@ -1,5 +1,116 @@
-"""tests/checks.py - boots that check one behaviour of the kernel from the outside: what it
-prints for bad input, how it reports a crash, how it refuses a CPU without long mode.
-Each test gets a runner Context and raises AssertionError (with a reason) on failure."""
+"""tests/checks.py - boots that check one behaviour of the kernel from the outside: the
+report an exception prints, the line a bad option value gets, a CPU without long mode, the
+VGA mirror of the console, and `make debug`'s gdb session. Each test gets a runner Context
+and raises AssertionError (with a reason) on failure."""
 
-TESTS = []
+import os
+import re
+import socket
+import subprocess
+import time
+
+from qemu import Machine, qemu_command
+
+# What each crash=<kind> report must say, line fragments in order of appearance.
+CRASH_REPORTS = {
+    "null": ["Unexpected page fault (#PF), vector 14",
+             "Page fault at address 0000000000000000: page not present, read, kernel mode",
+             "present=0 write=0 user=0 reserved=0 fetch=0",
+             "NULL pointer dereference", "RIP: ", "<crash_null+", "RAX: ", "R15: ",
+             "CR2: 0000000000000000", "Backtrace:", "crash_null+", "crash_run+", "kmain+"],
+    "write-text": ["Unexpected page fault (#PF)", "protection violation, write, kernel mode",
+                   "present=1 write=1", "<crash_write_text+", "crash_run+", "kmain+"],
+    "divide": ["Unexpected divide error (#DE), vector 0", "<crash_divide+", "crash_run+"],
+    "opcode": ["Unexpected invalid opcode (#UD), vector 6", "<crash_opcode+", "crash_run+"],
+    "stack-overflow": ["Unexpected double fault (#DF), vector 8",
+                       "guard page of the boot stack: a kernel stack overflow", "<recurse"],
+    "panic": ["Kernel panic: crash=panic asked for a panic", "Backtrace:", "crash_panic+",
+              "kmain+"],
+}
+
+
+def check_in_order(text, fragments):
+    position = 0
+    for fragment in fragments:
+        found = text.find(fragment, position)
+        assert found >= 0, f"missing (in order): {fragment!r}"
+        position = found + len(fragment)
+
+
+def crash_report(kind):
+    def test(context):
+        session = context.session(f"crash={kind}")
+        session.wait_for(r"Kernel stopped\.", timeout=30)
+        check_in_order(session.output(), CRASH_REPORTS[kind])
+        time.sleep(0.5)
+        assert session.process.poll() is None, "QEMU exited: the kernel should halt, not reset"
+    return test
+
+
+def bad_values_are_reported_once(context):
+    """Each bad value gets one line naming the option, and the boot goes on."""
+    run = context.boot("selftest=no_such_suite page_poison=maybe crash=bogus mystery_option=1",
+                       timeout=120)
+    expected = [
+        "cmdline: bad value 'maybe' for page_poison (expected on or off); using on",
+        "cmdline: bad value 'bogus' for crash (expected null, write-text, divide, opcode, "
+        "stack-overflow or panic); no crash",
+        "cmdline: unknown option 'mystery_option' ignored",
+        "cmdline: bad value 'no_such_suite' for selftest (no such suite); running all suites",
+    ]
+    for line in expected:
+        assert run.output.count(line) == 1, f"expected exactly one line: {line!r}"
+    assert run.status == 33, f"boot should go on and pass its tests; QEMU status {run.status}"
+
+
+def cpu_without_long_mode_gets_a_message(context):
+    run = context.boot("", machine=Machine("pc", "128M", cpu="qemu32"), timeout=8)
+    message = "Labyrinth: boot failed: this CPU cannot run 64-bit code (no long mode)"
+    assert message in run.output, f"no message; output was {run.output[-300:]!r}"
+    assert run.status is None, f"QEMU exited with {run.status}: the CPU should halt, not reset"
+
+
+def vga_mirrors_the_console(context):
+    session = context.session("")
+    session.wait_for(r"Labyrinth: command line", timeout=30)
+    time.sleep(0.3)
+    reply = session.monitor_command("xp /80hx 0xb8000")
+    # Only the dump lines ("00000000000b8000: 0x074c ..."), not the echo of the command.
+    rows = re.findall(r"^[0-9a-f]{16}: (.*)$", reply.replace("\r", ""), re.M)
+    cells = [int(value, 16) for row in rows for value in row.split()]
+    text = "".join(chr(cell & 0xff) for cell in cells)
+    assert text.startswith("Labyrinth: x86-64 kernel, booted by"), f"VGA row 0: {text!r}"
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def gdb_stops_at_kmain(context):
+    """What `make debug` does: QEMU halted with its GDB stub, gdb with tools/gdbinit."""
+    port = free_port()
+    command = qemu_command(context.options, Machine(), context.iso("")) + [
+        "-serial", "null", "-monitor", "none", "-gdb", f"tcp:127.0.0.1:{port}", "-S"]
+    qemu = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        gdb = subprocess.run(
+            ["gdb", "-batch", "-nx", "-ex", f"target remote 127.0.0.1:{port}",
+             "-x", os.path.join(top, "tools", "gdbinit"), "-ex", "info symbol $pc",
+             "-ex", "backtrace 1", os.path.join(context.options.build, "labyrinth.elf")],
+            capture_output=True, timeout=60, text=True)
+        assert "kmain in section .text" in gdb.stdout, \
+            f"gdb did not stop in kmain: {gdb.stdout[-400:]!r} {gdb.stderr[-200:]!r}"
+    finally:
+        qemu.kill()
+        qemu.wait()
+
+
+TESTS = [(f"crash-report-{kind}", crash_report(kind)) for kind in CRASH_REPORTS] + [
+    ("bad-values-are-reported-once", bad_values_are_reported_once),
+    ("cpu-without-long-mode-gets-a-message", cpu_without_long_mode_gets_a_message),
+    ("vga-mirrors-the-console", vga_mirrors_the_console),
+    ("gdb-stops-at-kmain", gdb_stops_at_kmain),
+]

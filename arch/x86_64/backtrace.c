@@ -7,6 +7,7 @@
 #include "arch/x86_64/probe.h"
 #include "kernel/ksyms.h"
 #include "kernel/printk.h"
+#include "kernel/string.h"
 
 #define BACKTRACE_DEPTH 32
 
@@ -22,10 +23,34 @@ static void print_frame(uint64_t address, bool is_return_address)
         printk("  [<%016lx>] ?\n", address);
 }
 
-void x86_backtrace_print(uint64_t rip, uint64_t rbp)
+/* The standard prologue: push %rbp; mov %rsp,%rbp. */
+static const uint8_t prologue[4] = {0x55, 0x48, 0x89, 0xe5};
+
+/* Finds the return address of the function at rip while rbp is still its caller's: at its
+ * first instructions, or throughout a function gcc built without a frame (it does so for
+ * functions that use no stack at all, even with -fno-omit-frame-pointer). Returns false when
+ * the function has its own frame, which the walk from rbp then covers. */
+static bool frameless_return_address(uint64_t rip, uint64_t rsp, uint64_t *address)
+{
+    struct ksym symbol;
+    if (!rsp || !ksym_lookup(rip, &symbol))
+        return false;
+    uint64_t offset = rip - symbol.address;
+    bool has_prologue = memcmp((const void *)symbol.address, prologue, sizeof(prologue)) == 0;
+    if (has_prologue && offset >= sizeof(prologue))
+        return false;
+    /* After the push and before the mov, the return address sits one slot higher. */
+    uint64_t slot = rsp + (has_prologue && offset >= 1 ? 8 : 0);
+    return probe_read_u64((const void *)slot, address) == 0;
+}
+
+void x86_backtrace_print(uint64_t rip, uint64_t rsp, uint64_t rbp)
 {
     printk("Backtrace:\n");
     print_frame(rip, false);
+    uint64_t caller;
+    if (frameless_return_address(rip, rsp, &caller))
+        print_frame(caller, true);
     for (int depth = 0; depth < BACKTRACE_DEPTH && rbp && (rbp & 7) == 0; depth++) {
         uint64_t caller_rbp, return_address;
         if (probe_read_u64((const void *)(rbp + 8), &return_address) ||
@@ -44,5 +69,5 @@ void backtrace_print_here(void)
 {
     /* Start at our return address, in the caller, and at the caller's saved frame pointer. */
     const uint64_t *frame = __builtin_frame_address(0);
-    x86_backtrace_print((uint64_t)(uintptr_t)__builtin_return_address(0), frame[0]);
+    x86_backtrace_print((uint64_t)(uintptr_t)__builtin_return_address(0), 0, frame[0]);
 }

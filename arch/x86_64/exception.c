@@ -144,7 +144,7 @@ void x86_exception_report_fatal(struct interrupt_frame *frame, const char *why)
     if (frame->vector < X86_EXCEPTION_COUNT)
         describe_error_code(frame);
     print_registers(frame);
-    x86_backtrace_print(frame->rip, frame->rbp);
+    x86_backtrace_print(frame->rip, frame->rsp, frame->rbp);
     printk("Kernel stopped.\n");
     kernel_stop();
 }

@@ -1,0 +1,97 @@
+/* kernel/crash.c - each crash is the smallest piece of code that causes it, written so the
+ * compiler cannot remove it (volatile accesses, an opaque zero). */
+#include "kernel/crash.h"
+
+#include <stdint.h>
+
+#include "kernel/errno.h"
+#include "kernel/panic.h"
+#include "kernel/printk.h"
+#include "kernel/string.h"
+
+void kmain(uint32_t magic, uint64_t info_phys);
+
+static volatile int opaque_zero;
+
+static void crash_null(void)
+{
+    volatile uint64_t *pointer = (volatile uint64_t *)(uintptr_t)opaque_zero;
+    (void)*pointer;
+}
+
+static void crash_write_text(void)
+{
+    volatile uint8_t *code = (volatile uint8_t *)(uintptr_t)kmain;
+    *code = *code;
+}
+
+static void crash_divide(void)
+{
+    volatile int numerator = 1;
+    volatile int result = numerator / opaque_zero;
+    (void)result;
+}
+
+static void crash_opcode(void)
+{
+    __asm__ volatile("ud2");
+}
+
+/* Each call keeps a buffer on the stack, so the recursion reaches the guard page quickly.
+ * The test of opaque_zero (always 0) hides from the compiler that it never ends. */
+static int __attribute__((noinline)) recurse(int depth)
+{
+    volatile char buffer[256];
+    buffer[0] = (char)depth;
+    if (depth < 0 && opaque_zero)
+        return 0;
+    return recurse(depth + 1) + buffer[0];
+}
+
+static void crash_stack_overflow(void)
+{
+    recurse(opaque_zero);
+}
+
+static void crash_panic(void)
+{
+    panic("crash=panic asked for a panic");
+}
+
+static const struct {
+    const char *name;
+    void (*run)(void);
+} crashes[] = {
+        {"null", crash_null},       {"write-text", crash_write_text},
+        {"divide", crash_divide},   {"opcode", crash_opcode},
+        {"stack-overflow", crash_stack_overflow}, {"panic", crash_panic},
+};
+
+static int find(const char *kind)
+{
+    for (unsigned int i = 0; i < sizeof(crashes) / sizeof(crashes[0]); i++) {
+        if (strcmp(kind, crashes[i].name) == 0)
+            return (int)i;
+    }
+    return -1;
+}
+
+bool crash_is_known(const char *kind)
+{
+    if (find(kind) >= 0)
+        return true;
+    printk("cmdline: bad value '%s' for crash (expected null, write-text, divide, opcode, "
+           "stack-overflow or panic); no crash\n",
+           kind);
+    return false;
+}
+
+int crash_run(const char *kind)
+{
+    int index = find(kind);
+    if (index < 0)
+        return -EINVAL;
+    printk("crash: running '%s' on purpose\n", kind);
+    crashes[index].run();
+    panic("crash: '%s' did not crash", kind);
+}
