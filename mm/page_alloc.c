@@ -69,6 +69,14 @@ static struct cpu_pages *this_cpu(void)
 
 /* --- reporting ---------------------------------------------------------------------------------- */
 
+/* True when page points at a descriptor of the frame database. */
+static bool is_descriptor(const struct page *page)
+{
+    uintptr_t address = (uintptr_t)page, base = (uintptr_t)frame_db;
+    return address >= base && (address - base) % sizeof(struct page) == 0 &&
+           pfn_valid((address - base) / sizeof(struct page));
+}
+
 /* One log line for a broken invariant: the function, the frame, what is wrong. Counted. */
 static void __printf(4, 5) report(uint64_t *counter, const char *function,
                                   const struct page *page, const char *fmt, ...)
@@ -79,7 +87,7 @@ static void __printf(4, 5) report(uint64_t *counter, const char *function,
     kvsnprintf(message, sizeof(message), fmt, args);
     va_end(args);
     (*counter)++;
-    if (pfn_valid(page_to_pfn(page)))
+    if (is_descriptor(page))
         printk("page_alloc: %s: frame %#lx: %s\n", function, page_to_phys(page), message);
     else
         printk("page_alloc: %s: descriptor %p: %s\n", function, (const void *)page, message);
@@ -312,13 +320,6 @@ struct page *alloc_page(gfp_t gfp)
 }
 
 /* --- freeing ---------------------------------------------------------------------------------------- */
-
-static bool is_descriptor(const struct page *page)
-{
-    uintptr_t address = (uintptr_t)page, base = (uintptr_t)frame_db;
-    return address >= base && (address - base) % sizeof(struct page) == 0 &&
-           pfn_valid((address - base) / sizeof(struct page));
-}
 
 /* Checks that (page, order) is an allocated block that may be freed now. Interrupts off. */
 static int check_free(const struct page *page, unsigned int order)

@@ -151,6 +151,8 @@ BOOTS = [
     Boot("pc-8G", Machine("pc", "8G"), "selftest_ram=8G", timeout=300),
     Boot("q35-8G-cpu-max", Machine("q35", "8G", cpu="max"), "selftest_ram=8G", timeout=300),
     Boot("pc-1G-cutmem", Machine("pc", "1G"), "selftest_ram=960M", preload="cutmem 256M 320M"),
+    Boot("q35-uefi-512M", Machine("q35", "512M", extra=["-bios", "/usr/share/ovmf/OVMF.fd"]),
+         "selftest_ram=512M"),
 ]
 
 
