@@ -1,10 +1,13 @@
-# kernel/ - kmain, printk, the command line, the boot information, the test framework.
+# kernel/ - kmain, printk, the command line, the boot information, the test framework,
+# interrupt lines and the clock.
 # The pure-C files also build into the host-side tests and fuzzers (HOSTED_SOURCES).
 KERNEL_SOURCES += \
+	kernel/clock.c \
 	kernel/cmdline.c \
 	kernel/console.c \
 	kernel/errno.c \
 	kernel/format.c \
+	kernel/irq.c \
 	kernel/ksyms.c \
 	kernel/ktest.c \
 	kernel/main.c \

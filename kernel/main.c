@@ -7,8 +7,12 @@
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/interrupt.h"
 #include "drivers/debug_exit.h"
+#include "drivers/pit.h"
+#include "kernel/clock.h"
 #include "kernel/cmdline.h"
 #include "kernel/console.h"
+#include "kernel/errno.h"
+#include "kernel/irq.h"
 #include "kernel/ktest.h"
 #include "kernel/multiboot.h"
 #include "kernel/panic.h"
@@ -44,6 +48,18 @@ static void run_selftest(void)
     debug_exit(failures ? DEBUG_EXIT_FAILURE : DEBUG_EXIT_SUCCESS);
 }
 
+/* The interrupt controllers, then each device that interrupts (every driver requests its
+ * own line), then interrupts on. A device that fails to start is reported and left out. */
+static void start_interrupts(void)
+{
+    irq_init();
+    uint32_t pit_hz = (uint32_t)cmdline_uint("pit_hz", PIT_DEFAULT_HZ, PIT_MIN_HZ, PIT_MAX_HZ);
+    int error = clock_init(pit_hz);
+    if (error)
+        printk("clock: no timer interrupt (%s)\n", errno_name(error));
+    arch_irq_enable();
+}
+
 void kmain(uint32_t magic, uint64_t info_phys);
 
 void kmain(uint32_t magic, uint64_t info_phys)
@@ -64,6 +80,7 @@ void kmain(uint32_t magic, uint64_t info_phys)
     bool selftest = cmdline_has("selftest");
     panic_set_exit_on_stop(selftest);
 
+    start_interrupts();
     cmdline_report_unknown();
     if (selftest)
         run_selftest();
