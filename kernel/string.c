@@ -88,3 +88,13 @@ char *strchr(const char *s, int c)
             return NULL;
     }
 }
+
+char *strstr(const char *haystack, const char *needle)
+{
+    size_t length = strlen(needle);
+    for (; *haystack; haystack++) {
+        if (strncmp(haystack, needle, length) == 0)
+            return (char *)haystack;
+    }
+    return length == 0 ? (char *)haystack : NULL;
+}
