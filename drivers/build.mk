@@ -1,6 +1,8 @@
-# drivers/ - serial port, VGA text, 8259A interrupt controllers, 8254 timer, QEMU's debug exit.
+# drivers/ - serial port, VGA text, 8259A interrupt controllers, 8254 timer, PS/2 keyboard,
+# QEMU's debug exit.
 KERNEL_SOURCES += \
 	drivers/debug_exit.c \
+	drivers/keyboard.c \
 	drivers/pic.c \
 	drivers/pit.c \
 	drivers/serial.c \

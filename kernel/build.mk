@@ -2,6 +2,7 @@
 # interrupt lines and the clock.
 # The pure-C files also build into the host-side tests and fuzzers (HOSTED_SOURCES).
 KERNEL_SOURCES += \
+	kernel/byte_ring.c \
 	kernel/clock.c \
 	kernel/cmdline.c \
 	kernel/console.c \
