@@ -6,8 +6,10 @@
 #include "arch/arch.h"
 #include "drivers/pit.h"
 #include "kernel/compiler.h"
+#include "kernel/errno.h"
 #include "kernel/irq.h"
 #include "kernel/printk.h"
+#include "kernel/shell.h"
 
 #define NS_PER_SECOND 1000000000ull
 
@@ -106,3 +108,17 @@ uint64_t clock_ns_to_cycles(uint64_t ns)
 {
     return (uint64_t)(((unsigned __int128)ns * cycles_per_ns) >> 32);
 }
+
+static int uptime_command(int argc, char **argv)
+{
+    (void)argv;
+    if (argc != 1)
+        return -EINVAL;
+    uint64_t ms = clock_uptime_ns() / 1000000;
+    printk("up %llu.%03llu s: %llu ticks, now at %u Hz; TSC %llu MHz\n",
+           (unsigned long long)(ms / 1000), (unsigned long long)(ms % 1000),
+           (unsigned long long)clock_ticks(), pit_frequency(),
+           (unsigned long long)(tsc_hz / 1000000));
+    return 0;
+}
+SHELL_COMMAND(uptime, "time since boot, ticks counted and the tick rate", uptime_command);

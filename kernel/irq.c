@@ -10,6 +10,7 @@
 #include "drivers/pic.h"
 #include "kernel/errno.h"
 #include "kernel/printk.h"
+#include "kernel/shell.h"
 #include "kernel/spinlock.h"
 #include "kernel/string.h"
 
@@ -311,3 +312,21 @@ bool irq_stat_line_in_use(int irq)
         return false;
     return READ_ONCE(lines[irq].first) || stats.served || stats.spurious || stats.unhandled;
 }
+
+static int irqstat_command(int argc, char **argv)
+{
+    (void)argv;
+    if (argc != 1)
+        return -EINVAL;
+    char text[160];
+    irq_stat_format_header(text, sizeof(text));
+    printk("%s\n", text);
+    for (int irq = 0; irq < IRQ_LINES; irq++) {
+        if (!irq_stat_line_in_use(irq))
+            continue;
+        irq_stat_format_row(irq, text, sizeof(text));
+        printk("%s\n", text);
+    }
+    return 0;
+}
+SHELL_COMMAND(irqstat, "interrupts served per IRQ line, and who handles them", irqstat_command);

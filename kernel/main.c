@@ -7,7 +7,9 @@
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/interrupt.h"
 #include "drivers/debug_exit.h"
+#include "drivers/keyboard.h"
 #include "drivers/pit.h"
+#include "drivers/serial.h"
 #include "kernel/clock.h"
 #include "kernel/cmdline.h"
 #include "kernel/console.h"
@@ -17,6 +19,7 @@
 #include "kernel/multiboot.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
+#include "kernel/shell.h"
 #include "mm/layout.h"
 
 /* Parsed once here; read-only afterwards. */
@@ -57,6 +60,12 @@ static void start_interrupts(void)
     int error = clock_init(pit_hz);
     if (error)
         printk("clock: no timer interrupt (%s)\n", errno_name(error));
+    error = keyboard_init();
+    if (error)
+        printk("keyboard: no keyboard input (%s)\n", errno_name(error));
+    error = serial_enable_receive_interrupt();
+    if (error)
+        printk("serial: no serial input (%s)\n", errno_name(error));
     arch_irq_enable();
 }
 
@@ -84,6 +93,5 @@ void kmain(uint32_t magic, uint64_t info_phys)
     cmdline_report_unknown();
     if (selftest)
         run_selftest();
-    printk("Labyrinth: nothing more to do; halting.\n");
-    arch_halt_forever();
+    shell_run();
 }
