@@ -16,7 +16,8 @@
 #define ICW1_NEEDS_ICW4 0x01
 #define ICW4_8086_MODE  0x01
 #define OCW2_EOI        0x20 /* non-specific end of interrupt */
-#define OCW3_READ_ISR   0x0b /* the next read of the command port returns the in-service bits */
+#define OCW3_READ_IRR   0x0a /* the next read of the command port returns the request bits */
+#define OCW3_READ_ISR   0x0b /* ... the in-service bits */
 
 /* pic_lock protects the cached masks below and keeps each mask update's port writes whole.
  * Taken with interrupts off (it is used from the interrupt path too). */
@@ -96,17 +97,28 @@ void pic_send_eoi(unsigned int irq)
     x86_outb(MASTER_COMMAND, OCW2_EOI);
 }
 
-static uint8_t read_in_service(uint16_t command_port)
+static uint8_t read_register(uint16_t command_port, uint8_t which)
 {
-    x86_outb(command_port, OCW3_READ_ISR);
+    x86_outb(command_port, which);
     return x86_inb(command_port);
+}
+
+bool pic_is_pending(unsigned int irq)
+{
+    if (irq >= PIC_LINES)
+        return false;
+    unsigned long flags;
+    spin_lock_irqsave(&pic_lock, &flags); /* the select-then-read pair must stay whole */
+    uint8_t requests = read_register(irq < 8 ? MASTER_COMMAND : SLAVE_COMMAND, OCW3_READ_IRR);
+    spin_unlock_irqrestore(&pic_lock, flags);
+    return (requests >> (irq & 7)) & 1;
 }
 
 bool pic_is_spurious(unsigned int irq)
 {
     if (irq == 7)
-        return !(read_in_service(MASTER_COMMAND) & 0x80);
-    if (irq == 15 && !(read_in_service(SLAVE_COMMAND) & 0x80)) {
+        return !(read_register(MASTER_COMMAND, OCW3_READ_ISR) & 0x80);
+    if (irq == 15 && !(read_register(SLAVE_COMMAND, OCW3_READ_ISR) & 0x80)) {
         x86_outb(MASTER_COMMAND, OCW2_EOI);
         return true;
     }

@@ -23,6 +23,10 @@ void pic_mask(unsigned int irq);
 /* True when the line is masked (out-of-range lines count as masked). Any context. */
 bool pic_is_masked(unsigned int irq);
 
+/* True when the line has a request the CPU has not taken yet (the interrupt request
+ * register): with interrupts off, a device that raised its line shows here. Any context. */
+bool pic_is_pending(unsigned int irq);
+
 /* Ends the interrupt being served on the line: the slave first for lines 8-15, then the
  * master. Call from the interrupt handler path, with interrupts off. */
 void pic_send_eoi(unsigned int irq);

@@ -24,9 +24,27 @@ int pit_set_frequency(uint32_t hz);
 uint32_t pit_frequency(void);
 uint32_t pit_divisor(void);
 
+/* How long channel 2 took to count, by the TSC: the start and the end are each known only
+ * between two TSC reads (the end between the last poll that saw the output low and the first
+ * that saw it high), so the figure comes with its uncertainty. A CPU that stalled meanwhile
+ * (an SMI, or an emulator's thread descheduled by its host) shows as a large uncertainty. */
+struct pit_measurement {
+    uint64_t cycles;      /* the best estimate */
+    uint64_t uncertainty; /* the true figure lies within cycles +/- uncertainty */
+};
+
 /* Runs channel 2 once for pit_clocks input clocks (mode 0, polled through port 0x61) and
- * returns how many TSC cycles that took, or 0 when channel 2 does not work. Busy-waits
- * for the whole time: for calibration at boot, with interrupts off. */
-uint64_t pit_measure_cycles(uint16_t pit_clocks);
+ * measures it with the TSC. Returns 0, or -EIO when channel 2 does not count. Busy-waits for
+ * the whole time with interrupts off: for calibration. */
+int pit_measure_cycles(uint16_t pit_clocks, struct pit_measurement *measurement);
+
+/* A stopwatch of up to 55 ms on channel 2, to check another clock against the PIT while
+ * interrupts stay on: pit_stopwatch_start starts it (channel 2 counts down from
+ * PIT_STOPWATCH_MAX), pit_stopwatch_read returns the PIT input clocks since, or -1 once more
+ * than PIT_STOPWATCH_MAX have passed. Shares channel 2 with pit_measure_cycles: one user at a
+ * time. Leaves the speaker off. Any context; never waits. */
+#define PIT_STOPWATCH_MAX 0xffff
+void pit_stopwatch_start(void);
+int32_t pit_stopwatch_read(void);
 
 #endif

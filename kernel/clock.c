@@ -13,10 +13,12 @@
 
 #define NS_PER_SECOND 1000000000ull
 
-/* One calibration run: 11932 PIT clocks are 10.0 ms. Three runs, and the middle result is
- * kept, so one run disturbed by an SMI or by the host does not skew the figure. */
+/* One calibration run: 11932 PIT clocks are 10.0 ms. Runs whose start or end was seen late
+ * (the CPU stalled: an SMI, or an emulator's thread descheduled by its host) are set aside;
+ * of three good runs the middle one is kept. */
 #define CALIBRATION_CLOCKS 11932
 #define CALIBRATION_RUNS   3
+#define CALIBRATION_TRIES  20
 
 /* Written only by the tick handler (interrupts off); read lock-free, each load whole. */
 static uint64_t ticks;
@@ -37,22 +39,43 @@ static void clock_tick(int irq, void *dev_id)
     WRITE_ONCE(ticks, ticks + 1);
 }
 
+static void swap(uint64_t *a, uint64_t *b)
+{
+    uint64_t keep = *a;
+    *a = *b;
+    *b = keep;
+}
+
+static void sort(uint64_t *values, int count) /* insertion sort: a handful of values */
+{
+    for (int i = 1; i < count; i++) {
+        for (int j = i; j > 0 && values[j - 1] > values[j]; j--)
+            swap(&values[j - 1], &values[j]);
+    }
+}
+
+/* Measures CALIBRATION_RUNS runs whose uncertainty is under 0.1 %, trying at most
+ * CALIBRATION_TRIES; returns the middle one in TSC cycles per second, or 0 when channel 2
+ * does not count. With fewer good runs it keeps the middle of all, and says so. */
 static uint64_t measure_tsc_hz(void)
 {
-    uint64_t runs[CALIBRATION_RUNS];
-    for (int i = 0; i < CALIBRATION_RUNS; i++) {
-        runs[i] = pit_measure_cycles(CALIBRATION_CLOCKS);
-        if (runs[i] == 0)
+    uint64_t runs[CALIBRATION_TRIES];
+    int good = 0, tried = 0;
+    while (good < CALIBRATION_RUNS && tried < CALIBRATION_TRIES) {
+        struct pit_measurement run;
+        if (pit_measure_cycles(CALIBRATION_CLOCKS, &run) != 0)
             return 0;
+        runs[tried++] = run.cycles;
+        if (run.uncertainty * 1000 < run.cycles) /* keep the good runs at the front */
+            swap(&runs[good++], &runs[tried - 1]);
     }
-    for (int i = 1; i < CALIBRATION_RUNS; i++) { /* insertion sort: three elements */
-        for (int j = i; j > 0 && runs[j - 1] > runs[j]; j--) {
-            uint64_t swap = runs[j];
-            runs[j] = runs[j - 1];
-            runs[j - 1] = swap;
-        }
+    if (good < CALIBRATION_RUNS) {
+        printk("clock: the TSC calibration was disturbed %d times in %d (a busy host?)\n",
+               tried - good, tried);
+        good = tried;
     }
-    return runs[CALIBRATION_RUNS / 2] * PIT_INPUT_HZ / CALIBRATION_CLOCKS;
+    sort(runs, good);
+    return runs[good / 2] * PIT_INPUT_HZ / CALIBRATION_CLOCKS;
 }
 
 static void calibrate_tsc(void)

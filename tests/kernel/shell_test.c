@@ -95,9 +95,10 @@ static void idle_wait_runs_callbacks_until_ready(struct ktest *t)
     KTEST_EXPECT_EQ(t, idle_register(count_idle_call), -EEXIST);
     idle_calls = 0;
     idle_target = clock_ticks() + 3;
-    idle_wait(target_tick_reached); /* three ticks: at least three sleeps */
+    idle_wait(target_tick_reached); /* three ticks: at least one sleep (a busy host can
+                                     * deliver them together) */
     KTEST_EXPECT_GE(t, clock_ticks(), idle_target);
-    KTEST_EXPECT_GE(t, idle_calls, 3);
+    KTEST_EXPECT_GE(t, idle_calls, 1);
     KTEST_EXPECT_EQ(t, idle_unregister(count_idle_call), 0);
     KTEST_EXPECT_EQ(t, idle_unregister(count_idle_call), -ENOENT);
     int calls = idle_calls;
