@@ -92,6 +92,7 @@ bool pic_is_masked(unsigned int irq)
 
 void pic_send_eoi(unsigned int irq)
 {
+    assert_irqs_disabled(); /* an EOI with interrupts on could let the next one nest */
     if (irq >= 8)
         x86_outb(SLAVE_COMMAND, OCW2_EOI);
     x86_outb(MASTER_COMMAND, OCW2_EOI);
@@ -116,6 +117,7 @@ bool pic_is_pending(unsigned int irq)
 
 bool pic_is_spurious(unsigned int irq)
 {
+    assert_irqs_disabled(); /* reads the in-service bits: only meaningful on the interrupt path */
     if (irq == 7)
         return !(read_register(MASTER_COMMAND, OCW3_READ_ISR) & 0x80);
     if (irq == 15 && !(read_register(SLAVE_COMMAND, OCW3_READ_ISR) & 0x80)) {
