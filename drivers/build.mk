@@ -1,5 +1,9 @@
-# drivers/ - serial port, VGA text, QEMU's debug-exit device.
+# drivers/ - serial port, VGA text, 8259A interrupt controllers, 8254 timer, PS/2 keyboard,
+# QEMU's debug exit.
 KERNEL_SOURCES += \
 	drivers/debug_exit.c \
+	drivers/keyboard.c \
+	drivers/pic.c \
+	drivers/pit.c \
 	drivers/serial.c \
 	drivers/vga.c

@@ -1,7 +1,10 @@
-/* drivers/serial.c - polled transmit and receive on the 16550 UART at COM1. */
+/* drivers/serial.c - the 16550 UART at COM1: polled transmit, and receive either polled or,
+ * once serial_enable_receive_interrupt ran, by interrupt (IRQ 4) into a buffer. */
 #include "drivers/serial.h"
 
 #include "arch/x86_64/cpu.h"
+#include "kernel/byte_ring.h"
+#include "kernel/irq.h"
 
 /* 16550 registers, as offsets from the base port. */
 enum {
@@ -13,6 +16,8 @@ enum {
     UART_LINE_STATUS = 5,
 };
 
+#define IRQ_COM1           4
+#define IER_RECEIVED_DATA  0x01 /* interrupt when a byte (or the FIFO's trigger level) came */
 #define LSR_DATA_READY     0x01
 #define LSR_TRANSMIT_EMPTY 0x20
 #define LCR_DLAB           0x80
@@ -45,9 +50,45 @@ void serial_write(const char *text, size_t length)
     }
 }
 
-int serial_read_byte(void)
+/* Bytes the receive interrupt took from the UART, waiting for serial_read_byte. */
+static struct byte_ring receive_ring = BYTE_RING_INIT("serial receive");
+static bool receive_by_interrupt; /* set once, before the interrupt is enabled */
+
+static int read_uart(void)
 {
     if (!(x86_inb(SERIAL_COM1 + UART_LINE_STATUS) & LSR_DATA_READY))
         return -1;
     return x86_inb(SERIAL_COM1 + UART_DATA);
+}
+
+int serial_read_byte(void)
+{
+    if (READ_ONCE(receive_by_interrupt))
+        return byte_ring_get(&receive_ring);
+    return read_uart();
+}
+
+bool serial_input_pending(void)
+{
+    return READ_ONCE(receive_by_interrupt) && !byte_ring_is_empty(&receive_ring);
+}
+
+/* IRQ 4: empty the UART's receive FIFO. Reading the last byte lowers the interrupt line,
+ * which the edge-triggered PIC needs to see before it can signal the next one. */
+static void serial_interrupt(int irq, void *dev_id)
+{
+    (void)irq;
+    (void)dev_id;
+    for (int byte; (byte = read_uart()) >= 0;)
+        byte_ring_put(&receive_ring, (uint8_t)byte);
+}
+
+int serial_enable_receive_interrupt(void)
+{
+    int error = request_irq(IRQ_COM1, serial_interrupt, "serial", NULL);
+    if (error)
+        return error;
+    WRITE_ONCE(receive_by_interrupt, true);
+    x86_outb(SERIAL_COM1 + UART_INTERRUPTS, IER_RECEIVED_DATA);
+    return 0;
 }

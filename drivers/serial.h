@@ -16,7 +16,16 @@ void serial_init(void);
  * transmitter, never on anything else; callers serialise (the console lock does). */
 void serial_write(const char *text, size_t length);
 
-/* Returns the next received byte, or -1 when none is waiting. Never waits. */
+/* Returns the next received byte, or -1 when none is waiting. Once the receive interrupt is
+ * on, bytes come from what its handler stored, in order. Ordinary context; never waits. */
 int serial_read_byte(void);
+
+/* Takes IRQ 4 and turns on COM1's receive interrupt: from then on the handler moves each
+ * received byte into a buffer that serial_read_byte empties. Returns 0 or request_irq's
+ * error. Call once, after irq_init, from ordinary context. */
+int serial_enable_receive_interrupt(void);
+
+/* True when received bytes wait for serial_read_byte. Any context; never waits. */
+bool serial_input_pending(void);
 
 #endif

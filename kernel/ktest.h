@@ -14,6 +14,7 @@
 #define KERNEL_KTEST_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "kernel/compiler.h"

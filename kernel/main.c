@@ -7,13 +7,20 @@
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/interrupt.h"
 #include "drivers/debug_exit.h"
+#include "drivers/keyboard.h"
+#include "drivers/pit.h"
+#include "drivers/serial.h"
+#include "kernel/clock.h"
 #include "kernel/cmdline.h"
 #include "kernel/console.h"
 #include "kernel/crash.h"
+#include "kernel/errno.h"
+#include "kernel/irq.h"
 #include "kernel/ktest.h"
 #include "kernel/multiboot.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
+#include "kernel/shell.h"
 #include "mm/layout.h"
 #include "mm/mm.h"
 #include "mm/page_alloc.h"
@@ -52,6 +59,24 @@ static void run_selftest(void)
     debug_exit(failures ? DEBUG_EXIT_FAILURE : DEBUG_EXIT_SUCCESS);
 }
 
+/* The interrupt controllers, then each device that interrupts (every driver requests its
+ * own line), then interrupts on. A device that fails to start is reported and left out. */
+static void start_interrupts(void)
+{
+    irq_init();
+    uint32_t pit_hz = (uint32_t)cmdline_uint("pit_hz", PIT_DEFAULT_HZ, PIT_MIN_HZ, PIT_MAX_HZ);
+    int error = clock_init(pit_hz);
+    if (error)
+        printk("clock: no timer interrupt (%s)\n", errno_name(error));
+    error = keyboard_init();
+    if (error)
+        printk("keyboard: no keyboard input (%s)\n", errno_name(error));
+    error = serial_enable_receive_interrupt();
+    if (error)
+        printk("serial: no serial input (%s)\n", errno_name(error));
+    arch_irq_enable();
+}
+
 void kmain(uint32_t magic, uint64_t info_phys);
 
 void kmain(uint32_t magic, uint64_t info_phys)
@@ -76,6 +101,7 @@ void kmain(uint32_t magic, uint64_t info_phys)
     if (selftest)
         ktest_read_options();
 
+    start_interrupts();
     const char *crash = cmdline_value("crash");
     if (crash && !crash_is_known(crash))
         crash = NULL;
@@ -84,6 +110,5 @@ void kmain(uint32_t magic, uint64_t info_phys)
         run_selftest();
     if (crash)
         crash_run(crash);
-    printk("Labyrinth: nothing more to do; halting.\n");
-    arch_halt_forever();
+    shell_run();
 }

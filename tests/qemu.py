@@ -4,9 +4,11 @@ Two ways to run the kernel:
 - `run_to_exit`: boot, collect everything the serial port prints until QEMU exits (the kernel
   leaves through the debug-exit device) or the timeout strikes.
 - `Session`: an interactive boot. The serial port is a socket the test reads and writes; the
-  QEMU monitor is another, for `sendkey` on the emulated PS/2 keyboard.
+  QEMU monitor is another, for `sendkey` on the emulated PS/2 keyboard, and QMP a third, for
+  `input-send-event` (key events delivered at once, in the order given).
 """
 
+import json
 import os
 import re
 import socket
@@ -88,15 +90,19 @@ class Session:
         tag = f"{os.getpid()}-{threading.get_ident()}-{time.monotonic_ns()}"
         self.serial_path = os.path.join(directory, f"serial-{tag}")
         self.monitor_path = os.path.join(directory, f"monitor-{tag}")
+        self.qmp_path = os.path.join(directory, f"qmp-{tag}")
         command = qemu_command(options, machine, iso) + [
             "-chardev", f"socket,id=serial0,path={self.serial_path},server=on,wait=on",
             "-serial", "chardev:serial0",
-            "-monitor", f"unix:{self.monitor_path},server=on,wait=off"]
+            "-monitor", f"unix:{self.monitor_path},server=on,wait=off",
+            "-qmp", f"unix:{self.qmp_path},server=on,wait=off"]
         self.log = open(log_path, "w", encoding="utf-8")
         self.process = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT,
                                         stdin=subprocess.DEVNULL)
         self.serial = self._connect(self.serial_path)
         self.monitor = None
+        self.qmp = None
+        self._qmp_pending = b""
         self._buffer = bytearray()
         self._lock = threading.Lock()
         self._reader = threading.Thread(target=self._read_serial, daemon=True)
@@ -178,8 +184,45 @@ class Session:
         """Presses and releases a key on the PS/2 keyboard (HMP names: a, shift-b, ret, spc)."""
         self.monitor_command(f"sendkey {key}")
 
+    def qmp_command(self, command, arguments=None):
+        """Runs a QMP command and returns its "return" value; raises on an error reply."""
+        if self.qmp is None:
+            self.qmp = self._connect(self.qmp_path)
+            self.qmp.settimeout(10)
+            self._read_qmp_reply(greeting=True)
+            self.qmp_command("qmp_capabilities")
+        message = {"execute": command}
+        if arguments is not None:
+            message["arguments"] = arguments
+        self.qmp.sendall(json.dumps(message).encode() + b"\n")
+        reply = self._read_qmp_reply()
+        if "error" in reply:
+            raise RuntimeError(f"QMP {command}: {reply['error']}")
+        return reply["return"]
+
+    def _read_qmp_reply(self, greeting=False):
+        """The next reply (or the greeting); asynchronous events in between are skipped."""
+        while True:
+            while b"\n" not in self._qmp_pending:
+                chunk = self.qmp.recv(4096)
+                if not chunk:
+                    raise RuntimeError("QMP connection closed")
+                self._qmp_pending += chunk
+            line, self._qmp_pending = self._qmp_pending.split(b"\n", 1)
+            reply = json.loads(line)
+            if (greeting and "QMP" in reply) or "return" in reply or "error" in reply:
+                return reply
+
+    def send_key_events(self, events):
+        """Sends key events through QMP in one command, so they reach the PS/2 keyboard
+        together and in order: events is a list of (qcode, down), e.g. [("a", True),
+        ("a", False)]. QEMU's keyboard holds 16 bytes: keep each command that small."""
+        self.qmp_command("input-send-event", {"events": [
+            {"type": "key", "data": {"down": down, "key": {"type": "qcode", "data": code}}}
+            for code, down in events]})
+
     def close(self):
-        for connection in (self.serial, self.monitor):
+        for connection in (self.serial, self.monitor, self.qmp):
             if connection is not None:
                 connection.close()
         if self.process.poll() is None:
@@ -187,6 +230,6 @@ class Session:
         self.process.wait()
         self._reader.join(timeout=2)
         self.log.close()
-        for path in (self.serial_path, self.monitor_path):
+        for path in (self.serial_path, self.monitor_path, self.qmp_path):
             if os.path.exists(path):
                 os.unlink(path)

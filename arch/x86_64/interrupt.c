@@ -64,6 +64,14 @@ void x86_set_vector_handler(unsigned int vector, x86_vector_handler handler)
         WRITE_ONCE(handlers[vector], handler); /* read once by x86_interrupt_dispatch */
 }
 
+void x86_triple_fault(void)
+{
+    struct idt_pointer empty = {0, 0};
+    __asm__ volatile("cli; lidt %0; int3" : : "m"(empty));
+    for (;;)
+        __asm__ volatile("hlt");
+}
+
 void x86_interrupt_dispatch(struct interrupt_frame *frame)
 {
     x86_vector_handler handler = READ_ONCE(handlers[frame->vector & 0xff]);

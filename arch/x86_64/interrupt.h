@@ -36,6 +36,11 @@ void x86_idt_init(void);
  * default handlers (arch/x86_64/exception.c); the IRQ layer installs its own. */
 void x86_set_vector_handler(unsigned int vector, x86_vector_handler handler);
 
+/* Resets the CPU the hard way: loads an empty IDT and raises an exception, which can then
+ * be neither delivered nor reported (a triple fault); a PC answers with a reset, QEMU with
+ * -no-reboot by exiting. For reboot when nothing gentler worked. Never returns. */
+__attribute__((noreturn)) void x86_triple_fault(void);
+
 /* Called by isr.asm for every interrupt and exception, with interrupts off. */
 void x86_interrupt_dispatch(struct interrupt_frame *frame);
 

@@ -1,0 +1,364 @@
+/* drivers/keyboard.c - the i8042 PS/2 controller and the keyboard behind it: bringing the
+ * controller up without leaving a stale byte behind, the IRQ 1 handler and its handoff to
+ * ordinary code, and decoding scancode set 1 into key events and characters. */
+#include "drivers/keyboard.h"
+
+#include "arch/arch.h"
+#include "kernel/byte_ring.h"
+#include "kernel/errno.h"
+#include "kernel/irq.h"
+#include "kernel/printk.h"
+
+#define I8042_DATA    0x60
+#define I8042_STATUS  0x64 /* read */
+#define I8042_COMMAND 0x64 /* write */
+
+#define STATUS_OUTPUT_FULL 0x01 /* a byte waits at I8042_DATA */
+#define STATUS_INPUT_FULL  0x02 /* the controller has not taken our last write yet */
+#define STATUS_AUX_DATA    0x20 /* the waiting byte comes from the second (mouse) port */
+
+#define COMMAND_READ_CONFIG   0x20
+#define COMMAND_WRITE_CONFIG  0x60
+#define COMMAND_DISABLE_PORT2 0xa7
+#define COMMAND_TEST_PORT1    0xab
+#define COMMAND_SELF_TEST     0xaa
+#define COMMAND_DISABLE_PORT1 0xad
+#define COMMAND_ENABLE_PORT1  0xae
+#define COMMAND_PULSE_RESET   0xfe
+
+#define CONFIG_IRQ1         0x01
+#define CONFIG_IRQ12        0x02
+#define CONFIG_PORT1_OFF    0x10 /* set by COMMAND_DISABLE_PORT1, cleared by ..._ENABLE_PORT1 */
+#define CONFIG_PORT2_OFF    0x20
+#define CONFIG_TRANSLATE    0x40 /* the controller turns set 2 into set 1 */
+#define SELF_TEST_PASSED    0x55
+#define PORT_TEST_PASSED    0x00
+#define DEVICE_SET_DEFAULTS 0xf6
+#define DEVICE_ENABLE_SCAN  0xf4
+#define DEVICE_ACK          0xfa
+#define DEVICE_RESEND       0xfe
+
+/* A status read takes about a microsecond: this is a wait of a few hundred milliseconds. */
+#define POLLS_MAX 500000
+
+/* The handoff: the interrupt handler puts each scancode here, keyboard_read_event takes it
+ * out in ordinary context. (The ring is where a later design hands over whole frames.) */
+static struct byte_ring scancode_ring = BYTE_RING_INIT("keyboard scancodes");
+
+/* Written only by the interrupt handler, read whole by keyboard_stats_read. */
+static uint64_t scancodes_read, stale_interrupts;
+
+/* Used only by keyboard_read_event, whose single caller is the console. */
+static struct keyboard_decoder live_decoder;
+
+static void handoff_scancode(uint8_t scancode)
+{
+    byte_ring_put(&scancode_ring, scancode);
+}
+
+static int take_scancode(void)
+{
+    return byte_ring_get(&scancode_ring);
+}
+
+/* IRQ 1: read the byte the controller holds and hand it over; nothing more. */
+static void keyboard_interrupt(int irq, void *dev_id)
+{
+    (void)irq;
+    (void)dev_id;
+    uint8_t status = x86_inb(I8042_STATUS);
+    if (!(status & STATUS_OUTPUT_FULL)) {
+        /* A request latched by the PIC before the buffer was flushed: reading the data port
+         * now would return an old byte and type a phantom key. */
+        WRITE_ONCE(stale_interrupts, stale_interrupts + 1);
+        return;
+    }
+    uint8_t scancode = x86_inb(I8042_DATA);
+    if (status & STATUS_AUX_DATA)
+        return; /* the mouse port is off; a byte from it is not a key */
+    WRITE_ONCE(scancodes_read, scancodes_read + 1);
+    handoff_scancode(scancode);
+}
+
+static bool wait_status(uint8_t bit, bool set)
+{
+    for (int polls = 0; polls < POLLS_MAX; polls++) {
+        if (!!(x86_inb(I8042_STATUS) & bit) == set)
+            return true;
+        arch_cpu_relax();
+    }
+    return false;
+}
+
+static bool write_port(uint16_t port, uint8_t value)
+{
+    if (!wait_status(STATUS_INPUT_FULL, false))
+        return false;
+    x86_outb(port, value);
+    return true;
+}
+
+/* The next byte from the controller or the keyboard, or -1 after the timeout. */
+static int read_data(void)
+{
+    if (!wait_status(STATUS_OUTPUT_FULL, true))
+        return -1;
+    return x86_inb(I8042_DATA);
+}
+
+static void flush_output(void)
+{
+    for (int i = 0; i < 64 && (x86_inb(I8042_STATUS) & STATUS_OUTPUT_FULL); i++)
+        x86_inb(I8042_DATA);
+}
+
+/* A controller command that answers with one byte; -1 when it does not. */
+static int controller_query(uint8_t command)
+{
+    return write_port(I8042_COMMAND, command) ? read_data() : -1;
+}
+
+static bool write_config(uint8_t config)
+{
+    return write_port(I8042_COMMAND, COMMAND_WRITE_CONFIG) && write_port(I8042_DATA, config);
+}
+
+/* A command for the keyboard itself; it answers ACK, or RESEND to ask for it again. */
+static bool keyboard_command(uint8_t command)
+{
+    for (int attempt = 0; attempt < 3; attempt++) {
+        if (!write_port(I8042_DATA, command))
+            return false;
+        int reply = read_data();
+        if (reply == DEVICE_ACK)
+            return true;
+        if (reply != DEVICE_RESEND)
+            return false;
+    }
+    return false;
+}
+
+/* Brings the controller to a known state with both ports off and no interrupts, so no reply
+ * below can raise IRQ 1. Returns the configuration byte to use, or -1. */
+static int controller_quiesce(void)
+{
+    if (!write_port(I8042_COMMAND, COMMAND_DISABLE_PORT1) ||
+        !write_port(I8042_COMMAND, COMMAND_DISABLE_PORT2))
+        return -1;
+    flush_output();
+    int config = controller_query(COMMAND_READ_CONFIG);
+    if (config < 0)
+        return -1;
+    config &= ~(CONFIG_IRQ1 | CONFIG_IRQ12);
+    config |= CONFIG_TRANSLATE | CONFIG_PORT2_OFF;
+    return write_config((uint8_t)config) ? config : -1;
+}
+
+static int controller_setup(void)
+{
+    int config = controller_quiesce();
+    if (config < 0)
+        return -EIO;
+    if (controller_query(COMMAND_SELF_TEST) != SELF_TEST_PASSED)
+        return -EIO;
+    /* The self test resets some controllers: write the configuration again. */
+    if (!write_config((uint8_t)config) || controller_query(COMMAND_TEST_PORT1) != PORT_TEST_PASSED)
+        return -EIO;
+    if (!write_port(I8042_COMMAND, COMMAND_ENABLE_PORT1) ||
+        !keyboard_command(DEVICE_SET_DEFAULTS) || !keyboard_command(DEVICE_ENABLE_SCAN))
+        return -EIO;
+    /* Nothing may be left in the buffer when IRQ 1 comes on: it would arrive as a key. */
+    flush_output();
+    /* The byte was read with port 1 off; the port is on now and must stay on. */
+    config = (config & ~CONFIG_PORT1_OFF) | CONFIG_IRQ1;
+    return write_config((uint8_t)config) ? 0 : -EIO;
+}
+
+int keyboard_init(void)
+{
+    int error = controller_setup();
+    if (error) {
+        printk("keyboard: the i8042 controller or the keyboard did not answer\n");
+        return error;
+    }
+    return request_irq(1, keyboard_interrupt, "keyboard", NULL);
+}
+
+void keyboard_stats_read(struct keyboard_stats *stats)
+{
+    /* Each pairs with the handler's stores. */
+    stats->scancodes = READ_ONCE(scancodes_read);
+    stats->stale_interrupts = READ_ONCE(stale_interrupts);
+    stats->dropped = byte_ring_dropped(&scancode_ring);
+}
+
+void keyboard_reset_system(void)
+{
+    write_port(I8042_COMMAND, COMMAND_PULSE_RESET);
+}
+
+/* Scancode set 1: a key's make code, or the same with bit 7 set when it is released. What
+ * the main keys (make codes 0x00-0x39) type, without and with Shift: */
+#define MAIN_KEYS 0x3a
+static const char plain_keys[MAIN_KEYS + 1] = "\0\x1b"
+                                              "1234567890-=\b\t"
+                                              "qwertyuiop[]\n\0"
+                                              "asdfghjkl;'`\0\\"
+                                              "zxcvbnm,./\0*\0 ";
+static const char shifted_keys[MAIN_KEYS + 1] = "\0\x1b"
+                                                "!@#$%^&*()_+\b\t"
+                                                "QWERTYUIOP{}\n\0"
+                                                "ASDFGHJKL:\"~\0|"
+                                                "ZXCVBNM<>?\0*\0 ";
+_Static_assert(sizeof(plain_keys) == MAIN_KEYS + 1 && sizeof(shifted_keys) == MAIN_KEYS + 1,
+               "one character per main key");
+/* The keypad, 0x47-0x53, as with Num Lock on. */
+#define KEYPAD_FIRST 0x47
+static const char keypad_keys[] = "789-456+1230.";
+
+#define PREFIX_EXTENDED 0xe0
+#define PREFIX_PAUSE    0xe1 /* Pause: 0xe1 and five more bytes, no release */
+#define RELEASE_BIT     0x80
+
+enum set1_code {
+    CODE_ENTER = 0x1c,
+    CODE_CTRL = 0x1d,
+    CODE_LEFT_SHIFT = 0x2a,
+    CODE_SLASH = 0x35,
+    CODE_RIGHT_SHIFT = 0x36,
+    CODE_ALT = 0x38,
+    CODE_CAPS_LOCK = 0x3a,
+};
+
+/* Bits of keyboard_decoder.held: each modifier key apart, so releasing one Shift while the
+ * other is down keeps Shift in force. */
+enum held_key {
+    HELD_LEFT_SHIFT = 0x01,
+    HELD_RIGHT_SHIFT = 0x02,
+    HELD_LEFT_CTRL = 0x04,
+    HELD_RIGHT_CTRL = 0x08,
+    HELD_LEFT_ALT = 0x10,
+    HELD_RIGHT_ALT = 0x20,
+};
+
+static uint8_t held_bit(uint16_t code)
+{
+    switch (code) {
+    case CODE_LEFT_SHIFT:
+        return HELD_LEFT_SHIFT;
+    case CODE_RIGHT_SHIFT:
+        return HELD_RIGHT_SHIFT;
+    case CODE_CTRL:
+        return HELD_LEFT_CTRL;
+    case KEY_EXTENDED | CODE_CTRL:
+        return HELD_RIGHT_CTRL;
+    case CODE_ALT:
+        return HELD_LEFT_ALT;
+    case KEY_EXTENDED | CODE_ALT:
+        return HELD_RIGHT_ALT;
+    default:
+        return 0;
+    }
+}
+
+static uint8_t modifiers_of(const struct keyboard_decoder *decoder)
+{
+    uint8_t held = decoder->held;
+    return (held & (HELD_LEFT_SHIFT | HELD_RIGHT_SHIFT) ? KEY_SHIFT : 0) |
+           (held & (HELD_LEFT_CTRL | HELD_RIGHT_CTRL) ? KEY_CTRL : 0) |
+           (held & (HELD_LEFT_ALT | HELD_RIGHT_ALT) ? KEY_ALT : 0) |
+           (decoder->caps_lock ? KEY_CAPS_LOCK : 0);
+}
+
+static char character_of(uint16_t code, uint8_t modifiers)
+{
+    if (code == (KEY_EXTENDED | CODE_ENTER)) /* the keypad's Enter */
+        return '\n';
+    if (code == (KEY_EXTENDED | CODE_SLASH)) /* the keypad's slash */
+        return '/';
+    if (code >= KEYPAD_FIRST && code < KEYPAD_FIRST + sizeof(keypad_keys) - 1)
+        return keypad_keys[code - KEYPAD_FIRST];
+    if (code >= MAIN_KEYS)
+        return 0;
+    char plain = plain_keys[code];
+    bool letter = plain >= 'a' && plain <= 'z';
+    if (letter && (modifiers & KEY_CTRL))
+        return (char)(plain - 'a' + 1); /* Ctrl-A is 1 ... Ctrl-Z is 26 */
+    bool shift = modifiers & KEY_SHIFT;
+    if (letter && (modifiers & KEY_CAPS_LOCK))
+        shift = !shift; /* Caps Lock shifts letters only, and Shift undoes it */
+    return shift ? shifted_keys[code] : plain;
+}
+
+static void apply_modifier(struct keyboard_decoder *decoder, uint16_t code, bool pressed)
+{
+    uint8_t bit = held_bit(code);
+    if (bit && pressed)
+        decoder->held |= bit;
+    else if (bit)
+        decoder->held &= ~bit;
+    else if (code == CODE_CAPS_LOCK && pressed)
+        decoder->caps_lock = !decoder->caps_lock;
+}
+
+/* Bytes that are not part of a key: prefixes, and the keyboard's replies and errors. */
+static bool consume_non_key(struct keyboard_decoder *decoder, uint8_t scancode)
+{
+    if (decoder->skip) {
+        decoder->skip--;
+        return true;
+    }
+    switch (scancode) {
+    case PREFIX_EXTENDED:
+        decoder->extended = true;
+        return true;
+    case PREFIX_PAUSE:
+        decoder->skip = 5;
+        return true;
+    case DEVICE_ACK:
+    case DEVICE_RESEND:
+    case 0x00: /* key detection error */
+    case 0xff: /* buffer overrun */
+        decoder->extended = false;
+        return true;
+    default:
+        return false;
+    }
+}
+
+bool keyboard_decode(struct keyboard_decoder *decoder, uint8_t scancode, struct key_event *event)
+{
+    if (consume_non_key(decoder, scancode))
+        return false;
+    uint16_t code = (scancode & ~RELEASE_BIT) | (decoder->extended ? KEY_EXTENDED : 0);
+    bool pressed = !(scancode & RELEASE_BIT);
+    decoder->extended = false;
+    /* 0xe0 0x2a and 0xe0 0x36 are "fake shifts" some keys send around themselves. */
+    if (code == (KEY_EXTENDED | CODE_LEFT_SHIFT) || code == (KEY_EXTENDED | CODE_RIGHT_SHIFT))
+        return false;
+    apply_modifier(decoder, code, pressed);
+    uint8_t modifiers = modifiers_of(decoder);
+    *event = (struct key_event){
+            .code = code,
+            .pressed = pressed,
+            .modifiers = modifiers,
+            .character = pressed ? character_of(code, modifiers) : 0,
+    };
+    return true;
+}
+
+bool keyboard_read_event(struct key_event *event)
+{
+    for (;;) {
+        int scancode = take_scancode();
+        if (scancode < 0)
+            return false;
+        if (keyboard_decode(&live_decoder, (uint8_t)scancode, event))
+            return true;
+    }
+}
+
+bool keyboard_input_pending(void)
+{
+    return !byte_ring_is_empty(&scancode_ring);
+}

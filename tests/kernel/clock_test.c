@@ -1,0 +1,284 @@
+/* tests/kernel/clock_test.c - the PIT tick measured against the TSC: the rate the PIT was
+ * given is the rate the ticks arrive at (within 5 % at 100 and 1000 Hz); at 10 kHz the ticks
+ * lost, if any, are reported. Also: bad rates, uptime arithmetic, cycle conversions.
+ *
+ * Under QEMU's TCG the PIT follows the host's clock and the TSC is the host's TSC, but the
+ * virtual CPU and QEMU's timers are host threads. On a busy host a tick comes late and the
+ * ticks owed follow in a burst (or merge in the PIC and are lost): a window in which that
+ * happened measures the host, not the kernel. So each window starts when the PIT is
+ * programmed (which restarts its count: no tick is owed from before) and is kept only if
+ * every tick came within a tenth of a period of one period after the one before, and the TSC
+ * agreed within 1 % with PIT channel 2, run as a stopwatch over the window. The rate is taken
+ * from the first window kept. If none is, and in every window the CPU itself was seen
+ * standing still (its thread descheduled by the host), the case is skipped as unmeasurable;
+ * irregular ticks while the CPU ran are a failure. */
+#include "arch/arch.h"
+#include "drivers/pit.h"
+#include "kernel/clock.h"
+#include "kernel/errno.h"
+#include "kernel/ktest.h"
+
+#define WINDOW_MS        10 /* one window: short, so a busy host leaves some untouched... */
+#define WINDOW_TICKS_MIN 4  /* ...or this many ticks, if longer (at most 55 ms: the stopwatch) */
+#define WINDOWS_MAX      30 /* windows tried before giving up on finding an undisturbed one */
+#define LOST_TICK_MS     50 /* the 10 kHz count: as long as the stopwatch allows */
+
+/* Spins with interrupts on until the tick count reaches target; false after `cycles`. */
+static bool wait_for_tick(uint64_t target, uint64_t cycles)
+{
+    uint64_t start = arch_cycles();
+    while (clock_ticks() < target) {
+        if (arch_cycles() - start > cycles)
+            return false;
+        arch_cpu_relax();
+    }
+    return true;
+}
+
+static uint64_t pit_clocks_to_ns(uint64_t clocks)
+{
+    return clocks * 1000000000ull / PIT_INPUT_HZ;
+}
+
+struct tick_window {
+    uint64_t ticks;     /* counted since the PIT was programmed */
+    uint64_t cycles;    /* from programming the PIT to the last tick, by the TSC */
+    int32_t pit_clocks; /* the same by PIT channel 2 (-1: it ran out) */
+    uint64_t shortest;  /* gaps between consecutive ticks, in cycles (0: two at once) */
+    uint64_t longest;
+    uint64_t stall; /* longest time between two turns of the watching loop: the CPU
+                     * itself stood still (an emulator's thread descheduled) */
+};
+
+/* Programs the PIT at hz and starts the stopwatch, both with interrupts off; returns the TSC
+ * and the tick count at that moment. */
+static uint64_t start_window(uint32_t hz, uint64_t *ticks)
+{
+    unsigned long flags = arch_irq_save();
+    pit_set_frequency(hz);
+    pit_stopwatch_start();
+    uint64_t start = arch_cycles();
+    *ticks = clock_ticks();
+    arch_irq_restore(flags);
+    return start;
+}
+
+/* Watches the `count` ticks after programming the PIT at hz, noting the gaps between them.
+ * Returns false when a tick does not come within a second. */
+static bool watch_ticks(uint32_t hz, uint64_t count, struct tick_window *window)
+{
+    uint64_t second = clock_tsc_hz(), first;
+    uint64_t start = start_window(hz, &first), previous = start, seen = first, last_turn = start;
+    *window = (struct tick_window){.shortest = UINT64_MAX};
+    while (seen - first < count) {
+        uint64_t now = arch_cycles(), ticks = clock_ticks();
+        if (now - previous > second)
+            return false;
+        window->stall = MAX(window->stall, now - last_turn);
+        last_turn = now;
+        if (ticks == seen)
+            continue;
+        window->pit_clocks = pit_stopwatch_read();
+        uint64_t gap = ticks - seen > 1 ? 0 : now - previous;
+        window->shortest = MIN(window->shortest, gap);
+        window->longest = MAX(window->longest, now - previous);
+        previous = now;
+        seen = ticks;
+    }
+    window->ticks = seen - first;
+    window->cycles = previous - start;
+    return true;
+}
+
+/* True when the TSC and PIT channel 2 measured the window alike, within 1 %. */
+static bool tsc_agrees_with_pit(const struct tick_window *window)
+{
+    if (window->pit_clocks < 0)
+        return false;
+    uint64_t by_tsc = clock_cycles_to_ns(window->cycles);
+    uint64_t by_pit = pit_clocks_to_ns((uint64_t)window->pit_clocks);
+    uint64_t difference = by_tsc > by_pit ? by_tsc - by_pit : by_pit - by_tsc;
+    return difference * 100 <= by_pit;
+}
+
+/* Every tick within a tenth of a period of one period after the one before (the first, one
+ * period after the PIT was programmed), and the TSC a trustworthy ruler meanwhile. */
+static bool undisturbed(const struct tick_window *window, uint32_t hz)
+{
+    uint64_t period = clock_tsc_hz() / hz;
+    if (window->shortest < period - period / 10 || window->longest > period + period / 10)
+        return false;
+    return tsc_agrees_with_pit(window);
+}
+
+/* True when the CPU itself stood still during the window, or the TSC disagreed with the
+ * PIT: then irregular ticks tell about the host, not about the kernel. */
+static bool host_interfered(const struct tick_window *window, uint32_t hz)
+{
+    return window->stall > clock_tsc_hz() / hz / 4 || !tsc_agrees_with_pit(window);
+}
+
+struct rate_result {
+    int window;           /* the number of the undisturbed window (from 1), or 0: none */
+    bool host_every_time; /* with none: the host interfered in every window */
+};
+
+/* Watches windows until one is undisturbed, at most WINDOWS_MAX; *window is the last. */
+static struct rate_result measure_tick_rate(struct ktest *t, uint32_t hz,
+                                            struct tick_window *window)
+{
+    uint64_t count = MAX((uint64_t)hz * WINDOW_MS / 1000, (uint64_t)WINDOW_TICKS_MIN);
+    struct rate_result result = {0, true};
+    for (int tries = 1; tries <= WINDOWS_MAX; tries++) {
+        if (!KTEST_EXPECT_TRUE(t, watch_ticks(hz, count, window)))
+            return (struct rate_result){0, false};
+        if (undisturbed(window, hz))
+            return (struct rate_result){tries, false};
+        result.host_every_time &= host_interfered(window, hz);
+    }
+    return result;
+}
+
+static void log_window(struct ktest *t, uint32_t hz, const struct tick_window *window,
+                       uint64_t milli_hz, int number)
+{
+    ktest_log(t,
+              "%u Hz: %llu ticks in %llu us by the TSC (%lld us by PIT channel 2): "
+              "%llu.%03llu Hz; window %d of %d, gaps %llu..%llu us, stall %llu us",
+              hz, (unsigned long long)window->ticks,
+              (unsigned long long)(clock_cycles_to_ns(window->cycles) / 1000),
+              window->pit_clocks < 0 ? -1ll
+                                     : (long long)(pit_clocks_to_ns(window->pit_clocks) / 1000),
+              (unsigned long long)(milli_hz / 1000), (unsigned long long)(milli_hz % 1000), number,
+              WINDOWS_MAX, (unsigned long long)(clock_cycles_to_ns(window->shortest) / 1000),
+              (unsigned long long)(clock_cycles_to_ns(window->longest) / 1000),
+              (unsigned long long)(clock_cycles_to_ns(window->stall) / 1000));
+}
+
+static void check_rate_within_5_percent(struct ktest *t, uint32_t hz)
+{
+    if (!clock_tsc_hz()) {
+        ktest_skip(t, "TSC not calibrated");
+        return;
+    }
+    uint32_t saved = pit_frequency();
+    struct tick_window window = {0};
+    struct rate_result result = measure_tick_rate(t, hz, &window);
+    pit_set_frequency(saved);
+    uint64_t milli_hz = window.cycles ? window.ticks * clock_tsc_hz() * 1000 / window.cycles : 0;
+    log_window(t, hz, &window, milli_hz, result.window);
+    if (!result.window && result.host_every_time) {
+        /* An emulator starved by its host cannot deliver regular ticks: nothing to measure. */
+        ktest_skip(t, "the host stalled the CPU in every window: too busy to measure");
+        return;
+    }
+    KTEST_EXPECT_GT(t, result.window, 0); /* irregular ticks with the CPU running: a bug */
+    KTEST_EXPECT_GE(t, milli_hz * 100, (uint64_t)hz * 1000 * 95);
+    KTEST_EXPECT_LE(t, milli_hz * 100, (uint64_t)hz * 1000 * 105);
+}
+
+static void tick_rate_is_within_5_percent_at_100_hz(struct ktest *t)
+{
+    check_rate_within_5_percent(t, 100);
+}
+
+static void tick_rate_is_within_5_percent_at_1000_hz(struct ktest *t)
+{
+    check_rate_within_5_percent(t, 1000);
+}
+
+/* At 10 kHz an emulator may fall behind: count the ticks over one stopwatch run from the
+ * moment the rate is set, and report those lost, by the TSC and by PIT channel 2. Assert only
+ * what no host can cause: more ticks than the PIT's own clock says it raised (one old-rate
+ * request may still be pending in the PIC). */
+static void ticks_lost_at_10000_hz_are_reported(struct ktest *t)
+{
+    uint64_t second = clock_tsc_hz(), ticks_before;
+    if (!second) {
+        ktest_skip(t, "TSC not calibrated");
+        return;
+    }
+    uint32_t saved = pit_frequency();
+    uint64_t start = start_window(10000, &ticks_before);
+    while (arch_cycles() - start < clock_ns_to_cycles(LOST_TICK_MS * 1000000ull))
+        arch_cpu_relax();
+    unsigned long flags = arch_irq_save();
+    uint64_t elapsed = arch_cycles() - start, counted = clock_ticks() - ticks_before;
+    int32_t clocks = pit_stopwatch_read();
+    arch_irq_restore(flags);
+    uint64_t by_tsc = elapsed * 10000 / second, by_pit = (uint64_t)clocks / pit_divisor();
+    pit_set_frequency(saved);
+    ktest_log(t,
+              "10000 Hz: %llu ticks in %llu us; expected %llu by the TSC, %llu by PIT channel 2: "
+              "%lld lost",
+              (unsigned long long)counted, (unsigned long long)(clock_cycles_to_ns(elapsed) / 1000),
+              (unsigned long long)by_tsc, (unsigned long long)by_pit,
+              (long long)by_pit - (long long)counted);
+    KTEST_ASSERT_GE(t, clocks, 0); /* the stopwatch did not run out */
+    KTEST_EXPECT_GT(t, counted, 0u);
+    KTEST_EXPECT_LE(t, counted, by_pit + 1);
+}
+
+static void bad_rates_are_refused(struct ktest *t)
+{
+    uint32_t saved = pit_frequency();
+    KTEST_EXPECT_EQ(t, pit_set_frequency(PIT_MIN_HZ - 1), -EINVAL);
+    KTEST_EXPECT_EQ(t, pit_set_frequency(PIT_MAX_HZ + 1), -EINVAL);
+    KTEST_EXPECT_EQ(t, pit_set_frequency(0), -EINVAL);
+    KTEST_EXPECT_EQ(t, pit_frequency(), saved);
+    KTEST_EXPECT_EQ(t, pit_set_frequency(PIT_MIN_HZ), 0);
+    KTEST_EXPECT_EQ(t, pit_divisor(), 62799u); /* 1193182 / 19, rounded */
+    KTEST_EXPECT_EQ(t, pit_set_frequency(saved), 0);
+    KTEST_EXPECT_EQ(t, pit_divisor(), (PIT_INPUT_HZ + saved / 2) / saved);
+}
+
+/* Ticks and uptime read together, with interrupts off so no tick falls between the reads. */
+static void read_clock(uint64_t *ticks, uint64_t *uptime_ns)
+{
+    unsigned long flags = arch_irq_save();
+    *ticks = clock_ticks();
+    *uptime_ns = clock_uptime_ns();
+    arch_irq_restore(flags);
+}
+
+/* Uptime grows by one tick period per tick. */
+static void uptime_grows_by_tick_periods(struct ktest *t)
+{
+    uint64_t ticks_before, uptime_before, ticks_after, uptime_after;
+    read_clock(&ticks_before, &uptime_before);
+    KTEST_ASSERT_TRUE(t, wait_for_tick(ticks_before + 5, clock_ns_to_cycles(1000000000)));
+    read_clock(&ticks_after, &uptime_after);
+    uint64_t ticks = ticks_after - ticks_before;
+    uint64_t uptime = uptime_after - uptime_before;
+    uint64_t period_ns = (uint64_t)pit_divisor() * 1000000000ull / PIT_INPUT_HZ;
+    KTEST_EXPECT_GE(t, uptime + 1, ticks * period_ns);
+    KTEST_EXPECT_LE(t, uptime, ticks * (period_ns + 1));
+}
+
+static void cycle_conversions_agree(struct ktest *t)
+{
+    uint64_t hz = clock_tsc_hz();
+    if (!hz) {
+        ktest_skip(t, "TSC not calibrated");
+        return;
+    }
+    uint64_t one_second = clock_cycles_to_ns(hz);
+    KTEST_EXPECT_GE(t, one_second, 1000000000ull - 2);
+    KTEST_EXPECT_LE(t, one_second, 1000000000ull + 2);
+    uint64_t hour = 3600ull * 1000000000ull;
+    uint64_t back = clock_cycles_to_ns(clock_ns_to_cycles(hour));
+    KTEST_EXPECT_GE(t, back, hour - hour / 100000000);
+    KTEST_EXPECT_LE(t, back, hour + hour / 100000000);
+    KTEST_EXPECT_EQ(t, clock_cycles_to_ns(0), 0u);
+}
+
+static const struct ktest_case clock_cases[] = {
+        KTEST_CASE(tick_rate_is_within_5_percent_at_100_hz),
+        KTEST_CASE(tick_rate_is_within_5_percent_at_1000_hz),
+        KTEST_CASE(ticks_lost_at_10000_hz_are_reported),
+        KTEST_CASE(bad_rates_are_refused),
+        KTEST_CASE(uptime_grows_by_tick_periods),
+        KTEST_CASE(cycle_conversions_agree),
+        {},
+};
+KTEST_SUITE(clock, clock_cases);
