@@ -1,5 +1,6 @@
 # kernel/ - kmain, printk, the command line, the boot information, the test framework,
-# interrupt lines, the clock, console input, the idle loop and the shell.
+# interrupt lines, the clock, console input, the idle loop, the shell, execution contexts,
+# deferred work and the frame pipe from interrupt handlers to ordinary code.
 # The pure-C files also build into the host-side tests and fuzzers (HOSTED_SOURCES).
 KERNEL_SOURCES += \
 	kernel/byte_ring.c \
@@ -7,9 +8,13 @@ KERNEL_SOURCES += \
 	kernel/cmdline.c \
 	kernel/console.c \
 	kernel/console_input.c \
+	kernel/context.c \
+	kernel/context_name.c \
 	kernel/crash.c \
+	kernel/deferred.c \
 	kernel/errno.c \
 	kernel/format.c \
+	kernel/frame_pipe.c \
 	kernel/idle.c \
 	kernel/irq.c \
 	kernel/ksyms.c \
@@ -24,8 +29,11 @@ KERNEL_SOURCES += \
 
 HOSTED_SOURCES += \
 	kernel/cmdline.c \
+	kernel/context_name.c \
+	kernel/deferred.c \
 	kernel/errno.c \
 	kernel/format.c \
+	kernel/frame_pipe.c \
 	kernel/multiboot.c \
 	kernel/printk.c \
 	kernel/spinlock.c

@@ -97,7 +97,7 @@ void kmain(uint32_t magic, uint64_t info_phys)
     bool selftest = cmdline_has("selftest");
     panic_set_exit_on_stop(selftest);
     mm_init(&boot_info, selftest);
-    ktest_set_leak_counter(page_alloc_free_count);
+    ktest_set_leak_counter(page_alloc_unallocated_count);
     if (selftest)
         ktest_read_options();
 

@@ -1,14 +1,18 @@
 # mm/ - physical memory: the memory map, the boot allocator, the frame database, the buddy
 # allocator. All but mm.c (the boot sequence) are portable and also build into host tests.
 KERNEL_SOURCES += \
+	mm/atomic_reserve.c \
 	mm/boot_alloc.c \
+	mm/exclusive.c \
 	mm/frame_db.c \
 	mm/memmap.c \
 	mm/mm.c \
 	mm/page_alloc.c
 
 HOSTED_SOURCES += \
+	mm/atomic_reserve.c \
 	mm/boot_alloc.c \
+	mm/exclusive.c \
 	mm/frame_db.c \
 	mm/memmap.c \
 	mm/page_alloc.c

@@ -8,6 +8,7 @@
 #include "kernel/cmdline.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
+#include "mm/atomic_reserve.h"
 #include "mm/boot_alloc.h"
 #include "mm/layout.h"
 #include "mm/page_alloc.h"
@@ -51,8 +52,10 @@ void mm_init(const struct boot_info *boot, bool selftest)
 
     struct page_alloc_stats stats;
     page_alloc_get_stats(&stats);
+    atomic_reserve_init(stats.managed);
+    page_alloc_get_stats(&stats);
     printk("mm: %lu KiB usable; %lu pages went to page tables and the frame database\n",
            usable >> 10, boot_alloc_pages_used());
     printk("mm: managed %lu pages, free %lu pages, atomic reserve %lu pages\n", stats.managed,
-           stats.free, 0ul);
+           stats.free, stats.reserve);
 }

@@ -16,12 +16,15 @@
 
 #include "arch/arch.h"
 #include "kernel/compiler.h"
+#include "kernel/context.h"
 #include "kernel/errno.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
 #include "kernel/spinlock.h"
 #include "kernel/string.h"
+#include "mm/atomic_reserve.h"
 #include "mm/boot_alloc.h"
+#include "mm/exclusive.h"
 #include "mm/internal.h"
 
 #define HOT_CACHE_SIZE  256
@@ -77,9 +80,8 @@ static bool is_descriptor(const struct page *page)
            pfn_valid((address - base) / sizeof(struct page));
 }
 
-/* One log line for a broken invariant: the function, the frame, what is wrong. Counted. */
-static void __printf(4, 5) report(uint64_t *counter, const char *function,
-                                  const struct page *page, const char *fmt, ...)
+void mm_report(uint64_t *counter, const char *function, const struct page *page,
+               const char *fmt, ...)
 {
     char message[160];
     va_list args;
@@ -239,19 +241,36 @@ static struct page *pool_take(struct cpu_pages *cpu, unsigned int order, uint64_
     return page;
 }
 
-/* Chooses where the frames come from (see page_alloc.h) and marks them allocated. */
-static struct page *take_frames(gfp_t gfp, unsigned int order)
+static void mark_allocated(struct page *page, unsigned int order, gfp_t gfp)
+{
+    page->state = PAGE_ALLOCATED;
+    page->order = (uint8_t)order;
+    page->refcount = 1;
+    if (gfp & __GFP_EXCLUSIVE) {
+        page->flags |= PG_EXCLUSIVE;
+        page->owner = context_current();
+    } else {
+        page->owner = CONTEXT_NONE;
+    }
+}
+
+/* Chooses where the frames come from and marks them allocated: the general pool while it
+ * stays at or above min; for GFP_ATOMIC then the atomic reserve (order 0, frames already
+ * scrubbed: *scrubbed is set), then the pool below min. */
+static struct page *take_frames(gfp_t gfp, unsigned int order, bool *scrubbed)
 {
     unsigned long flags = arch_irq_save();
     struct cpu_pages *cpu = this_cpu();
     struct page *page = pool_take(cpu, order, watermark_min);
-    if (!page && (gfp & __GFP_ATOMIC))
-        page = pool_take(cpu, order, 0); /* below min: the headroom kept for this */
+    *scrubbed = false;
+    if (!page && (gfp & __GFP_ATOMIC)) {
+        page = order == 0 ? atomic_reserve_take() : NULL;
+        *scrubbed = page != NULL;
+        if (!page)
+            page = pool_take(cpu, order, 0);
+    }
     if (page) {
-        page->state = PAGE_ALLOCATED;
-        page->order = (uint8_t)order;
-        page->refcount = 1;
-        page->owner = 0;
+        mark_allocated(page, order, gfp);
         cpu->allocations++;
     } else {
         cpu->failures++;
@@ -286,7 +305,7 @@ static void check_poison(struct page *page, unsigned int order)
         int offset = poison_damage(frame);
         if (offset >= 0) {
             unsigned long flags = arch_irq_save();
-            report(&errors.poison_corrupted, "alloc_pages", frame,
+            mm_report(&errors.poison_corrupted, "alloc_pages", frame,
                    "poison overwritten at offset %#x (found %#x, expected %#x): written "
                    "after it was freed",
                    offset, ((const uint8_t *)page_address(frame))[offset], PAGE_POISON_BYTE);
@@ -304,9 +323,10 @@ struct page *alloc_pages(gfp_t gfp, unsigned int order)
         arch_irq_restore(flags);
         return NULL;
     }
-    struct page *page = take_frames(gfp, order);
-    if (!page)
-        return NULL;
+    bool scrubbed;
+    struct page *page = take_frames(gfp, order, &scrubbed);
+    if (!page || scrubbed)
+        return page;
     /* The block is ours now: checking and clearing it needs no lock. */
     check_poison(page, order);
     if (gfp & (__GFP_ZERO | __GFP_EXCLUSIVE))
@@ -326,7 +346,7 @@ static int check_free(const struct page *page, unsigned int order)
 {
     static const char *const function = "free_pages";
     if (!is_descriptor(page)) {
-        report(&errors.not_allocated, function, page, "not a frame descriptor");
+        mm_report(&errors.not_allocated, function, page, "not a frame descriptor");
         return -EINVAL;
     }
     switch (page->state) {
@@ -335,22 +355,22 @@ static int check_free(const struct page *page, unsigned int order)
     case PAGE_FREE:
     case PAGE_HOT:
     case PAGE_RESERVE:
-        report(&errors.double_free, function, page, "double free (the frame is already free)");
+        mm_report(&errors.double_free, function, page, "double free (the frame is already free)");
         return -EINVAL;
     case PAGE_RESERVED:
-        report(&errors.not_allocated, function, page, "frame not managed by the allocator");
+        mm_report(&errors.not_allocated, function, page, "frame not managed by the allocator");
         return -EINVAL;
     default:
-        report(&errors.not_allocated, function, page,
+        mm_report(&errors.not_allocated, function, page,
                "not the first frame of an allocated block (freed twice, or a bad pointer?)");
         return -EINVAL;
     }
     if (page->order != order) {
-        report(&errors.wrong_order, function, page, "freed as order %u, allocated as order %u",
-               order, page->order);
+        mm_report(&errors.wrong_order, function, page, "freed as order %u, allocated as order %u",
+                  order, page->order);
         return -EINVAL;
     }
-    return 0;
+    return exclusive_check_free(page);
 }
 
 static void poison_block(struct page *page, unsigned int order)
@@ -375,18 +395,13 @@ static void release_frames(struct cpu_pages *cpu, struct page *page, unsigned in
     spin_unlock(&zone.lock);
 }
 
-int free_pages(struct page *page, unsigned int order)
+/* Frees a checked block, poisoning it first when asked or when it was EXCLUSIVE. */
+static void free_checked(struct page *page, unsigned int order, unsigned long flags)
 {
-    unsigned long flags = arch_irq_save();
-    int error = check_free(page, order);
-    if (error || --page->refcount > 0) {
-        arch_irq_restore(flags);
-        return error;
-    }
     if (!poison_on_free && !(page->flags & PG_EXCLUSIVE)) {
         release_frames(this_cpu(), page, order);
         arch_irq_restore(flags);
-        return 0;
+        return;
     }
     /* Poison with interrupts on: the block is in transit (PAGE_TAIL), so a second free of it
      * meanwhile is refused as "not allocated". */
@@ -396,12 +411,52 @@ int free_pages(struct page *page, unsigned int order)
     flags = arch_irq_save();
     release_frames(this_cpu(), page, order);
     arch_irq_restore(flags);
+}
+
+int free_pages(struct page *page, unsigned int order)
+{
+    unsigned long flags = arch_irq_save();
+    int error = check_free(page, order);
+    if (error || --page->refcount > 0) {
+        arch_irq_restore(flags);
+        return error;
+    }
+    free_checked(page, order, flags);
+    /* The free path of ordinary code tops the atomic reserve up; handlers never do. */
+    if (atomic_reserve_below_target() && !context_in_interrupt())
+        atomic_reserve_refill();
     return 0;
 }
 
 int free_page(struct page *page)
 {
     return free_pages(page, 0);
+}
+
+/* --- for the atomic reserve (mm/internal.h) ------------------------------------------------------------ */
+
+struct page *page_alloc_take_for_reserve(void)
+{
+    unsigned long flags = arch_irq_save();
+    struct page *page = pool_take(this_cpu(), 0, 0);
+    if (page)
+        page->state = PAGE_TAIL; /* in transit to the reserve */
+    arch_irq_restore(flags);
+    return page;
+}
+
+void page_alloc_scrub(struct page *page)
+{
+    check_poison(page, 0);
+    memset(page_address(page), 0, PAGE_SIZE);
+}
+
+void page_alloc_return_to_pool(struct page *page)
+{
+    unsigned long flags = arch_irq_save();
+    page->flags = 0;
+    hot_cache_put(this_cpu(), page);
+    arch_irq_restore(flags);
 }
 
 /* --- boot -------------------------------------------------------------------------------------------- */
@@ -448,6 +503,14 @@ void page_alloc_init(const struct memmap *map, bool poison)
 
 /* --- figures ------------------------------------------------------------------------------------------ */
 
+uint64_t page_alloc_unallocated_count(void)
+{
+    unsigned long flags = arch_irq_save();
+    uint64_t count = page_alloc_free_count() + atomic_reserve_level();
+    arch_irq_restore(flags);
+    return count;
+}
+
 uint64_t page_alloc_free_count(void)
 {
     unsigned long flags = arch_irq_save();
@@ -493,7 +556,8 @@ void page_alloc_get_stats(struct page_alloc_stats *stats)
     }
     spin_unlock_irqrestore(&zone.lock, flags);
     stats->free += stats->hot_cache;
-    stats->allocated = stats->managed - stats->free;
+    stats->reserve = atomic_reserve_level();
+    stats->allocated = stats->managed - stats->free - stats->reserve;
 }
 
 void page_alloc_get_errors(struct page_alloc_errors *out)
@@ -507,8 +571,9 @@ void page_alloc_print_stats(void)
 {
     struct page_alloc_stats s;
     page_alloc_get_stats(&s);
-    printk("page_alloc: managed %lu pages (%lu MiB), free %lu, allocated %lu\n", s.managed,
-           s.managed >> (20 - PAGE_SHIFT), s.free, s.allocated);
+    printk("page_alloc: managed %lu pages (%lu MiB), free %lu, allocated %lu, in the atomic "
+           "reserve %lu\n",
+           s.managed, s.managed >> (20 - PAGE_SHIFT), s.free, s.allocated, s.reserve);
     printk("page_alloc: hot cache %lu of %u; watermarks min %lu low %lu high %lu; poison %s\n",
            s.hot_cache, HOT_CACHE_HIGH, s.watermark_min, s.watermark_low, s.watermark_high,
            s.poison ? "on" : "off");

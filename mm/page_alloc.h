@@ -103,20 +103,23 @@ bool pfn_valid(uint64_t pfn);
 
 /* Allocates 2^order contiguous frames, aligned to their size, and returns the descriptor of
  * the first (its refcount 1). Returns NULL when order > MAX_ORDER or when no block is free
- * within what the flags allow: GFP_KERNEL stops at the min watermark; GFP_ATOMIC goes below
- * it and then to the atomic reserve (order 0). Any context, interrupts on or off; never
- * waits; O(MAX_ORDER) plus the cost of zeroing or poison checks the flags ask for. */
+ * within what the flags allow. GFP_KERNEL takes from the general pool down to its min
+ * watermark and no further. GFP_ATOMIC does the same, then (order 0) takes a ready frame from
+ * the atomic reserve, then what is left below min; NULL only when all of that is gone, and
+ * the failure is counted. Any context, interrupts on or off; never waits; O(MAX_ORDER) plus
+ * the zeroing and poison checks the flags ask for (none for frames from the reserve). */
 struct page *alloc_pages(gfp_t gfp, unsigned int order);
 
 /* alloc_pages for one frame. `alloc_page(GFP_ATOMIC | EXCLUSIVE)` is the interrupt handler's
  * landing pad: zero-filled, owned by the calling context, taken in O(1). */
 struct page *alloc_page(gfp_t gfp);
 
-/* Frees a block allocated with that same order. Refuses, reports (one log line naming the
- * frame and the function) and counts a double free, a frame that was never allocated or is
- * not managed, a descriptor pointer that is not one, a wrong order, and (for EXCLUSIVE
- * frames) a free by a context that is not the owner. Returns 0, or -EINVAL / -EPERM when
- * refused. Any context; never waits. */
+/* Drops a reference to a block allocated with that same order, and frees it when that was
+ * the last. Refuses, reports (one log line naming the frame and the function) and counts a
+ * double free, a frame that was never allocated or is not managed, a descriptor pointer that
+ * is not one, a wrong order, and for EXCLUSIVE frames a free by a context that is not the
+ * owner or of a frame still mapped. Returns 0, or -EINVAL / -EPERM / -EBUSY when refused.
+ * In ordinary context it then tops the atomic reserve up. Any context; never waits. */
 int free_pages(struct page *page, unsigned int order);
 int free_page(struct page *page);
 
@@ -134,19 +137,19 @@ struct page_alloc_stats {
     uint64_t free;            /* free in the buddy lists and hot caches */
     uint64_t hot_cache;       /* of which in hot caches */
     uint64_t allocated;       /* frames handed out and not yet freed */
+    uint64_t reserve;         /* frames in the atomic reserve (mm/atomic_reserve.h) */
     uint64_t free_blocks[MAX_ORDER + 1];
     uint64_t watermark_min, watermark_low, watermark_high;
     uint64_t allocations, frees, failures; /* calls; failures are NULL returns */
     bool poison;
 };
 
-/* Problems found, each also reported in one log line. */
+/* Problems found, each also reported in one log line (EXCLUSIVE violations: mm/exclusive.h). */
 struct page_alloc_errors {
     uint64_t double_free;     /* freed while free */
     uint64_t not_allocated;   /* freeing a tail, reserved or unmanaged frame, or a bad pointer */
     uint64_t wrong_order;     /* freed with an order other than it was allocated with */
     uint64_t poison_corrupted; /* a freed frame was written to before it was handed out again */
-    uint64_t wrong_owner;     /* an EXCLUSIVE frame freed by a context that does not own it */
 };
 
 void page_alloc_get_stats(struct page_alloc_stats *stats);
@@ -154,6 +157,10 @@ void page_alloc_get_errors(struct page_alloc_errors *errors);
 
 /* Free frames, all of them (buddy lists and hot caches). Any context. */
 uint64_t page_alloc_free_count(void);
+
+/* Frames nobody holds: free ones plus those in the atomic reserve. managed == unallocated +
+ * allocated at every moment. Any context. */
+uint64_t page_alloc_unallocated_count(void);
 
 /* Moves every frame in this CPU's hot cache back to the buddy lists (so that free memory
  * merges into the largest blocks). Any context. */

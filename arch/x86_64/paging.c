@@ -16,6 +16,7 @@
 #include "kernel/printk.h"
 #include "kernel/spinlock.h"
 #include "mm/boot_alloc.h"
+#include "mm/exclusive.h"
 #include "mm/page_alloc.h"
 #include "mm/vm.h"
 
@@ -210,16 +211,19 @@ int vm_map_page(uint64_t virt, uint64_t phys, unsigned int flags)
     unsigned long irq_flags;
     spin_lock_irqsave(&vm_lock, &irq_flags);
     int error = 0;
+    struct page *frame = phys_to_page(phys);
     uint64_t *entry = walk_create(virt, LEVEL_PT);
     if (!entry)
         error = -ENOMEM;
     else if (*entry & PTE_PRESENT)
         error = -EEXIST;
-    else
+    else if (frame)
+        error = exclusive_note_map(frame); /* one mapping only for an EXCLUSIVE frame */
+    if (!error) {
         *entry = phys | PTE_PRESENT | (flags & VM_WRITE ? PTE_WRITE : 0) |
                  (flags & VM_EXEC ? 0 : no_execute);
-    if (!error)
         x86_invlpg((const void *)virt);
+    }
     spin_unlock_irqrestore(&vm_lock, irq_flags);
     return error;
 }
@@ -249,6 +253,9 @@ static int unmap_locked(uint64_t virt)
     path[LEVEL_PT] = &table[index_at(virt, LEVEL_PT)];
     if (!(*path[LEVEL_PT] & PTE_PRESENT))
         return -ENOENT;
+    struct page *frame = phys_to_page(*path[LEVEL_PT] & PTE_ADDRESS);
+    if (frame)
+        exclusive_note_unmap(frame);
     *path[LEVEL_PT] = 0;
     x86_invlpg((const void *)virt);
     for (int level = LEVEL_PD; level <= LEVEL_PML4; level++) {

@@ -1,17 +1,20 @@
 /* tests/host/hosted.c - what the portable kernel sources expect from the rest of the kernel,
  * provided for host-side test and fuzz programs: a console for printk (kernel/printk.c itself
- * is built in, formatter and all) that writes to stdout, and a panic that aborts. */
+ * is built in, formatter and all) that writes to stdout, a panic that aborts, and an
+ * execution context the tests choose (tests/host/hosted.h). */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "arch/arch.h"
 #include "kernel/console.h"
+#include "tests/host/hosted.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
 #include "kernel/spinlock.h"
 #include "kernel/string.h"
 
+context_t hosted_context = CONTEXT_BOOT;
 uintptr_t hosted_direct_map_base;
 uintptr_t hosted_frame_db_base;
 bool hosted_irqs_enabled = true;
@@ -44,6 +47,21 @@ void console_write(const char *text, size_t length)
     }
     if (!quiet)
         fwrite(text, 1, length, stdout);
+}
+
+context_t context_current(void)
+{
+    return hosted_context;
+}
+
+int context_irq_line(void)
+{
+    return hosted_context >= CONTEXT_IRQ_FIRST ? (int)(hosted_context - CONTEXT_IRQ_FIRST) : -1;
+}
+
+bool context_in_interrupt(void)
+{
+    return context_irq_line() >= 0;
 }
 
 void panic_set_exit_on_stop(bool exit_qemu)

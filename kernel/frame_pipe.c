@@ -1,0 +1,94 @@
+/* kernel/frame_pipe.c - records into EXCLUSIVE frames, frames into a queue, queue to the
+ * consumer. */
+#include "kernel/frame_pipe.h"
+
+#include "kernel/string.h"
+#include "mm/exclusive.h"
+
+uint32_t frame_pipe_capacity(const struct frame_pipe *pipe)
+{
+    return (uint32_t)((PAGE_SIZE - sizeof(struct frame_pipe_header)) / pipe->record_size);
+}
+
+static struct frame_pipe_header *header_of(struct page *page)
+{
+    return page_address(page);
+}
+
+static void enqueue(struct frame_pipe *pipe, struct page *page)
+{
+    uint32_t pfn = (uint32_t)page_to_pfn(page);
+    spin_lock(&pipe->lock);
+    page->next = PFN_NONE;
+    if (pipe->queue_tail != PFN_NONE)
+        pfn_to_page(pipe->queue_tail)->next = pfn;
+    else
+        pipe->queue_head = pfn;
+    pipe->queue_tail = pfn;
+    pipe->stats.frames_handed++;
+    pipe->stats.queued++;
+    spin_unlock(&pipe->lock);
+}
+
+void frame_pipe_flush(struct frame_pipe *pipe)
+{
+    assert_irqs_disabled();
+    struct page *page = pipe->filling;
+    if (!page)
+        return;
+    pipe->filling = NULL;
+    page_hand_over(page, pipe->consumer); /* this context owns it: cannot fail */
+    enqueue(pipe, page);
+    if (pipe->on_frame)
+        deferred_request(pipe->on_frame);
+}
+
+bool frame_pipe_write(struct frame_pipe *pipe, const void *record)
+{
+    assert_irqs_disabled();
+    if (!pipe->filling) {
+        pipe->filling = alloc_page(GFP_ATOMIC | EXCLUSIVE); /* zero-filled, ours */
+        if (!pipe->filling) {
+            spin_lock(&pipe->lock);
+            pipe->stats.drops++;
+            spin_unlock(&pipe->lock);
+            return false;
+        }
+        header_of(pipe->filling)->record_size = pipe->record_size;
+    }
+    struct frame_pipe_header *header = header_of(pipe->filling);
+    memcpy((char *)(header + 1) + (size_t)header->records * pipe->record_size, record,
+           pipe->record_size);
+    header->records++;
+    spin_lock(&pipe->lock);
+    pipe->stats.records++;
+    spin_unlock(&pipe->lock);
+    if (header->records == frame_pipe_capacity(pipe))
+        frame_pipe_flush(pipe);
+    return true;
+}
+
+struct page *frame_pipe_take(struct frame_pipe *pipe)
+{
+    unsigned long flags;
+    spin_lock_irqsave(&pipe->lock, &flags);
+    struct page *page = NULL;
+    if (pipe->queue_head != PFN_NONE) {
+        page = pfn_to_page(pipe->queue_head);
+        pipe->queue_head = page->next;
+        if (pipe->queue_head == PFN_NONE)
+            pipe->queue_tail = PFN_NONE;
+        pipe->stats.frames_taken++;
+        pipe->stats.queued--;
+    }
+    spin_unlock_irqrestore(&pipe->lock, flags);
+    return page;
+}
+
+void frame_pipe_get_stats(struct frame_pipe *pipe, struct frame_pipe_stats *stats)
+{
+    unsigned long flags;
+    spin_lock_irqsave(&pipe->lock, &flags);
+    *stats = pipe->stats;
+    spin_unlock_irqrestore(&pipe->lock, flags);
+}

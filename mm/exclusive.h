@@ -1,0 +1,46 @@
+/* mm/exclusive.h - EXCLUSIVE frames: the landing pad of one execution context.
+ *
+ * A frame allocated with EXCLUSIVE (__GFP_EXCLUSIVE) is handed out zero-filled and records
+ * its owner (kernel/context.h) in its descriptor. It cannot be shared: a second reference is
+ * refused, and so is a second mapping. Ownership moves only by page_hand_over, called by the
+ * owner (an interrupt handler hands its filled frame to the code that will process it). A
+ * free by another context is refused; a double free is refused; on free the frame is
+ * poisoned whatever page_poison says, and the poison is checked before it is reused. Every
+ * refusal is reported in one log line and counted.
+ */
+#ifndef MM_EXCLUSIVE_H
+#define MM_EXCLUSIVE_H
+
+#include <stdint.h>
+
+#include "kernel/context.h"
+#include "mm/page_alloc.h"
+
+struct exclusive_errors {
+    uint64_t wrong_owner;        /* freed or handed over by a context that does not own it */
+    uint64_t second_reference;   /* page_get on an EXCLUSIVE frame */
+    uint64_t second_mapping;     /* vm_map_page of an EXCLUSIVE frame that is mapped already */
+    uint64_t freed_while_mapped; /* freed while still mapped */
+};
+
+/* Takes another reference to an allocated block (free_pages then drops one). Returns 0, or
+ * -EBUSY for an EXCLUSIVE frame (refused, reported, counted) or a block already at the
+ * maximum of 255 references, or -EINVAL for a frame that is not allocated. Any context. */
+int page_get(struct page *page);
+
+/* Makes new_owner the owner of an EXCLUSIVE frame. Only its owner may call this: anyone else
+ * gets -EPERM (reported, counted); a frame that is not EXCLUSIVE gets -EINVAL. Any context;
+ * never waits. */
+int page_hand_over(struct page *page, context_t new_owner);
+
+/* The owner of an EXCLUSIVE frame, or CONTEXT_NONE. */
+context_t page_owner(const struct page *page);
+
+void exclusive_get_errors(struct exclusive_errors *errors);
+
+/* Called by vm_map_page / vm_unmap_page for the frame being (un)mapped. map returns -EBUSY
+ * (reported, counted) when an EXCLUSIVE frame is mapped already. Interrupts off. */
+int exclusive_note_map(struct page *page);
+void exclusive_note_unmap(struct page *page);
+
+#endif

@@ -1,0 +1,12 @@
+/* tests/host/hosted.h - knobs the host-side tests turn to stand in for the kernel around the
+ * portable code: which context is "running". */
+#ifndef TESTS_HOST_HOSTED_H
+#define TESTS_HOST_HOSTED_H
+
+#include "kernel/context.h"
+
+/* The context context_current() reports: CONTEXT_BOOT by default; set CONTEXT_IRQ(n) to act
+ * as the handler of IRQ line n (context_in_interrupt() is then true). */
+extern context_t hosted_context;
+
+#endif
