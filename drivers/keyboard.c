@@ -5,6 +5,8 @@
 
 #include "arch/arch.h"
 #include "kernel/byte_ring.h"
+#include "kernel/clock.h"
+#include "kernel/frame_pipe.h"
 #include "kernel/errno.h"
 #include "kernel/irq.h"
 #include "kernel/printk.h"
@@ -41,9 +43,22 @@
 /* A status read takes about a microsecond: this is a wait of a few hundred milliseconds. */
 #define POLLS_MAX 500000
 
-/* The handoff: the interrupt handler puts each scancode here, keyboard_read_event takes it
- * out in ordinary context. (The ring is where a later design hands over whole frames.) */
+/* The handoff: the interrupt handler writes each scancode, with its time, into an EXCLUSIVE
+ * frame of its own (alloc_page(GFP_ATOMIC | EXCLUSIVE)) and hands the frame over at the end
+ * of the interrupt: a keystroke must not wait for a full frame. In ordinary context,
+ * take_scancode empties handed-over frames into scancode_ring, frees them (which tops the
+ * atomic reserve up) and decodes from the ring. */
+struct scancode_record {
+    uint64_t tsc;
+    uint8_t scancode;
+};
+
+static struct frame_pipe scancode_pipe =
+        FRAME_PIPE_INIT("keyboard scancodes", sizeof(struct scancode_record), CONTEXT_BOOT, NULL);
+
+/* Touched only in ordinary context (by take_scancode and its callers). */
 static struct byte_ring scancode_ring = BYTE_RING_INIT("keyboard scancodes");
+static uint64_t longest_delivery_ns; /* from the interrupt to take_scancode */
 
 /* Written only by the interrupt handler, read whole by keyboard_stats_read. */
 static uint64_t scancodes_read, stale_interrupts;
@@ -53,11 +68,31 @@ static struct keyboard_decoder live_decoder;
 
 static void handoff_scancode(uint8_t scancode)
 {
-    byte_ring_put(&scancode_ring, scancode);
+    struct scancode_record record = {arch_cycles(), scancode};
+    if (frame_pipe_write(&scancode_pipe, &record)) /* dropped and counted when no frame */
+        frame_pipe_flush(&scancode_pipe);
+}
+
+/* Moves the records of every handed-over frame into the ring, and frees the frames. */
+static void drain_frames(void)
+{
+    struct page *frame;
+    while ((frame = frame_pipe_take(&scancode_pipe)) != NULL) {
+        const struct frame_pipe_header *header = page_address(frame);
+        const struct scancode_record *records = (const void *)(header + 1);
+        uint64_t now = arch_cycles();
+        for (uint32_t i = 0; i < header->records; i++) {
+            byte_ring_put(&scancode_ring, records[i].scancode);
+            longest_delivery_ns = MAX(longest_delivery_ns,
+                                      clock_cycles_to_ns(now - records[i].tsc));
+        }
+        free_page(frame);
+    }
 }
 
 static int take_scancode(void)
 {
+    drain_frames();
     return byte_ring_get(&scancode_ring);
 }
 
@@ -181,6 +216,7 @@ int keyboard_init(void)
         printk("keyboard: the i8042 controller or the keyboard did not answer\n");
         return error;
     }
+    frame_pipe_register(&scancode_pipe);
     return request_irq(1, keyboard_interrupt, "keyboard", NULL);
 }
 
@@ -189,7 +225,11 @@ void keyboard_stats_read(struct keyboard_stats *stats)
     /* Each pairs with the handler's stores. */
     stats->scancodes = READ_ONCE(scancodes_read);
     stats->stale_interrupts = READ_ONCE(stale_interrupts);
-    stats->dropped = byte_ring_dropped(&scancode_ring);
+    struct frame_pipe_stats pipe;
+    frame_pipe_get_stats(&scancode_pipe, &pipe);
+    stats->dropped = byte_ring_dropped(&scancode_ring) + pipe.drops;
+    stats->frames = pipe.frames_handed;
+    stats->longest_delivery_ns = longest_delivery_ns;
 }
 
 void keyboard_reset_system(void)
@@ -360,5 +400,7 @@ bool keyboard_read_event(struct key_event *event)
 
 bool keyboard_input_pending(void)
 {
-    return !byte_ring_is_empty(&scancode_ring);
+    struct frame_pipe_stats pipe;
+    frame_pipe_get_stats(&scancode_pipe, &pipe);
+    return !byte_ring_is_empty(&scancode_ring) || pipe.queued > 0;
 }

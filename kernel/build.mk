@@ -23,6 +23,7 @@ KERNEL_SOURCES += \
 	kernel/multiboot.c \
 	kernel/panic.c \
 	kernel/printk.c \
+	kernel/sensor.c \
 	kernel/shell.c \
 	kernel/spinlock.c \
 	kernel/string.c

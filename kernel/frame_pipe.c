@@ -92,3 +92,20 @@ void frame_pipe_get_stats(struct frame_pipe *pipe, struct frame_pipe_stats *stat
     *stats = pipe->stats;
     spin_unlock_irqrestore(&pipe->lock, flags);
 }
+
+/* Registered at boot, before interrupts are on; read-only afterwards. */
+static struct frame_pipe *registered;
+
+void frame_pipe_register(struct frame_pipe *pipe)
+{
+    pipe->next_registered = registered;
+    registered = pipe;
+}
+
+uint64_t frame_pipe_frames_in_flight(void)
+{
+    uint64_t frames = 0;
+    for (struct frame_pipe *pipe = registered; pipe; pipe = pipe->next_registered)
+        frames += (READ_ONCE(pipe->filling) != NULL) + READ_ONCE(pipe->stats.queued);
+    return frames;
+}

@@ -14,12 +14,16 @@
 #include "kernel/cmdline.h"
 #include "kernel/console.h"
 #include "kernel/crash.h"
+#include "kernel/deferred.h"
+#include "kernel/frame_pipe.h"
+#include "kernel/idle.h"
 #include "kernel/errno.h"
 #include "kernel/irq.h"
 #include "kernel/ktest.h"
 #include "kernel/multiboot.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
+#include "kernel/sensor.h"
 #include "kernel/shell.h"
 #include "mm/layout.h"
 #include "mm/mm.h"
@@ -61,6 +65,23 @@ static void run_selftest(void)
 
 /* The interrupt controllers, then each device that interrupts (every driver requests its
  * own line), then interrupts on. A device that fails to start is reported and left out. */
+/* Work interrupt handlers asked for (refilling the atomic reserve, consuming frames) runs
+ * whenever the kernel is about to idle. */
+static void run_deferred_work(void)
+{
+    deferred_run();
+}
+
+/* Frames nobody holds, plus those on their way from handlers to consumers: constant unless
+ * something leaks. The test framework checks it around every suite. */
+static uint64_t frames_accounted_for(void)
+{
+    unsigned long flags = arch_irq_save();
+    uint64_t frames = page_alloc_unallocated_count() + frame_pipe_frames_in_flight();
+    arch_irq_restore(flags);
+    return frames;
+}
+
 static void start_interrupts(void)
 {
     irq_init();
@@ -74,6 +95,9 @@ static void start_interrupts(void)
     error = serial_enable_receive_interrupt();
     if (error)
         printk("serial: no serial input (%s)\n", errno_name(error));
+    sensor_init();
+    mm_commands_init();
+    idle_register(run_deferred_work);
     arch_irq_enable();
 }
 
@@ -97,7 +121,7 @@ void kmain(uint32_t magic, uint64_t info_phys)
     bool selftest = cmdline_has("selftest");
     panic_set_exit_on_stop(selftest);
     mm_init(&boot_info, selftest);
-    ktest_set_leak_counter(page_alloc_unallocated_count);
+    ktest_set_leak_counter(frames_accounted_for);
     if (selftest)
         ktest_read_options();
 

@@ -38,7 +38,7 @@ uint64_t atomic_reserve_default_target(uint64_t managed)
     return (root + 3) / 4;
 }
 
-struct page *atomic_reserve_take(void)
+struct page *atomic_reserve_take(int line)
 {
     assert_irqs_disabled();
     spin_lock(&reserve_lock);
@@ -49,7 +49,6 @@ struct page *atomic_reserve_take(void)
         if (--stats.level < stats.lowest)
             stats.lowest = stats.level;
         stats.taken++;
-        int line = context_irq_line();
         if (line >= 0 && line < ATOMIC_RESERVE_LINES)
             stats.taken_by_line[line]++;
         else

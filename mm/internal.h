@@ -26,9 +26,10 @@ struct page *page_alloc_take_for_reserve(void);
 void page_alloc_scrub(struct page *page);
 void page_alloc_return_to_pool(struct page *page);
 
-/* atomic_reserve.c: pops a scrubbed frame (NULL when empty, counted), asking for a refill by
- * deferred work when the reserve falls below its target. Interrupts off. */
-struct page *atomic_reserve_take(void);
+/* atomic_reserve.c: pops a scrubbed frame (NULL when empty, counted), counting it for IRQ
+ * line `line` (-1: outside interrupts) and asking for a refill by deferred work when the
+ * reserve falls below its target. Interrupts off. */
+struct page *atomic_reserve_take(int line);
 
 /* exclusive.c: may this context free this frame? 0, or -EPERM / -EBUSY (reported,
  * counted). Interrupts off. */

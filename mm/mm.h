@@ -13,6 +13,10 @@
  * poisoning on by default (the option page_poison= overrides). Boot only, interrupts off. */
 void mm_init(const struct boot_info *boot, bool selftest);
 
+/* Adds the memory manager's columns to irqstat (frames taken by each line's handlers, and
+ * from the atomic reserve). Boot, after irq_init. */
+void mm_commands_init(void);
+
 /* The sanitised memory map mm_init worked from (with the kernel's carve-outs). */
 const struct memmap *mm_memory_map(void);
 

@@ -57,6 +57,7 @@ struct cpu_pages {
     unsigned int high;  /* drain a batch when count goes above this */
     unsigned int batch; /* frames moved per refill or drain */
     uint64_t allocations, frees, failures;
+    uint64_t atomic_by_line[ATOMIC_RESERVE_LINES]; /* GFP_ATOMIC blocks taken by handlers */
     struct page *hot[HOT_CACHE_SIZE];
 };
 
@@ -262,16 +263,20 @@ static struct page *take_frames(gfp_t gfp, unsigned int order, bool *scrubbed)
     unsigned long flags = arch_irq_save();
     struct cpu_pages *cpu = this_cpu();
     struct page *page = pool_take(cpu, order, watermark_min);
+    int line = -1;
     *scrubbed = false;
-    if (!page && (gfp & __GFP_ATOMIC)) {
-        page = order == 0 ? atomic_reserve_take() : NULL;
-        *scrubbed = page != NULL;
+    if (gfp & __GFP_ATOMIC) {
+        line = context_irq_line();
+        if (!page && order == 0)
+            *scrubbed = (page = atomic_reserve_take(line)) != NULL;
         if (!page)
             page = pool_take(cpu, order, 0);
     }
     if (page) {
         mark_allocated(page, order, gfp);
         cpu->allocations++;
+        if (line >= 0 && line < ATOMIC_RESERVE_LINES)
+            cpu->atomic_by_line[line]++;
     } else {
         cpu->failures++;
     }
@@ -558,6 +563,18 @@ void page_alloc_get_stats(struct page_alloc_stats *stats)
     stats->free += stats->hot_cache;
     stats->reserve = atomic_reserve_level();
     stats->allocated = stats->managed - stats->free - stats->reserve;
+}
+
+uint64_t page_alloc_atomic_taken_by_line(int line)
+{
+    if (line < 0 || line >= ATOMIC_RESERVE_LINES)
+        return 0;
+    unsigned long flags = arch_irq_save();
+    uint64_t taken = 0;
+    for (unsigned int i = 0; i < MAX_CPUS; i++)
+        taken += cpu_pages[i].atomic_by_line[line];
+    arch_irq_restore(flags);
+    return taken;
 }
 
 void page_alloc_get_errors(struct page_alloc_errors *out)

@@ -155,6 +155,10 @@ struct page_alloc_errors {
 void page_alloc_get_stats(struct page_alloc_stats *stats);
 void page_alloc_get_errors(struct page_alloc_errors *errors);
 
+/* Blocks allocated with GFP_ATOMIC by the handlers of an IRQ line (0 ... 15), from the pool
+ * or the atomic reserve. Any context. */
+uint64_t page_alloc_atomic_taken_by_line(int line);
+
 /* Free frames, all of them (buddy lists and hot caches). Any context. */
 uint64_t page_alloc_free_count(void);
 

@@ -1,0 +1,120 @@
+/* kernel/sensor.c - sampling in the PIT interrupt, processing in ordinary context. */
+#include "kernel/sensor.h"
+
+#include "arch/arch.h"
+#include "drivers/pit.h"
+#include "kernel/clock.h"
+#include "kernel/cmdline.h"
+#include "kernel/errno.h"
+#include "kernel/idle.h"
+#include "kernel/irq.h"
+#include "kernel/printk.h"
+#include "kernel/shell.h"
+
+#define SAMPLE_EVERY_MAX 100000
+
+static struct deferred_work consume_work = DEFERRED_WORK_INIT("sensor", sensor_consume);
+static struct frame_pipe pipe = FRAME_PIPE_INIT("sensor samples", sizeof(struct sensor_sample),
+                                                CONTEXT_BOOT, &consume_work);
+
+/* The interrupt handler's: written by sensor_set_interval with a single store. */
+static uint32_t sample_every;
+static uint32_t ticks_to_next; /* the handler's own countdown */
+
+/* Ordinary context only (sensor_consume and its readers). */
+static struct sensor_stats figures;
+static uint64_t jitter_sum_ns, interval_sum_ns, previous_tsc;
+
+static void sensor_tick(int irq, void *dev_id)
+{
+    (void)irq;
+    (void)dev_id;
+    uint32_t every = READ_ONCE(sample_every); /* pairs with sensor_set_interval */
+    if (!every || ++ticks_to_next < every)
+        return;
+    ticks_to_next = 0;
+    struct sensor_sample sample = {arch_cycles(), clock_ticks()};
+    frame_pipe_write(&pipe, &sample); /* a drop is counted by the pipe */
+}
+
+int sensor_set_interval(uint32_t ticks)
+{
+    if (ticks > SAMPLE_EVERY_MAX)
+        return -EINVAL;
+    WRITE_ONCE(sample_every, ticks);
+    return 0;
+}
+
+static void take_sample(const struct sensor_sample *sample, uint32_t every)
+{
+    figures.samples++;
+    if (previous_tsc && every) {
+        uint64_t interval = clock_cycles_to_ns(sample->tsc - previous_tsc);
+        uint64_t expected = (uint64_t)every * 1000000000ull / pit_frequency();
+        figures.expected_ns = expected;
+        figures.shortest_ns = figures.intervals ? MIN(figures.shortest_ns, interval) : interval;
+        figures.longest_ns = MAX(figures.longest_ns, interval);
+        interval_sum_ns += interval;
+        jitter_sum_ns += interval > expected ? interval - expected : expected - interval;
+        figures.intervals++;
+    }
+    previous_tsc = sample->tsc;
+}
+
+void sensor_consume(void)
+{
+    struct page *frame;
+    while ((frame = frame_pipe_take(&pipe)) != NULL) {
+        const struct frame_pipe_header *header = page_address(frame);
+        const struct sensor_sample *samples = (const void *)(header + 1);
+        uint32_t every = READ_ONCE(sample_every);
+        for (uint32_t i = 0; i < header->records; i++)
+            take_sample(&samples[i], every);
+        free_page(frame); /* ours since the hand-over; this also tops the reserve up */
+    }
+}
+
+void sensor_get_stats(struct sensor_stats *stats)
+{
+    *stats = figures;
+    stats->sample_every = READ_ONCE(sample_every);
+    if (figures.intervals) {
+        stats->mean_ns = interval_sum_ns / figures.intervals;
+        stats->mean_jitter_ns = jitter_sum_ns / figures.intervals;
+    }
+    frame_pipe_get_stats(&pipe, &stats->pipe);
+}
+
+void sensor_init(void)
+{
+    uint32_t every = (uint32_t)cmdline_uint("sample_every", 10, 1, SAMPLE_EVERY_MAX);
+    frame_pipe_register(&pipe);
+    if (request_irq(0, sensor_tick, "sensor", &pipe) != 0) {
+        printk("sensor: cannot share IRQ 0; no samples\n");
+        return;
+    }
+    idle_register(sensor_consume);
+    sensor_set_interval(every);
+    printk("sensor: a sample every %u ticks, %u samples a frame\n", every,
+           frame_pipe_capacity(&pipe));
+}
+
+static int sensor_command(int argc, char **argv)
+{
+    (void)argv;
+    if (argc != 1)
+        return -EINVAL;
+    sensor_consume();
+    struct sensor_stats s;
+    sensor_get_stats(&s);
+    printk("sensor: a sample every %u ticks; %lu samples consumed, %lu dropped (no frame)\n",
+           s.sample_every, s.samples, s.pipe.drops);
+    printk("sensor: %lu frames handed over by the interrupt, %lu consumed\n",
+           s.pipe.frames_handed, s.pipe.frames_taken);
+    printk("sensor: interval expected %lu us; shortest %lu, mean %lu, longest %lu us; mean "
+           "jitter %lu us\n",
+           s.expected_ns / 1000, s.shortest_ns / 1000, s.mean_ns / 1000, s.longest_ns / 1000,
+           s.mean_jitter_ns / 1000);
+    return 0;
+}
+SHELL_COMMAND(sensor, "samples taken by the timer interrupt, and their jitter", sensor_command);

@@ -1,0 +1,43 @@
+/* kernel/sensor.h - the timer as a sensor, standing in for the data source of an embedded
+ * system: every `sample_every` ticks (default 10, option sample_every=) the PIT interrupt
+ * records a timestamped sample into a frame taken with alloc_page(GFP_ATOMIC | EXCLUSIVE),
+ * many samples a frame, and hands full frames to ordinary context, which works out how
+ * regular the samples were (the jitter) and frees the frames.
+ */
+#ifndef KERNEL_SENSOR_H
+#define KERNEL_SENSOR_H
+
+#include <stdint.h>
+
+#include "kernel/frame_pipe.h"
+
+struct sensor_sample {
+    uint64_t tsc;  /* when the interrupt took it */
+    uint64_t tick; /* the tick count then */
+};
+
+struct sensor_stats {
+    uint32_t sample_every;    /* ticks between samples; 0 while paused */
+    uint64_t samples;         /* consumed */
+    uint64_t intervals;       /* consecutive pairs measured */
+    uint64_t expected_ns;     /* the interval the rate asks for */
+    uint64_t shortest_ns, longest_ns, mean_ns;
+    uint64_t mean_jitter_ns;  /* mean distance from expected_ns */
+    struct frame_pipe_stats pipe; /* records written, dropped, frames handed and taken */
+};
+
+/* Reads sample_every= (1 ... 100000; bad values get the one-line report and 10) and shares
+ * IRQ 0 with the clock. Boot, ordinary context, after clock_init. */
+void sensor_init(void);
+
+/* Samples every `ticks` ticks from now on; 0 pauses. Returns 0, or -EINVAL above 100000.
+ * Any context. */
+int sensor_set_interval(uint32_t ticks);
+
+/* Processes and frees every frame handed over so far. Ordinary context; deferred work and
+ * the idle loop call it. */
+void sensor_consume(void);
+
+void sensor_get_stats(struct sensor_stats *stats);
+
+#endif
