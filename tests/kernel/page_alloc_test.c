@@ -4,7 +4,6 @@
  * watermark; and the detection of double frees and writes after free. */
 #include <stdint.h>
 
-#include "arch/arch.h"
 #include "kernel/console.h"
 #include "kernel/frame_pipe.h"
 #include "kernel/errno.h"
@@ -13,6 +12,7 @@
 #include "kernel/string.h"
 #include "mm/mm.h"
 #include "mm/page_alloc.h"
+#include "tests/kernel/taker.h"
 
 #define TAG 0x4c61627972696e74ull /* "Labyrint" */
 
@@ -74,17 +74,6 @@ static uint64_t chain_check_and_free(struct ktest *t, struct chain *chain)
     KTEST_EXPECT_EQ(t, blocks, chain->blocks);
     KTEST_EXPECT_EQ(t, frames, chain->frames);
     return damaged;
-}
-
-/* Frames the test does not hold: free, in the atomic reserve, or on their way from an
- * interrupt handler (the timer's sensor keeps sampling) to its consumer. Constant while the
- * test holds nothing. */
-static uint64_t frames_not_held(void)
-{
-    unsigned long flags = arch_irq_save();
-    uint64_t frames = page_alloc_unallocated_count() + frame_pipe_frames_in_flight();
-    arch_irq_restore(flags);
-    return frames;
 }
 
 /* Exhaustive tests skip poisoning: filling and checking every frame of 8 GiB under

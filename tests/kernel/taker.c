@@ -1,0 +1,124 @@
+/* tests/kernel/taker.c - the frame-taking test handler and memory hogging, for the atomic
+ * reserve, EXCLUSIVE and concurrency suites. */
+#include "tests/kernel/taker.h"
+
+#include "arch/arch.h"
+#include "drivers/pit.h"
+#include "kernel/clock.h"
+#include "kernel/frame_pipe.h"
+#include "kernel/irq.h"
+#include "mm/exclusive.h"
+
+static uint32_t saved_hz;
+
+static bool all_zero(const struct page *page)
+{
+    const uint64_t *words = page_address(page);
+    for (unsigned int i = 0; i < PAGE_SIZE / 8; i++) {
+        if (words[i])
+            return false;
+    }
+    return true;
+}
+
+static void taker_tick(int irq, void *dev_id)
+{
+    (void)irq;
+    struct taker *taker = dev_id;
+    if (taker->free_kept && taker->kept) {
+        taker->free_kept_result = free_page(taker->kept); /* by its owner: allowed */
+        taker->kept = NULL;
+        taker->free_kept = false;
+    }
+    if (!taker->budget)
+        return;
+    struct page *page = alloc_page(GFP_ATOMIC | EXCLUSIVE);
+    if (!page) {
+        taker->dropped++;
+        return;
+    }
+    taker->budget--;
+    taker->got++;
+    taker->nonzero += !all_zero(page);
+    if (!taker->hand_over) {
+        taker->kept = page;
+        return;
+    }
+    page_hand_over(page, CONTEXT_BOOT);
+    page->next = taker->chain;
+    taker->chain = (uint32_t)page_to_pfn(page);
+}
+
+int taker_start(struct taker *taker, uint32_t hz)
+{
+    *taker = (struct taker){.chain = PFN_NONE, .hand_over = taker->hand_over};
+    saved_hz = pit_frequency();
+    if (hz)
+        pit_set_frequency(hz);
+    return request_irq(0, taker_tick, "test taker", taker);
+}
+
+void taker_stop(struct taker *taker)
+{
+    free_irq(0, taker);
+    pit_set_frequency(saved_hz);
+}
+
+bool taker_wait(struct taker *taker, uint32_t ms)
+{
+    uint64_t start = arch_cycles(), limit = clock_ns_to_cycles((uint64_t)ms * 1000000);
+    while (READ_ONCE(taker->budget) || READ_ONCE(taker->free_kept)) {
+        if (arch_cycles() - start > limit)
+            return false;
+        arch_cpu_relax();
+    }
+    return true;
+}
+
+uint64_t taker_free_chain(struct taker *taker)
+{
+    unsigned long flags = arch_irq_save();
+    uint32_t pfn = taker->chain;
+    taker->chain = PFN_NONE;
+    arch_irq_restore(flags);
+    uint64_t freed = 0;
+    while (pfn != PFN_NONE) {
+        struct page *page = pfn_to_page(pfn);
+        pfn = page->next;
+        free_page(page);
+        freed++;
+    }
+    return freed;
+}
+
+uint64_t frames_not_held(void)
+{
+    unsigned long flags = arch_irq_save();
+    uint64_t frames = page_alloc_unallocated_count() + frame_pipe_frames_in_flight();
+    arch_irq_restore(flags);
+    return frames;
+}
+
+uint64_t memhog_take(uint64_t *chain, gfp_t gfp)
+{
+    uint64_t taken = 0;
+    struct page *page;
+    while ((page = alloc_page(gfp)) != NULL) {
+        *(uint64_t *)page_address(page) = *chain;
+        *chain = page_to_phys(page);
+        taken++;
+    }
+    return taken;
+}
+
+uint64_t memhog_release(uint64_t *chain)
+{
+    uint64_t freed = 0;
+    while (*chain) {
+        struct page *page = phys_to_page(*chain);
+        *chain = *(uint64_t *)page_address(page);
+        free_page(page);
+        freed++;
+    }
+    return freed;
+}

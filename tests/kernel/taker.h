@@ -1,0 +1,46 @@
+/* tests/kernel/taker.h - a test's own interrupt handler on the timer line, which takes
+ * frames with alloc_page(GFP_ATOMIC | EXCLUSIVE) while it has a budget: the way the atomic
+ * reserve and EXCLUSIVE ownership are exercised from a real interrupt context. */
+#ifndef TESTS_KERNEL_TAKER_H
+#define TESTS_KERNEL_TAKER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "mm/page_alloc.h"
+
+struct taker {
+    /* Set by the test, read by the handler. */
+    uint64_t budget;   /* frames still to take; 0: the handler does nothing */
+    bool hand_over;    /* hand each frame to the boot thread (else keep it, owned by irq 0) */
+    bool free_kept;    /* in the handler: free the kept frame (its owner frees it) */
+    /* Written by the handler. */
+    uint64_t got, dropped, nonzero; /* frames taken, NULLs, frames that were not all zero */
+    uint32_t chain;                 /* frames handed over: frame numbers via page.next */
+    struct page *kept;              /* the last frame taken without a hand-over */
+    int free_kept_result;
+};
+
+/* Shares IRQ 0 and sets the PIT to hz (0: leave it). Returns 0 or a negative errno. */
+int taker_start(struct taker *taker, uint32_t hz);
+
+/* Stops the handler and puts the PIT back. */
+void taker_stop(struct taker *taker);
+
+/* Waits, with interrupts on, until the handler has spent its budget or `ms` passed. Returns
+ * true when the budget was spent. */
+bool taker_wait(struct taker *taker, uint32_t ms);
+
+/* Frees every frame handed over so far (the boot thread owns them); returns how many. */
+uint64_t taker_free_chain(struct taker *taker);
+
+/* Frames the test does not hold: free, in the atomic reserve, or on their way from an
+ * interrupt handler to its consumer. Constant while the test holds nothing. */
+uint64_t frames_not_held(void);
+
+/* Takes every frame allocation with gfp can get, chained through the frames' first word;
+ * memhog_release gives them back. Returns the number taken. */
+uint64_t memhog_take(uint64_t *chain, gfp_t gfp);
+uint64_t memhog_release(uint64_t *chain);
+
+#endif
