@@ -131,6 +131,37 @@ def pit_hz_bad_values_are_reported(context):
         assert "clock: tick at 1000 Hz" in output, f"pit_hz={value}: not at the default rate"
 
 
+def reserve_size(output):
+    match = re.search(r"mm: managed (\d+) pages, free \d+ pages, atomic reserve (\d+) pages",
+                      output)
+    assert match, "no summary line"
+    return int(match.group(1)), int(match.group(2))
+
+
+def atomic_reserve_sets_the_reserve(context):
+    for value, pages in (("2M", 512), ("100", 100), ("1", 1)):
+        output = boot_passes(context, f"selftest=printk atomic_reserve={value}")
+        assert reserve_size(output)[1] == pages, f"atomic_reserve={value}: {reserve_size(output)}"
+
+
+def atomic_reserve_bad_values_fall_back(context):
+    default = reserve_size(boot_passes(context, "selftest=printk"))[1]
+    for value, why in (("0", "expected 1 to "), ("64M", "expected 1 to "), ("lots", "not a number"),
+                       ("1T", "not a number")):
+        output = boot_passes(context, f"selftest=printk atomic_reserve={value}")
+        line = re.search(rf"cmdline: bad value '{value}' for atomic_reserve \(([^)]*)\); "
+                         rf"using (\d+)", output)
+        assert line and line.group(1).startswith(why), f"atomic_reserve={value}: no bad-value line"
+        assert int(line.group(2)) == default == reserve_size(output)[1], \
+            f"atomic_reserve={value}: not the default {default}"
+
+
+def sample_every_bad_values_fall_back(context):
+    output = boot_passes(context, "selftest=printk sample_every=0")
+    assert "cmdline: bad value '0' for sample_every (expected 1 to 100000); using 10" in output
+    assert "sensor: a sample every 10 ticks" in output
+
+
 TESTS = [(f"crash-report-{kind}", crash_report(kind)) for kind in CRASH_REPORTS] + [
     ("bad-values-are-reported-once", bad_values_are_reported_once),
     ("cpu-without-long-mode-gets-a-message", cpu_without_long_mode_gets_a_message),
@@ -138,4 +169,7 @@ TESTS = [(f"crash-report-{kind}", crash_report(kind)) for kind in CRASH_REPORTS]
     ("gdb-stops-at-kmain", gdb_stops_at_kmain),
     ("pit-hz-sets-the-tick-rate", pit_hz_sets_the_tick_rate),
     ("pit-hz-bad-values-are-reported", pit_hz_bad_values_are_reported),
+    ("atomic-reserve-sets-the-reserve", atomic_reserve_sets_the_reserve),
+    ("atomic-reserve-bad-values-fall-back", atomic_reserve_bad_values_fall_back),
+    ("sample-every-bad-values-fall-back", sample_every_bad_values_fall_back),
 ]
