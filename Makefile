@@ -151,11 +151,12 @@ $(BUILD)/host/labyrinth-host-tests: $(HOST_TEST_OBJECTS)
 
 host-tests: $(BUILD)/host/labyrinth-host-tests
 
-# Each fuzz target is tests/fuzz/<name>.c plus the portable sources it lists in tests/build.mk.
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(HOSTED_SOURCES) tests/host/hosted.c | deps-test
+# Each fuzz target is tests/fuzz/<name>.c, built with the portable sources and the host's
+# stand-ins for the rest of the kernel (FUZZ_SUPPORT, tests/build.mk).
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(HOSTED_SOURCES) $(FUZZ_SUPPORT) $(wildcard tests/host/*.h) | deps-test
 	$(call say,FUZZ,$@)
 	@mkdir -p $(dir $@)
-	$(Q)$(CLANG) $(FUZZ_CFLAGS) $< $(HOSTED_SOURCES) tests/host/hosted.c -o $@
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) $< $(HOSTED_SOURCES) $(FUZZ_SUPPORT) -o $@
 
 fuzz: $(addprefix $(BUILD)/fuzz/,$(FUZZ_TARGETS))
 
