@@ -83,8 +83,8 @@ static void drain_frames(void)
         uint64_t now = arch_cycles();
         for (uint32_t i = 0; i < header->records; i++) {
             byte_ring_put(&scancode_ring, records[i].scancode);
-            longest_delivery_ns = MAX(longest_delivery_ns,
-                                      clock_cycles_to_ns(now - records[i].tsc));
+            longest_delivery_ns =
+                    MAX(longest_delivery_ns, clock_cycles_to_ns(now - records[i].tsc));
         }
         free_page(frame);
     }

@@ -54,11 +54,11 @@ bool keyboard_input_pending(void);
 
 /* What the driver saw since keyboard_init. Any context. */
 struct keyboard_stats {
-    uint64_t scancodes;        /* read by the interrupt handler */
-    uint64_t stale_interrupts; /* IRQ 1 with nothing to read (a request latched earlier) */
-    uint64_t dropped;          /* scancodes lost: no frame to write them into, or the
-                                * console fell behind */
-    uint64_t frames;           /* frames the handler filled and handed over */
+    uint64_t scancodes;           /* read by the interrupt handler */
+    uint64_t stale_interrupts;    /* IRQ 1 with nothing to read (a request latched earlier) */
+    uint64_t dropped;             /* scancodes lost: no frame to write them into, or the
+                                   * console fell behind */
+    uint64_t frames;              /* frames the handler filled and handed over */
     uint64_t longest_delivery_ns; /* from the interrupt to the console taking the scancode */
 };
 void keyboard_stats_read(struct keyboard_stats *stats);

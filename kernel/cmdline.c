@@ -179,8 +179,7 @@ int parse_size(const char *text, uint64_t *bytes, bool *had_suffix)
     return 0;
 }
 
-static void report_bad(const char *name, const char *value, const char *why,
-                       const char *fallback)
+static void report_bad(const char *name, const char *value, const char *why, const char *fallback)
 {
     printk("cmdline: bad value '%s' for %s (%s); using %s\n", value, name, why, fallback);
 }
@@ -196,8 +195,7 @@ static uint64_t in_range(const char *name, const char *value, int error, uint64_
     if (error == -EINVAL)
         ksnprintf(why, sizeof(why), "not a number");
     else
-        ksnprintf(why, sizeof(why), "expected %lu to %lu", (unsigned long)min,
-                  (unsigned long)max);
+        ksnprintf(why, sizeof(why), "expected %lu to %lu", (unsigned long)min, (unsigned long)max);
     report_bad(name, value, why, default_text);
     return fallback;
 }

@@ -62,9 +62,12 @@ static const struct {
     const char *name;
     void (*run)(void);
 } crashes[] = {
-        {"null", crash_null},       {"write-text", crash_write_text},
-        {"divide", crash_divide},   {"opcode", crash_opcode},
-        {"stack-overflow", crash_stack_overflow}, {"panic", crash_panic},
+        {"null", crash_null},
+        {"write-text", crash_write_text},
+        {"divide", crash_divide},
+        {"opcode", crash_opcode},
+        {"stack-overflow", crash_stack_overflow},
+        {"panic", crash_panic},
 };
 
 static int find(const char *kind)

@@ -17,7 +17,10 @@ struct deferred_work {
     uint64_t requests, runs;
 };
 
-#define DEFERRED_WORK_INIT(work_name, function) {.name = (work_name), .run = (function)}
+#define DEFERRED_WORK_INIT(work_name, function)                                                    \
+    {                                                                                              \
+        .name = (work_name), .run = (function)                                                     \
+    }
 
 /* Asks for `work` to run once in ordinary context. Requests made while it is pending are
  * merged into one run. Any context, interrupt handlers included; never waits. */

@@ -30,14 +30,14 @@ static void put_repeat(struct sink *out, char c, int count)
 
 /* One conversion's flags, width and precision, as parsed from the format. */
 struct spec {
-    bool left;       /* '-': pad on the right */
-    bool zero;       /* '0': pad numbers with zeros */
-    bool plus;       /* '+': always print a sign */
-    bool space;      /* ' ': a space where a plus sign would go */
-    bool alternate;  /* '#': 0x before hex, 0 before octal */
-    int width;       /* minimum field width, 0 for none */
-    int precision;   /* -1 when not given */
-    int length;      /* 'H' hh, 'h', 'l', 'L' ll, 'z', 't', 'j', or 0 */
+    bool left;      /* '-': pad on the right */
+    bool zero;      /* '0': pad numbers with zeros */
+    bool plus;      /* '+': always print a sign */
+    bool space;     /* ' ': a space where a plus sign would go */
+    bool alternate; /* '#': 0x before hex, 0 before octal */
+    int width;      /* minimum field width, 0 for none */
+    int precision;  /* -1 when not given */
+    int length;     /* 'H' hh, 'h', 'l', 'L' ll, 'z', 't', 'j', or 0 */
 };
 
 static void put_string(struct sink *out, const struct spec *spec, const char *s)

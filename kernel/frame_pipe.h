@@ -25,17 +25,17 @@ struct frame_pipe_header {
 };
 
 struct frame_pipe_stats {
-    uint64_t records;        /* written */
-    uint64_t drops;          /* records lost because no frame could be had */
-    uint64_t frames_handed;  /* frames handed over to the consumer */
-    uint64_t frames_taken;   /* frames the consumer took */
-    uint64_t queued;         /* frames handed over and not taken yet */
+    uint64_t records;       /* written */
+    uint64_t drops;         /* records lost because no frame could be had */
+    uint64_t frames_handed; /* frames handed over to the consumer */
+    uint64_t frames_taken;  /* frames the consumer took */
+    uint64_t queued;        /* frames handed over and not taken yet */
 };
 
 struct frame_pipe {
     const char *name;
     uint32_t record_size;
-    context_t consumer;            /* who frames are handed to */
+    context_t consumer;             /* who frames are handed to */
     struct deferred_work *on_frame; /* requested whenever a frame is handed over (may be NULL) */
     /* The producer's side: touched only by the producing handler, with interrupts off. */
     struct page *filling;
@@ -46,10 +46,12 @@ struct frame_pipe {
     struct frame_pipe *next_registered; /* the list frame_pipe_frames_in_flight walks */
 };
 
-#define FRAME_PIPE_INIT(pipe_name, size, consumer_context, work)                                  \
-    {.name = (pipe_name), .record_size = (size), .consumer = (consumer_context),                   \
-     .on_frame = (work), .lock = SPINLOCK_INIT(pipe_name), .queue_head = PFN_NONE,                 \
-     .queue_tail = PFN_NONE}
+#define FRAME_PIPE_INIT(pipe_name, size, consumer_context, work)                                   \
+    {                                                                                              \
+        .name = (pipe_name), .record_size = (size), .consumer = (consumer_context),                \
+        .on_frame = (work), .lock = SPINLOCK_INIT(pipe_name), .queue_head = PFN_NONE,              \
+        .queue_tail = PFN_NONE                                                                     \
+    }
 
 /* How many records of the pipe's size one frame holds. */
 uint32_t frame_pipe_capacity(const struct frame_pipe *pipe);

@@ -83,8 +83,7 @@ bool ktest_check(struct ktest *t, bool ok, const char *file, int line, const cha
     return false;
 }
 
-bool ktest_check_bool(struct ktest *t, bool ok, const char *file, int line,
-                      const char *expression)
+bool ktest_check_bool(struct ktest *t, bool ok, const char *file, int line, const char *expression)
 {
     if (ok)
         return true;
@@ -160,8 +159,7 @@ static bool run_suite(const struct ktest_suite *suite, int number)
         leaked = free_after != free_before;
         if (leaked)
             printk("    # %s: leak check failed: %llu free frames before, %llu after\n",
-                   suite->name, (unsigned long long)free_before,
-                   (unsigned long long)free_after);
+                   suite->name, (unsigned long long)free_before, (unsigned long long)free_after);
     }
     printk("# %s: pass:%d fail:%d skip:%d total:%d\n", suite->name, result.passed, result.failed,
            result.skipped, result.total);

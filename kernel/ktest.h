@@ -39,15 +39,18 @@ struct ktest_suite {
     void (*exit)(void);             /* optional; runs after the last case */
 };
 
-#define KTEST_CASE(function) {#function, function}
+#define KTEST_CASE(function)                                                                       \
+    {                                                                                              \
+#function, function                                                                        \
+    }
 
 /* Registers a suite: a pointer to it goes into the ktest_suites section, which the linker
  * gathers into one array (linker.ld; on the host, the linker's __start_/__stop_ symbols). */
 #define KTEST_SUITE_FULL(suite_name, case_array, init_fn, exit_fn)                                 \
-    static const struct ktest_suite ktest_suite_##suite_name = {                                   \
-            #suite_name, case_array, init_fn, exit_fn};                                            \
-    static const struct ktest_suite *const ktest_suite_ptr_##suite_name                            \
-            __used __section("ktest_suites") __aligned(8) = &ktest_suite_##suite_name
+    static const struct ktest_suite ktest_suite_##suite_name = {#suite_name, case_array, init_fn,  \
+                                                                exit_fn};                          \
+    static const struct ktest_suite *const ktest_suite_ptr_##suite_name __used __section(          \
+            "ktest_suites") __aligned(8) = &ktest_suite_##suite_name
 
 #define KTEST_SUITE(suite_name, case_array) KTEST_SUITE_FULL(suite_name, case_array, NULL, NULL)
 
@@ -79,8 +82,7 @@ void ktest_skip(struct ktest *t, const char *reason);
  * expression, and both values (as signed decimal and hex). Returns ok. */
 bool ktest_check(struct ktest *t, bool ok, const char *file, int line, const char *expression,
                  const char *left, int64_t left_value, const char *right, int64_t right_value);
-bool ktest_check_bool(struct ktest *t, bool ok, const char *file, int line,
-                      const char *expression);
+bool ktest_check_bool(struct ktest *t, bool ok, const char *file, int line, const char *expression);
 bool ktest_check_string(struct ktest *t, const char *file, int line, const char *left,
                         const char *left_value, const char *right, const char *right_value);
 
@@ -95,15 +97,15 @@ bool ktest_check_string(struct ktest *t, const char *file, int line, const char 
     })
 
 /* EXPECT records a failure and carries on; ASSERT also ends the test case. */
-#define KTEST_EXPECT_EQ(t, a, b) KTEST_CHECK_OP(t, a, ==, b)
-#define KTEST_EXPECT_NE(t, a, b) KTEST_CHECK_OP(t, a, !=, b)
-#define KTEST_EXPECT_LT(t, a, b) KTEST_CHECK_OP(t, a, <, b)
-#define KTEST_EXPECT_LE(t, a, b) KTEST_CHECK_OP(t, a, <=, b)
-#define KTEST_EXPECT_GT(t, a, b) KTEST_CHECK_OP(t, a, >, b)
-#define KTEST_EXPECT_GE(t, a, b) KTEST_CHECK_OP(t, a, >=, b)
-#define KTEST_EXPECT_TRUE(t, c)  ktest_check_bool((t), !!(c), __FILE__, __LINE__, #c)
-#define KTEST_EXPECT_FALSE(t, c) ktest_check_bool((t), !(c), __FILE__, __LINE__, "!(" #c ")")
-#define KTEST_EXPECT_NULL(t, p)  KTEST_CHECK_OP(t, (uintptr_t)(p), ==, (uintptr_t)0)
+#define KTEST_EXPECT_EQ(t, a, b)    KTEST_CHECK_OP(t, a, ==, b)
+#define KTEST_EXPECT_NE(t, a, b)    KTEST_CHECK_OP(t, a, !=, b)
+#define KTEST_EXPECT_LT(t, a, b)    KTEST_CHECK_OP(t, a, <, b)
+#define KTEST_EXPECT_LE(t, a, b)    KTEST_CHECK_OP(t, a, <=, b)
+#define KTEST_EXPECT_GT(t, a, b)    KTEST_CHECK_OP(t, a, >, b)
+#define KTEST_EXPECT_GE(t, a, b)    KTEST_CHECK_OP(t, a, >=, b)
+#define KTEST_EXPECT_TRUE(t, c)     ktest_check_bool((t), !!(c), __FILE__, __LINE__, #c)
+#define KTEST_EXPECT_FALSE(t, c)    ktest_check_bool((t), !(c), __FILE__, __LINE__, "!(" #c ")")
+#define KTEST_EXPECT_NULL(t, p)     KTEST_CHECK_OP(t, (uintptr_t)(p), ==, (uintptr_t)0)
 #define KTEST_EXPECT_NOT_NULL(t, p) KTEST_CHECK_OP(t, (uintptr_t)(p), !=, (uintptr_t)0)
 #define KTEST_EXPECT_STREQ(t, a, b) ktest_check_string((t), __FILE__, __LINE__, #a, (a), #b, (b))
 
@@ -112,16 +114,16 @@ bool ktest_check_string(struct ktest *t, const char *file, int line, const char 
         if (!(check))                                                                              \
             return;                                                                                \
     } while (0)
-#define KTEST_ASSERT_EQ(t, a, b)     KTEST_ASSERT_(KTEST_EXPECT_EQ(t, a, b))
-#define KTEST_ASSERT_NE(t, a, b)     KTEST_ASSERT_(KTEST_EXPECT_NE(t, a, b))
-#define KTEST_ASSERT_LT(t, a, b)     KTEST_ASSERT_(KTEST_EXPECT_LT(t, a, b))
-#define KTEST_ASSERT_LE(t, a, b)     KTEST_ASSERT_(KTEST_EXPECT_LE(t, a, b))
-#define KTEST_ASSERT_GT(t, a, b)     KTEST_ASSERT_(KTEST_EXPECT_GT(t, a, b))
-#define KTEST_ASSERT_GE(t, a, b)     KTEST_ASSERT_(KTEST_EXPECT_GE(t, a, b))
-#define KTEST_ASSERT_TRUE(t, c)      KTEST_ASSERT_(KTEST_EXPECT_TRUE(t, c))
-#define KTEST_ASSERT_FALSE(t, c)     KTEST_ASSERT_(KTEST_EXPECT_FALSE(t, c))
-#define KTEST_ASSERT_NOT_NULL(t, p)  KTEST_ASSERT_(KTEST_EXPECT_NOT_NULL(t, p))
-#define KTEST_ASSERT_NULL(t, p)      KTEST_ASSERT_(KTEST_EXPECT_NULL(t, p))
-#define KTEST_ASSERT_STREQ(t, a, b)  KTEST_ASSERT_(KTEST_EXPECT_STREQ(t, a, b))
+#define KTEST_ASSERT_EQ(t, a, b)    KTEST_ASSERT_(KTEST_EXPECT_EQ(t, a, b))
+#define KTEST_ASSERT_NE(t, a, b)    KTEST_ASSERT_(KTEST_EXPECT_NE(t, a, b))
+#define KTEST_ASSERT_LT(t, a, b)    KTEST_ASSERT_(KTEST_EXPECT_LT(t, a, b))
+#define KTEST_ASSERT_LE(t, a, b)    KTEST_ASSERT_(KTEST_EXPECT_LE(t, a, b))
+#define KTEST_ASSERT_GT(t, a, b)    KTEST_ASSERT_(KTEST_EXPECT_GT(t, a, b))
+#define KTEST_ASSERT_GE(t, a, b)    KTEST_ASSERT_(KTEST_EXPECT_GE(t, a, b))
+#define KTEST_ASSERT_TRUE(t, c)     KTEST_ASSERT_(KTEST_EXPECT_TRUE(t, c))
+#define KTEST_ASSERT_FALSE(t, c)    KTEST_ASSERT_(KTEST_EXPECT_FALSE(t, c))
+#define KTEST_ASSERT_NOT_NULL(t, p) KTEST_ASSERT_(KTEST_EXPECT_NOT_NULL(t, p))
+#define KTEST_ASSERT_NULL(t, p)     KTEST_ASSERT_(KTEST_EXPECT_NULL(t, p))
+#define KTEST_ASSERT_STREQ(t, a, b) KTEST_ASSERT_(KTEST_EXPECT_STREQ(t, a, b))
 
 #endif

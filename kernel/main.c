@@ -28,6 +28,7 @@
 #include "mm/layout.h"
 #include "mm/mm.h"
 #include "mm/page_alloc.h"
+#include "tests/bench/kernel_bench.h"
 
 /* Parsed once here; read-only afterwards. */
 static struct boot_info boot_info;
@@ -54,8 +55,7 @@ static void run_selftest(void)
 {
     const char *only = cmdline_value("selftest");
     if (only && *only && !ktest_suite_exists(only)) {
-        printk("cmdline: bad value '%s' for selftest (no such suite); running all suites\n",
-               only);
+        printk("cmdline: bad value '%s' for selftest (no such suite); running all suites\n", only);
         only = NULL;
     }
     int failures = ktest_run_all(only);
@@ -126,12 +126,15 @@ void kmain(uint32_t magic, uint64_t info_phys)
         ktest_read_options();
 
     start_interrupts();
+    bool bench = cmdline_has("bench");
     const char *crash = cmdline_value("crash");
     if (crash && !crash_is_known(crash))
         crash = NULL;
     cmdline_report_unknown();
     if (selftest)
         run_selftest();
+    if (bench)
+        bench_run();
     if (crash)
         crash_run(crash);
     shell_run();

@@ -199,8 +199,7 @@ static void parse_tag(struct boot_info *boot, const struct tag *tag)
         copy_string(boot->cmdline, sizeof(boot->cmdline), tag->payload, tag->payload_size);
         break;
     case TAG_LOADER_NAME:
-        copy_string(boot->loader_name, sizeof(boot->loader_name), tag->payload,
-                    tag->payload_size);
+        copy_string(boot->loader_name, sizeof(boot->loader_name), tag->payload, tag->payload_size);
         break;
     case TAG_MODULE:
         parse_module(boot, tag);
@@ -265,8 +264,7 @@ static bool read_tag(const uint8_t *info, size_t limit, size_t offset, struct ta
     return true;
 }
 
-int multiboot_parse(const void *info, size_t available, uint64_t info_phys,
-                    struct boot_info *boot)
+int multiboot_parse(const void *info, size_t available, uint64_t info_phys, struct boot_info *boot)
 {
     const uint8_t *bytes = info;
     memset(boot, 0, sizeof(*boot));

@@ -21,10 +21,10 @@ enum boot_memory_type {
     BOOT_MEMORY_BAD = 5,
 };
 
-#define BOOT_MMAP_MAX     128
-#define BOOT_MODULES_MAX  16
-#define BOOT_CMDLINE_MAX  1024
-#define BOOT_NAME_MAX     64
+#define BOOT_MMAP_MAX    128
+#define BOOT_MODULES_MAX 16
+#define BOOT_CMDLINE_MAX 1024
+#define BOOT_NAME_MAX    64
 
 struct boot_memory_range {
     uint64_t base;
@@ -73,8 +73,7 @@ struct boot_info {
  * `available` bytes of it. Fills *boot and returns 0, or -EINVAL when the header itself is
  * unusable (then *boot holds only what could be read). Every tag that is skipped gets a log
  * line saying why. */
-int multiboot_parse(const void *info, size_t available, uint64_t info_phys,
-                    struct boot_info *boot);
+int multiboot_parse(const void *info, size_t available, uint64_t info_phys, struct boot_info *boot);
 
 /* A short name for a memory map type: "usable", "reserved", "ACPI data", "ACPI NVS",
  * "bad RAM", or "type N" (written into the caller's buffer of at least 16 bytes). */

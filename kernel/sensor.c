@@ -109,8 +109,8 @@ static int sensor_command(int argc, char **argv)
     sensor_get_stats(&s);
     printk("sensor: a sample every %u ticks; %lu samples consumed, %lu dropped (no frame)\n",
            s.sample_every, s.samples, s.pipe.drops);
-    printk("sensor: %lu frames handed over by the interrupt, %lu consumed\n",
-           s.pipe.frames_handed, s.pipe.frames_taken);
+    printk("sensor: %lu frames handed over by the interrupt, %lu consumed\n", s.pipe.frames_handed,
+           s.pipe.frames_taken);
     printk("sensor: interval expected %lu us; shortest %lu, mean %lu, longest %lu us; mean "
            "jitter %lu us\n",
            s.expected_ns / 1000, s.shortest_ns / 1000, s.mean_ns / 1000, s.longest_ns / 1000,

@@ -17,12 +17,12 @@ struct sensor_sample {
 };
 
 struct sensor_stats {
-    uint32_t sample_every;    /* ticks between samples; 0 while paused */
-    uint64_t samples;         /* consumed */
-    uint64_t intervals;       /* consecutive pairs measured */
-    uint64_t expected_ns;     /* the interval the rate asks for */
+    uint32_t sample_every; /* ticks between samples; 0 while paused */
+    uint64_t samples;      /* consumed */
+    uint64_t intervals;    /* consecutive pairs measured */
+    uint64_t expected_ns;  /* the interval the rate asks for */
     uint64_t shortest_ns, longest_ns, mean_ns;
-    uint64_t mean_jitter_ns;  /* mean distance from expected_ns */
+    uint64_t mean_jitter_ns;      /* mean distance from expected_ns */
     struct frame_pipe_stats pipe; /* records written, dropped, frames handed and taken */
 };
 

@@ -21,7 +21,10 @@ struct spinlock {
     const char *name;
 };
 
-#define SPINLOCK_INIT(lock_name) {.locked = 0, .name = (lock_name)}
+#define SPINLOCK_INIT(lock_name)                                                                   \
+    {                                                                                              \
+        .locked = 0, .name = (lock_name)                                                           \
+    }
 
 /* Reports a lock that is already held: on one CPU with interrupts off, waiting can never end. */
 __noreturn void spin_lock_deadlock(struct spinlock *lock);

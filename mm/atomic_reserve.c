@@ -24,8 +24,8 @@ static void refill_work_run(void)
 }
 
 /* Requested by a take that left the reserve below its target. */
-static struct deferred_work refill_work = DEFERRED_WORK_INIT("atomic reserve refill",
-                                                             refill_work_run);
+static struct deferred_work refill_work =
+        DEFERRED_WORK_INIT("atomic reserve refill", refill_work_run);
 
 uint64_t atomic_reserve_default_target(uint64_t managed)
 {

@@ -18,13 +18,13 @@
 #define ATOMIC_RESERVE_LINES 16 /* takes are counted per IRQ line 0 ... 15 */
 
 struct atomic_reserve_stats {
-    uint64_t target;   /* frames it is refilled to */
-    uint64_t level;    /* frames in it now */
-    uint64_t lowest;   /* the lowest level ever reached */
-    uint64_t taken;    /* frames handed out from it */
-    uint64_t failures; /* GFP_ATOMIC requests that found it empty */
-    uint64_t refills;  /* refill runs that added frames */
-    uint64_t refilled; /* frames those runs added */
+    uint64_t target;                              /* frames it is refilled to */
+    uint64_t level;                               /* frames in it now */
+    uint64_t lowest;                              /* the lowest level ever reached */
+    uint64_t taken;                               /* frames handed out from it */
+    uint64_t failures;                            /* GFP_ATOMIC requests that found it empty */
+    uint64_t refills;                             /* refill runs that added frames */
+    uint64_t refilled;                            /* frames those runs added */
     uint64_t taken_by_line[ATOMIC_RESERVE_LINES]; /* takes inside each IRQ line's handlers */
     uint64_t taken_outside_interrupts;
 };

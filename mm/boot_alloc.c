@@ -68,7 +68,7 @@ uint64_t boot_alloc(uint64_t size, uint64_t align)
         return 0;
     for (size_t i = range_count; i-- > 0;) {
         uint64_t top = MIN(ranges[i].end, limit);
-        if (top < ranges[i].start + size)
+        if (top < ranges[i].start || top - ranges[i].start < size) /* no overflow for huge sizes */
             continue;
         uint64_t start = ALIGN_DOWN(top - size, align);
         if (start < ranges[i].start || !take(i, start, size))

@@ -19,8 +19,8 @@ void boot_alloc_set_limit(uint64_t limit);
 
 /* Returns the physical address of `size` bytes (rounded up to whole pages) aligned to `align`
  * (a power of two, at least 4 KiB), taken from the highest usable memory below the limit; or
- * 0 when no range has room. The memory is not cleared. Boot only, before
- * boot_alloc_release; never from an interrupt. */
+ * 0 when no range has room (0 is never usable: the first MiB is always carved out). The memory is
+ * not cleared. Boot only, before boot_alloc_release; never from an interrupt. */
 uint64_t boot_alloc(uint64_t size, uint64_t align);
 
 /* As boot_alloc, and fills the memory with zeros through the direct map. */

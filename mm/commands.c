@@ -90,8 +90,10 @@ static int memhog_command(int argc, char **argv)
     printk("memhog: holding %lu frames\n", hog_frames);
     return 0;
 }
-SHELL_COMMAND(memhog, "kernel | atomic | release: take all memory (kernel: down to min), or "
-              "give it back", memhog_command);
+SHELL_COMMAND(memhog,
+              "kernel | atomic | release: take all memory (kernel: down to min), or "
+              "give it back",
+              memhog_command);
 
 static uint64_t frames_column(int line)
 {

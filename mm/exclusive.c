@@ -18,9 +18,9 @@ static bool is_exclusive(const struct page *page)
 int exclusive_check_free(const struct page *page)
 {
     char owner[16], current[16];
-    context_t self = context_current();
     if (!(page->flags & PG_EXCLUSIVE))
         return 0;
+    context_t self = context_current();
     if (page->owner != self) {
         mm_report(&errors.wrong_owner, "free_pages", page,
                   "EXCLUSIVE frame owned by %s, freed by %s: refused",

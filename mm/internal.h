@@ -16,8 +16,8 @@ uint64_t frame_db_end_pfn(void);
 
 /* page_alloc.c: one log line for a broken invariant (the function, the frame or descriptor,
  * what is wrong), and the counter it goes to. Any context. */
-void mm_report(uint64_t *counter, const char *function, const struct page *page,
-               const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void mm_report(uint64_t *counter, const char *function, const struct page *page, const char *fmt,
+               ...) __attribute__((format(printf, 4, 5)));
 
 /* page_alloc.c, for the atomic reserve: an order-0 frame from the general pool, even below
  * min (NULL when there is none), left in transit; scrubbing (poison check, zeroing); and

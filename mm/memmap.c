@@ -76,6 +76,7 @@ static bool clip_entry(struct memmap *map, const struct boot_memory_range *raw, 
     if (!type_is_known(raw->type)) {
         printk("mm: map entry %zu has %s; treated as reserved\n", index,
                boot_memory_type_name(raw->type, name));
+        problem(map);
         out->type = MEMMAP_RESERVED;
     }
     return true;
@@ -111,8 +112,8 @@ static void report_overlaps(struct memmap *map, size_t count)
             const struct memmap_range *a = &entries[i], *b = &entries[j];
             if (a->start >= b->end || b->start >= a->end)
                 continue;
-            uint32_t winner = restrictiveness(a->type) >= restrictiveness(b->type) ? a->type
-                                                                                   : b->type;
+            uint32_t winner =
+                    restrictiveness(a->type) >= restrictiveness(b->type) ? a->type : b->type;
             printk("mm: map entries overlap at [mem %#lx-%#lx]; resolved as %s\n",
                    MAX(a->start, b->start), MIN(a->end, b->end) - 1,
                    memmap_type_name(winner, name));
@@ -158,6 +159,11 @@ void memmap_sanitise(const struct boot_memory_range *raw, size_t count, struct m
         points[npoints++] = entries[kept].end;
         kept++;
     }
+    if (count > BOOT_MMAP_MAX) {
+        printk("mm: the memory map has %zu entries; only the first %d are used\n", count,
+               BOOT_MMAP_MAX);
+        problem(map);
+    }
     if (!sorted) {
         printk("mm: the memory map is not sorted by address; sorting it\n");
         problem(map);
@@ -185,16 +191,14 @@ static bool insert_range(struct memmap *map, size_t index, struct memmap_range r
 
 /* Splits usable range i around [start, end), which overlaps it; returns the index of the
  * carved piece. */
-static size_t split_range(struct memmap *map, size_t i, uint64_t start, uint64_t end,
-                          uint32_t type)
+static size_t split_range(struct memmap *map, size_t i, uint64_t start, uint64_t end, uint32_t type)
 {
     struct memmap_range original = map->ranges[i];
     uint64_t cut_start = MAX(original.start, start), cut_end = MIN(original.end, end);
     size_t at = i;
     map->ranges[at] = (struct memmap_range){cut_start, cut_end, type};
     if (cut_start > original.start) {
-        map->ranges[at].end = cut_start;
-        map->ranges[at].type = MEMMAP_USABLE;
+        map->ranges[at] = (struct memmap_range){original.start, cut_start, MEMMAP_USABLE};
         insert_range(map, ++at, (struct memmap_range){cut_start, cut_end, type});
     }
     if (cut_end < original.end)
@@ -260,8 +264,8 @@ void memmap_log_raw(const struct boot_memory_range *raw, size_t count)
         if (raw[i].length == 0)
             printk("mm: [mem 0x%016lx-(empty)] %s\n", raw[i].base, type);
         else
-            printk("mm: [mem 0x%016lx-0x%016lx] %s\n", raw[i].base,
-                   raw[i].base + raw[i].length - 1, type);
+            printk("mm: [mem 0x%016lx-0x%016lx] %s\n", raw[i].base, raw[i].base + raw[i].length - 1,
+                   type);
     }
 }
 

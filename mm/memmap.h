@@ -13,9 +13,10 @@
 
 #include "kernel/multiboot.h"
 
-/* Physical addresses at or above this are ignored: the frame database indexes frames with
- * 32 bits (16 TiB). */
-#define MEMMAP_PHYS_LIMIT (1ull << 44)
+/* Physical addresses at or above this are ignored: the frame database links frames by 32-bit
+ * frame numbers, and the largest one, 0xffffffff, marks the end of a list (PFN_NONE), so the
+ * last frame below 16 TiB is never used. */
+#define MEMMAP_PHYS_LIMIT ((1ull << 44) - 4096)
 #define MEMMAP_MAX        320
 
 /* Types beyond the loader's, for ranges the kernel itself takes out of usable memory. */

@@ -4,6 +4,7 @@
  * the frame database, and takes whatever the boot allocator did not use. */
 #include "mm/mm.h"
 
+#include "arch/arch.h"
 #include "arch/arch_mm.h"
 #include "kernel/cmdline.h"
 #include "kernel/panic.h"
@@ -16,6 +17,12 @@
 extern char __kernel_phys_start[], __kernel_phys_end[];
 
 static struct memmap memory_map;
+static struct mm_boot_figures boot_figures;
+
+const struct mm_boot_figures *mm_boot_figures(void)
+{
+    return &boot_figures;
+}
 
 const struct memmap *mm_memory_map(void)
 {
@@ -28,8 +35,7 @@ static void carve_out_boot_memory(const struct boot_info *boot)
     memmap_carve(&memory_map, 0, 1ull << 20, MEMMAP_FIRMWARE);
     memmap_carve(&memory_map, (uint64_t)(uintptr_t)__kernel_phys_start,
                  (uint64_t)(uintptr_t)__kernel_phys_end, MEMMAP_KERNEL);
-    memmap_carve(&memory_map, boot->info_phys, boot->info_phys + boot->info_size,
-                 MEMMAP_BOOT_INFO);
+    memmap_carve(&memory_map, boot->info_phys, boot->info_phys + boot->info_size, MEMMAP_BOOT_INFO);
     for (size_t i = 0; i < boot->module_count; i++)
         memmap_carve(&memory_map, boot->modules[i].start, boot->modules[i].end, MEMMAP_MODULE);
     memmap_clip_usable(&memory_map);
@@ -47,11 +53,15 @@ void mm_init(const struct boot_info *boot, bool selftest)
     boot_alloc_init(&memory_map);
     arch_paging_init(&memory_map);
     boot_alloc_set_limit(MEMMAP_PHYS_LIMIT); /* all RAM is mapped now */
-    page_alloc_init(&memory_map, cmdline_bool("page_poison", selftest));
+    bool poison = cmdline_bool("page_poison", selftest);
+    uint64_t start = arch_cycles();
+    page_alloc_init(&memory_map, poison);
+    boot_figures.build_cycles = arch_cycles() - start;
     arch_paging_use_page_allocator();
 
     struct page_alloc_stats stats;
     page_alloc_get_stats(&stats);
+    boot_figures.managed_pages = stats.managed;
     atomic_reserve_init(stats.managed);
     page_alloc_get_stats(&stats);
     printk("mm: %lu KiB usable; %lu pages went to page tables and the frame database\n",

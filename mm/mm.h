@@ -17,6 +17,13 @@ void mm_init(const struct boot_info *boot, bool selftest);
  * from the atomic reserve). Boot, after irq_init. */
 void mm_commands_init(void);
 
+/* What building the frame database and the buddy lists cost at boot (for `bench`). */
+struct mm_boot_figures {
+    uint64_t managed_pages;
+    uint64_t build_cycles; /* frame database backed and cleared, free memory handed over */
+};
+const struct mm_boot_figures *mm_boot_figures(void);
+
 /* The sanitised memory map mm_init worked from (with the kernel's carve-outs). */
 const struct memmap *mm_memory_map(void);
 

@@ -29,7 +29,6 @@
 
 #define HOT_CACHE_SIZE  256
 #define HOT_CACHE_BATCH 32
-#define HOT_CACHE_HIGH  128
 #define MAX_CPUS        1
 
 #define POISON_WORD 0xaaaaaaaaaaaaaaaaull
@@ -71,7 +70,8 @@ static struct cpu_pages *this_cpu(void)
     return &cpu_pages[arch_cpu_id()];
 }
 
-/* --- reporting ---------------------------------------------------------------------------------- */
+/* --- reporting ----------------------------------------------------------------------------------
+ */
 
 /* True when page points at a descriptor of the frame database. */
 static bool is_descriptor(const struct page *page)
@@ -81,8 +81,8 @@ static bool is_descriptor(const struct page *page)
            pfn_valid((address - base) / sizeof(struct page));
 }
 
-void mm_report(uint64_t *counter, const char *function, const struct page *page,
-               const char *fmt, ...)
+void mm_report(uint64_t *counter, const char *function, const struct page *page, const char *fmt,
+               ...)
 {
     char message[160];
     va_list args;
@@ -96,7 +96,8 @@ void mm_report(uint64_t *counter, const char *function, const struct page *page,
         printk("page_alloc: %s: descriptor %p: %s\n", function, (const void *)page, message);
 }
 
-/* --- buddy free lists (zone lock held) ------------------------------------------------------------ */
+/* --- buddy free lists (zone lock held)
+ * ------------------------------------------------------------ */
 
 static void list_add(struct free_area *area, struct page *page)
 {
@@ -177,7 +178,8 @@ static void buddy_free(struct page *page, unsigned int order)
     free_block_add(page, order);
 }
 
-/* --- the hot cache (interrupts off) --------------------------------------------------------------- */
+/* --- the hot cache (interrupts off)
+ * --------------------------------------------------------------- */
 
 static void hot_cache_refill(struct cpu_pages *cpu)
 {
@@ -221,7 +223,8 @@ static void hot_cache_put(struct cpu_pages *cpu, struct page *page)
         hot_cache_drain(cpu, cpu->batch);
 }
 
-/* --- allocation ------------------------------------------------------------------------------------ */
+/* --- allocation
+ * ------------------------------------------------------------------------------------ */
 
 static uint64_t free_now(const struct cpu_pages *cpu)
 {
@@ -235,10 +238,17 @@ static struct page *pool_take(struct cpu_pages *cpu, unsigned int order, uint64_
         return NULL;
     if (order == 0)
         return hot_cache_take(cpu);
-    unsigned long flags;
-    spin_lock_irqsave(&zone.lock, &flags);
+    spin_lock(&zone.lock);
     struct page *page = buddy_take(order);
-    spin_unlock_irqrestore(&zone.lock, flags);
+    spin_unlock(&zone.lock);
+    if (!page && cpu->count) {
+        /* The missing buddies may be sitting in the hot cache: give them back, so they
+         * merge, and look again. */
+        hot_cache_drain(cpu, cpu->count);
+        spin_lock(&zone.lock);
+        page = buddy_take(order);
+        spin_unlock(&zone.lock);
+    }
     return page;
 }
 
@@ -311,9 +321,9 @@ static void check_poison(struct page *page, unsigned int order)
         if (offset >= 0) {
             unsigned long flags = arch_irq_save();
             mm_report(&errors.poison_corrupted, "alloc_pages", frame,
-                   "poison overwritten at offset %#x (found %#x, expected %#x): written "
-                   "after it was freed",
-                   offset, ((const uint8_t *)page_address(frame))[offset], PAGE_POISON_BYTE);
+                      "poison overwritten at offset %#x (found %#x, expected %#x): written "
+                      "after it was freed",
+                      offset, ((const uint8_t *)page_address(frame))[offset], PAGE_POISON_BYTE);
             arch_irq_restore(flags);
         }
         frame->flags &= (uint8_t)~PG_POISONED;
@@ -344,7 +354,8 @@ struct page *alloc_page(gfp_t gfp)
     return alloc_pages(gfp, 0);
 }
 
-/* --- freeing ---------------------------------------------------------------------------------------- */
+/* --- freeing
+ * ---------------------------------------------------------------------------------------- */
 
 /* Checks that (page, order) is an allocated block that may be freed now. Interrupts off. */
 static int check_free(const struct page *page, unsigned int order)
@@ -367,7 +378,7 @@ static int check_free(const struct page *page, unsigned int order)
         return -EINVAL;
     default:
         mm_report(&errors.not_allocated, function, page,
-               "not the first frame of an allocated block (freed twice, or a bad pointer?)");
+                  "not the first frame of an allocated block (freed twice, or a bad pointer?)");
         return -EINVAL;
     }
     if (page->order != order) {
@@ -438,7 +449,8 @@ int free_page(struct page *page)
     return free_pages(page, 0);
 }
 
-/* --- for the atomic reserve (mm/internal.h) ------------------------------------------------------------ */
+/* --- for the atomic reserve (mm/internal.h)
+ * ------------------------------------------------------------ */
 
 struct page *page_alloc_take_for_reserve(void)
 {
@@ -464,7 +476,8 @@ void page_alloc_return_to_pool(struct page *page)
     arch_irq_restore(flags);
 }
 
-/* --- boot -------------------------------------------------------------------------------------------- */
+/* --- boot
+ * -------------------------------------------------------------------------------------------- */
 
 /* Hands [start, end) to the buddy lists as the largest aligned blocks that fit. Boot only. */
 static void add_free_range(uint64_t start, uint64_t end)
@@ -502,11 +515,13 @@ void page_alloc_init(const struct memmap *map, bool poison)
     set_watermarks();
     poison_on_free = poison;
     for (unsigned int i = 0; i < MAX_CPUS; i++)
-        cpu_pages[i] = (struct cpu_pages){.high = HOT_CACHE_HIGH, .batch = HOT_CACHE_BATCH};
+        cpu_pages[i] =
+                (struct cpu_pages){.high = PAGE_ALLOC_HOT_CACHE_HIGH, .batch = HOT_CACHE_BATCH};
     errors = (struct page_alloc_errors){0};
 }
 
-/* --- figures ------------------------------------------------------------------------------------------ */
+/* --- figures
+ * ------------------------------------------------------------------------------------------ */
 
 uint64_t page_alloc_unallocated_count(void)
 {
@@ -592,8 +607,8 @@ void page_alloc_print_stats(void)
            "reserve %lu\n",
            s.managed, s.managed >> (20 - PAGE_SHIFT), s.free, s.allocated, s.reserve);
     printk("page_alloc: hot cache %lu of %u; watermarks min %lu low %lu high %lu; poison %s\n",
-           s.hot_cache, HOT_CACHE_HIGH, s.watermark_min, s.watermark_low, s.watermark_high,
-           s.poison ? "on" : "off");
+           s.hot_cache, PAGE_ALLOC_HOT_CACHE_HIGH, s.watermark_min, s.watermark_low,
+           s.watermark_high, s.poison ? "on" : "off");
     char line[160];
     int length = ksnprintf(line, sizeof(line), "page_alloc: free blocks by order:");
     for (unsigned int order = 0; order <= MAX_ORDER; order++)

@@ -16,19 +16,24 @@
 #include "mm/memmap.h"
 
 #define MAX_ORDER 10 /* the largest block: 2^10 pages = 4 MiB */
-#define MAX_ORDER_PAGES (1ul << MAX_ORDER)
+
+/* The most free frames a CPU's hot cache holds before it gives a batch back. */
+#define PAGE_ALLOC_HOT_CACHE_HIGH 128
+#define MAX_ORDER_PAGES           (1ul << MAX_ORDER)
 
 /* --- GFP flags: how an allocation may be satisfied ------------------------------------------ */
 typedef unsigned int gfp_t;
 
-#define __GFP_ATOMIC    0x01u /* any context; may dig below the min watermark and into the
-                               * atomic reserve; never waits */
-#define __GFP_ZERO      0x02u /* hand the frames out zero-filled */
-#define __GFP_EXCLUSIVE 0x04u /* one owner only: zeroed, recorded, unshareable, poisoned on
-                               * free (see mm/exclusive.h) */
+#define __GFP_ATOMIC                                                                               \
+    0x01u                /* any context; may dig below the min watermark and into the              \
+                          * atomic reserve; never waits */
+#define __GFP_ZERO 0x02u /* hand the frames out zero-filled */
+#define __GFP_EXCLUSIVE                                                                            \
+    0x04u /* one owner only: zeroed, recorded, unshareable, poisoned on                            \
+           * free (see mm/exclusive.h) */
 
-#define GFP_KERNEL 0u            /* ordinary context; fails rather than go below min */
-#define GFP_ATOMIC __GFP_ATOMIC  /* interrupt handlers and other code that cannot wait */
+#define GFP_KERNEL 0u           /* ordinary context; fails rather than go below min */
+#define GFP_ATOMIC __GFP_ATOMIC /* interrupt handlers and other code that cannot wait */
 #define EXCLUSIVE  __GFP_EXCLUSIVE
 
 /* --- the frame database ----------------------------------------------------------------------- */
@@ -37,11 +42,11 @@ typedef unsigned int gfp_t;
  * the block are PAGE_TAIL. */
 enum page_state {
     PAGE_RESERVED = 0, /* not managed: firmware, kernel, holes, boot allocations */
-    PAGE_TAIL,       /* inside a block whose head is elsewhere */
-    PAGE_FREE,       /* head of a free block on a buddy free list; `order` is its size */
-    PAGE_HOT,        /* a free order-0 frame in a CPU's hot cache */
-    PAGE_RESERVE,    /* a free, scrubbed frame in the atomic reserve */
-    PAGE_ALLOCATED,  /* head of an allocated block; `order` is its size */
+    PAGE_TAIL,         /* inside a block whose head is elsewhere */
+    PAGE_FREE,         /* head of a free block on a buddy free list; `order` is its size */
+    PAGE_HOT,          /* a free order-0 frame in a CPU's hot cache */
+    PAGE_RESERVE,      /* a free, scrubbed frame in the atomic reserve */
+    PAGE_ALLOCATED,    /* head of an allocated block; `order` is its size */
 };
 
 /* Flag bits of struct page. */
@@ -53,13 +58,13 @@ enum page_state {
  * reach 16 TiB. The zone lock guards the fields of free frames; the allocating context owns
  * an allocated frame's fields. */
 struct page {
-    uint32_t next;     /* free list (buddy) or hand-over list link: a frame number */
-    uint32_t prev;     /* free list back link */
-    uint32_t owner;    /* EXCLUSIVE: the owning context (kernel/context.h); else 0 */
-    uint8_t state;     /* enum page_state */
-    uint8_t flags;     /* PG_* */
-    uint8_t order;     /* block size, for heads of free and allocated blocks */
-    uint8_t refcount;  /* references to an allocated block: 1 when handed out */
+    uint32_t next;    /* free list (buddy) or hand-over list link: a frame number */
+    uint32_t prev;    /* free list back link */
+    uint32_t owner;   /* EXCLUSIVE: the owning context (kernel/context.h); else 0 */
+    uint8_t state;    /* enum page_state */
+    uint8_t flags;    /* PG_* */
+    uint8_t order;    /* block size, for heads of free and allocated blocks */
+    uint8_t refcount; /* references to an allocated block: 1 when handed out */
 };
 
 _Static_assert(sizeof(struct page) == 16, "struct page must stay at 16 bytes");
@@ -99,7 +104,8 @@ struct page *phys_to_page(uint64_t phys);
 /* True when pfn has a descriptor (it lies in a block of RAM the database covers). */
 bool pfn_valid(uint64_t pfn);
 
-/* --- allocation -------------------------------------------------------------------------------- */
+/* --- allocation --------------------------------------------------------------------------------
+ */
 
 /* Allocates 2^order contiguous frames, aligned to their size, and returns the descriptor of
  * the first (its refcount 1). Returns NULL when order > MAX_ORDER or when no block is free
@@ -130,14 +136,15 @@ int free_page(struct page *page);
  * when they are freed and check it when they are handed out again. Boot only. */
 void page_alloc_init(const struct memmap *map, bool poison);
 
-/* --- figures ------------------------------------------------------------------------------------ */
+/* --- figures ------------------------------------------------------------------------------------
+ */
 
 struct page_alloc_stats {
-    uint64_t managed;         /* frames the allocator owns, allocated or not */
-    uint64_t free;            /* free in the buddy lists and hot caches */
-    uint64_t hot_cache;       /* of which in hot caches */
-    uint64_t allocated;       /* frames handed out and not yet freed */
-    uint64_t reserve;         /* frames in the atomic reserve (mm/atomic_reserve.h) */
+    uint64_t managed;   /* frames the allocator owns, allocated or not */
+    uint64_t free;      /* free in the buddy lists and hot caches */
+    uint64_t hot_cache; /* of which in hot caches */
+    uint64_t allocated; /* frames handed out and not yet freed */
+    uint64_t reserve;   /* frames in the atomic reserve (mm/atomic_reserve.h) */
     uint64_t free_blocks[MAX_ORDER + 1];
     uint64_t watermark_min, watermark_low, watermark_high;
     uint64_t allocations, frees, failures; /* calls; failures are NULL returns */
@@ -146,9 +153,9 @@ struct page_alloc_stats {
 
 /* Problems found, each also reported in one log line (EXCLUSIVE violations: mm/exclusive.h). */
 struct page_alloc_errors {
-    uint64_t double_free;     /* freed while free */
-    uint64_t not_allocated;   /* freeing a tail, reserved or unmanaged frame, or a bad pointer */
-    uint64_t wrong_order;     /* freed with an order other than it was allocated with */
+    uint64_t double_free;      /* freed while free */
+    uint64_t not_allocated;    /* freeing a tail, reserved or unmanaged frame, or a bad pointer */
+    uint64_t wrong_order;      /* freed with an order other than it was allocated with */
     uint64_t poison_corrupted; /* a freed frame was written to before it was handed out again */
 };
 

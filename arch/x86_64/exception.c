@@ -60,7 +60,9 @@ static void describe_page_fault(const struct interrupt_frame *frame)
     uint64_t address = x86_read_cr2();
     printk("Page fault at address %016lx: %s, %s, %s mode%s\n", address,
            code & X86_PF_PRESENT ? "protection violation" : "page not present",
-           code & X86_PF_FETCH ? "instruction fetch" : code & X86_PF_WRITE ? "write" : "read",
+           code & X86_PF_FETCH   ? "instruction fetch"
+           : code & X86_PF_WRITE ? "write"
+                                 : "read",
            code & X86_PF_USER ? "user" : "kernel",
            code & X86_PF_RESERVED ? ", reserved bit set in a page-table entry" : "");
     printk("Error code %#lx: present=%d write=%d user=%d reserved=%d fetch=%d\n", code,
@@ -123,15 +125,14 @@ static void print_location(const char *label, uint64_t address)
 static void print_registers(const struct interrupt_frame *f)
 {
     print_location("RIP:", f->rip);
-    printk("RSP: %016lx  RFLAGS: %016lx  CS: %04lx  SS: %04lx\n", f->rsp, f->rflags, f->cs,
-           f->ss);
+    printk("RSP: %016lx  RFLAGS: %016lx  CS: %04lx  SS: %04lx\n", f->rsp, f->rflags, f->cs, f->ss);
     printk("RAX: %016lx  RBX: %016lx  RCX: %016lx\n", f->rax, f->rbx, f->rcx);
     printk("RDX: %016lx  RSI: %016lx  RDI: %016lx\n", f->rdx, f->rsi, f->rdi);
     printk("RBP: %016lx  R8:  %016lx  R9:  %016lx\n", f->rbp, f->r8, f->r9);
     printk("R10: %016lx  R11: %016lx  R12: %016lx\n", f->r10, f->r11, f->r12);
     printk("R13: %016lx  R14: %016lx  R15: %016lx\n", f->r13, f->r14, f->r15);
-    printk("CR0: %016lx  CR2: %016lx  CR3: %016lx  CR4: %016lx\n", x86_read_cr0(),
-           x86_read_cr2(), x86_read_cr3(), x86_read_cr4());
+    printk("CR0: %016lx  CR2: %016lx  CR3: %016lx  CR4: %016lx\n", x86_read_cr0(), x86_read_cr2(),
+           x86_read_cr3(), x86_read_cr4());
 }
 
 void x86_exception_report_fatal(struct interrupt_frame *frame, const char *why)

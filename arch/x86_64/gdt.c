@@ -30,16 +30,16 @@ static struct tss tss;
 
 /* Descriptors: the code segment has L (long mode) set; the TSS takes two slots. */
 static uint64_t gdt[5] = {
-        0,
-        0x00209a0000000000, /* GDT_KERNEL_CODE: present, DPL 0, code, long mode */
-        0x0000920000000000, /* GDT_KERNEL_DATA: present, DPL 0, data, writable */
+        0, 0x00209a0000000000, /* GDT_KERNEL_CODE: present, DPL 0, code, long mode */
+        0x0000920000000000,    /* GDT_KERNEL_DATA: present, DPL 0, data, writable */
 };
 
 static void set_tss_descriptor(void)
 {
     uint64_t base = (uint64_t)(uintptr_t)&tss;
     uint64_t limit = sizeof(tss) - 1;
-    gdt[3] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89ull << 40) /* present, 64-bit TSS */
+    gdt[3] = (limit & 0xffff) | ((base & 0xffffff) << 16) |
+             (0x89ull << 40) /* present, 64-bit TSS */
              | (((limit >> 16) & 0xf) << 48) | (((base >> 24) & 0xff) << 56);
     gdt[4] = base >> 32;
 }

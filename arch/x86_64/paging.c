@@ -39,9 +39,9 @@ extern char __text_start[], __text_end[], __rodata_start[], __rodata_end[], __da
 
 /* vm_lock guards every change to the kernel page tables after boot. */
 static struct spinlock vm_lock = SPINLOCK_INIT("vm");
-static uint64_t *pml4;       /* the kernel's PML4, through the direct map */
-static uint64_t no_execute;  /* PTE_NX when EFER.NXE is on, else 0 (the bit is reserved) */
-static bool huge_pages;      /* the CPU maps 1 GiB pages */
+static uint64_t *pml4;      /* the kernel's PML4, through the direct map */
+static uint64_t no_execute; /* PTE_NX when EFER.NXE is on, else 0 (the bit is reserved) */
+static bool huge_pages;     /* the CPU maps 1 GiB pages */
 static bool page_allocator_ready;
 
 static unsigned int index_at(uint64_t virt, int level)
@@ -197,7 +197,8 @@ bool vm_has_huge_pages(void)
     return huge_pages;
 }
 
-/* --- after boot: mm/vm.h ------------------------------------------------------------------------ */
+/* --- after boot: mm/vm.h ------------------------------------------------------------------------
+ */
 
 static bool in_vm_area(uint64_t virt)
 {

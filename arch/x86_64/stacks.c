@@ -1,4 +1,5 @@
-/* arch/x86_64/stacks.c - storage for the kernel stacks, in their own section (linker.ld) so the page-table code can leave each guard page unmapped. */
+/* arch/x86_64/stacks.c - storage for the kernel stacks, in their own section (linker.ld) so the
+ * page-table code can leave each guard page unmapped. */
 #include "arch/x86_64/stacks.h"
 
 #include <stddef.h>

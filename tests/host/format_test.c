@@ -100,8 +100,8 @@ static void unknown_conversion_is_copied(struct ktest *t)
 /* A deterministic pseudo-random walk over flags, widths, precisions and values. */
 static void random_formats_match_libc(struct ktest *t)
 {
-    static const char *const conversions[] = {"d", "i", "u", "x", "X", "o", "ld", "lu", "lx",
-                                              "lld", "llx", "zu", "hd", "hhu"};
+    static const char *const conversions[] = {"d",  "i",  "u",   "x",   "X",  "o",  "ld",
+                                              "lu", "lx", "lld", "llx", "zu", "hd", "hhu"};
     static const char *const flags[] = {"", "-", "0", "+", " ", "#", "-+", "0#", "- "};
     uint64_t state = 0x9e3779b97f4a7c15ull;
     for (int i = 0; i < 5000 && !t->failed; i++) {

@@ -85,4 +85,3 @@ void panic(const char *fmt, ...)
     fflush(stdout);
     abort();
 }
-

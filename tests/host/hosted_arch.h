@@ -12,7 +12,7 @@
 #include <x86intrin.h>
 
 extern uintptr_t hosted_direct_map_base; /* phys 0 appears at this host address */
-extern uintptr_t hosted_frame_db_base;    /* the frame database starts here */
+extern uintptr_t hosted_frame_db_base;   /* the frame database starts here */
 extern bool hosted_irqs_enabled;         /* the simulated interrupt flag */
 
 static inline unsigned long arch_irq_save(void)

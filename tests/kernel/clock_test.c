@@ -116,8 +116,8 @@ static bool undisturbed(const struct tick_window *window, uint32_t hz)
 }
 
 struct rate_result {
-    int window;          /* the number of the undisturbed window (from 1), or 0: none */
-    uint64_t all_ticks;  /* over every window watched */
+    int window;         /* the number of the undisturbed window (from 1), or 0: none */
+    uint64_t all_ticks; /* over every window watched */
     uint64_t all_cycles;
 };
 

@@ -11,9 +11,9 @@
 #include "mm/page_alloc.h"
 #include "tests/kernel/taker.h"
 
-#define SECONDS    2
+#define SECONDS     2
 #define OUTSTANDING 64 /* blocks the loop holds at once */
-#define TAG        0x636f6e63ull
+#define TAG         0x636f6e63ull
 
 static struct taker taker;
 
@@ -81,9 +81,10 @@ static void allocate_and_free_while_a_handler_allocates_at_10_khz(struct ktest *
     page_alloc_get_errors(&errors_after);
     exclusive_get_errors(&exclusive_after);
 
-    ktest_log(t, "%lu allocations and frees; the handler ran %lu times and took %lu frames "
-              "(%lu failed)", operations, irq_after.served - irq_before.served, taker.got,
-              taker.dropped);
+    ktest_log(t,
+              "%lu allocations and frees; the handler ran %lu times and took %lu frames "
+              "(%lu failed)",
+              operations, irq_after.served - irq_before.served, taker.got, taker.dropped);
     KTEST_EXPECT_EQ(t, damaged, 0u);
     KTEST_EXPECT_EQ(t, handed, taker.got);
     KTEST_EXPECT_GT(t, taker.got, 1000u); /* the handler really did run during the loop */

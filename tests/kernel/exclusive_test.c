@@ -149,7 +149,7 @@ static void write_after_free_is_caught_even_without_page_poison(struct ktest *t)
     KTEST_ASSERT_NOT_NULL(t, page);
     uint8_t *stale = page_address(page);
     free_page(page);
-    stale[2048] = 0x77; /* the bug */
+    stale[2048] = 0x77;                                      /* the bug */
     struct page *again = alloc_page(GFP_KERNEL | EXCLUSIVE); /* the hot cache: the same frame */
     page_alloc_set_poison(stats.poison);
     KTEST_ASSERT_EQ(t, again, page);

@@ -47,8 +47,7 @@ static void map_is_sorted_and_disjoint(struct ktest *t)
         if (i > 0)
             KTEST_EXPECT_LE(t, map->ranges[i - 1].end, map->ranges[i].start);
         if (map->ranges[i].type == MEMMAP_USABLE) {
-            KTEST_EXPECT_TRUE(t, IS_ALIGNED(map->ranges[i].start | map->ranges[i].end,
-                                            PAGE_SIZE));
+            KTEST_EXPECT_TRUE(t, IS_ALIGNED(map->ranges[i].start | map->ranges[i].end, PAGE_SIZE));
             KTEST_EXPECT_GE(t, map->ranges[i].start, 1ul << 20);
         }
     }

@@ -125,7 +125,7 @@ static void map_translate_unmap(struct ktest *t)
     KTEST_EXPECT_EQ(t, where.page_size, PAGE_SIZE);
     KTEST_EXPECT_TRUE(t, where.writable && !where.executable);
 
-    *(volatile uint64_t *)TEST_VIRT = 0x5eed; /* through the new mapping ... */
+    *(volatile uint64_t *)TEST_VIRT = 0x5eed;                     /* through the new mapping ... */
     KTEST_EXPECT_EQ(t, *(uint64_t *)page_address(page), 0x5eedu); /* ... seen in the direct map */
 
     KTEST_EXPECT_EQ(t, vm_unmap_page(TEST_VIRT), 0);

@@ -12,8 +12,7 @@ static void formats_reach_the_console(struct ktest *t)
     printk("[%d|%5u|%-4x|%08lx|%s|%c|%zu|%p]\n", -42, 7u, 0xabu, 0xb8000ul, "vga", 'k',
            (size_t)4096, (void *)0xffffffff80100000ul);
     console_capture(NULL, 0);
-    KTEST_EXPECT_STREQ(t, captured,
-                       "[-42|    7|ab  |000b8000|vga|k|4096|0xffffffff80100000]\n");
+    KTEST_EXPECT_STREQ(t, captured, "[-42|    7|ab  |000b8000|vga|k|4096|0xffffffff80100000]\n");
 }
 
 static void long_lines_are_cut_not_overrun(struct ktest *t)

@@ -11,9 +11,9 @@
 
 struct taker {
     /* Set by the test, read by the handler. */
-    uint64_t budget;   /* frames still to take; 0: the handler does nothing */
-    bool hand_over;    /* hand each frame to the boot thread (else keep it, owned by irq 0) */
-    bool free_kept;    /* in the handler: free the kept frame (its owner frees it) */
+    uint64_t budget; /* frames still to take; 0: the handler does nothing */
+    bool hand_over;  /* hand each frame to the boot thread (else keep it, owned by irq 0) */
+    bool free_kept;  /* in the handler: free the kept frame (its owner frees it) */
     /* Written by the handler. */
     uint64_t got, dropped, nonzero; /* frames taken, NULLs, frames that were not all zero */
     uint32_t chain;                 /* frames handed over: frame numbers via page.next */

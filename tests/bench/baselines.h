@@ -1,0 +1,41 @@
+/* tests/bench/baselines.h - the two allocators Labyrinth's is measured against, written for
+ * the benchmarks and nothing else:
+ * - a bare LIFO free list of frames, the link kept in the free frame itself (xv6's kalloc):
+ *   the floor, nothing is cheaper; it has no orders, no checks, and must write every frame
+ *   to build its list;
+ * - a bitmap first-fit allocator, one bit per frame (most hobby kernels): finds a free run of
+ *   2^order aligned frames by scanning from the start.
+ * Both work on frame numbers and reach frames through phys_to_virt, so the same code runs in
+ * the kernel and on the host's fake memory.
+ */
+#ifndef TESTS_BENCH_BASELINES_H
+#define TESTS_BENCH_BASELINES_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define BASELINE_NONE UINT64_MAX
+
+struct freelist {
+    uint64_t head; /* frame number of the first free frame, or BASELINE_NONE */
+};
+
+void freelist_init(struct freelist *list);
+void freelist_push(struct freelist *list, uint64_t pfn); /* writes the link into the frame */
+uint64_t freelist_pop(struct freelist *list);            /* BASELINE_NONE when empty */
+
+struct bitmap_allocator {
+    uint64_t *bits;     /* bit set: frame in use (or not the allocator's) */
+    uint64_t first_pfn; /* the frame bit 0 stands for (a multiple of 64) */
+    uint64_t words;
+};
+
+/* Covers frames [first_pfn, first_pfn + 64 * words), all in use until bitmap_release. */
+void bitmap_init(struct bitmap_allocator *bitmap, uint64_t *bits, uint64_t first_pfn,
+                 uint64_t words);
+void bitmap_release(struct bitmap_allocator *bitmap, uint64_t pfn, unsigned int order);
+
+/* The first free, aligned run of 2^order frames (order <= 10), or BASELINE_NONE. */
+uint64_t bitmap_alloc(struct bitmap_allocator *bitmap, unsigned int order);
+
+#endif
