@@ -8,7 +8,6 @@ KERNEL_SOURCES += \
 	kernel/cmdline.c \
 	kernel/console.c \
 	kernel/console_input.c \
-	kernel/context.c \
 	kernel/context_name.c \
 	kernel/crash.c \
 	kernel/deferred.c \

@@ -43,22 +43,12 @@ struct stat_column {
 static struct stat_column stat_columns[IRQ_STAT_COLUMNS_MAX]; /* guarded by irq_lock */
 
 /* Interrupt-context state of the only CPU, written by the dispatcher with interrupts off. */
-static int interrupt_depth;
-static int current_line = -1;
+int irq_nesting;
+int irq_running_line = -1;
 
 static bool valid_line(int irq)
 {
     return irq >= 0 && irq < IRQ_LINES;
-}
-
-bool in_interrupt(void)
-{
-    return READ_ONCE(interrupt_depth) > 0; /* pairs with the dispatcher's writes */
-}
-
-int irq_current_line(void)
-{
-    return READ_ONCE(current_line);
 }
 
 /* A counter only the dispatcher changes: one whole store that lock-free readers pair with. */
@@ -91,12 +81,12 @@ static void irq_dispatch(struct interrupt_frame *frame)
         count(&lines[irq].stats.spurious);
         return;
     }
-    int interrupted_line = current_line;
-    WRITE_ONCE(interrupt_depth, interrupt_depth + 1);
-    WRITE_ONCE(current_line, irq);
+    int interrupted_line = irq_running_line;
+    WRITE_ONCE(irq_nesting, irq_nesting + 1);
+    WRITE_ONCE(irq_running_line, irq);
     run_handlers(irq);
-    WRITE_ONCE(current_line, interrupted_line);
-    WRITE_ONCE(interrupt_depth, interrupt_depth - 1);
+    WRITE_ONCE(irq_running_line, interrupted_line);
+    WRITE_ONCE(irq_nesting, irq_nesting - 1);
     pic_send_eoi(irq);
 }
 

@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kernel/compiler.h"
+
 #define IRQ_LINES        16
 #define IRQ_HANDLERS_MAX 32 /* registrations over all lines at once */
 
@@ -37,11 +39,22 @@ int request_irq(int irq, irq_handler_t handler, const char *name, void *dev_id);
  * from an interrupt handler). Ordinary context only; never waits. */
 int free_irq(int irq, void *dev_id);
 
+/* Written only by the dispatcher (kernel/irq.c), with interrupts off; read through the two
+ * functions below, which the allocator's fast paths inline. */
+extern int irq_nesting;      /* handlers running, nested */
+extern int irq_running_line; /* the line whose handlers run, or -1 */
+
 /* True while an interrupt handler runs (and in what it calls). Any context. */
-bool in_interrupt(void);
+static inline bool in_interrupt(void)
+{
+    return READ_ONCE(irq_nesting) > 0; /* pairs with the dispatcher's writes */
+}
 
 /* The IRQ line whose handlers are running, or -1 outside interrupt context. Any context. */
-int irq_current_line(void);
+static inline int irq_current_line(void)
+{
+    return READ_ONCE(irq_running_line);
+}
 
 /* What happened on one line since boot. */
 struct irq_stats {

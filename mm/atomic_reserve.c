@@ -1,6 +1,7 @@
-/* mm/atomic_reserve.c - a stack of scrubbed frames, linked through their descriptors (no
- * memory beyond the frames themselves), popped by GFP_ATOMIC with interrupts off and pushed
- * back only in ordinary context. */
+/* mm/atomic_reserve.c - a stack of scrubbed frames per CPU, linked through their descriptors
+ * (no memory beyond the frames themselves), popped by GFP_ATOMIC with interrupts off
+ * (atomic_reserve_pop, mm/internal.h, inlined into the allocator) and pushed back only in
+ * ordinary context. */
 #include "mm/atomic_reserve.h"
 
 #include "kernel/cmdline.h"
@@ -12,10 +13,8 @@
 #include "mm/internal.h"
 #include "mm/page_alloc.h"
 
-/* reserve_lock guards head and stats; it is always taken with interrupts off. */
-static struct spinlock reserve_lock = SPINLOCK_INIT("atomic_reserve");
-static uint32_t head = PFN_NONE; /* the top frame of the stack */
-static struct atomic_reserve_stats stats;
+/* One per CPU; each is touched only by its CPU, with interrupts off. */
+struct reserve_stack reserves[MAX_CPUS] = {[0 ... MAX_CPUS - 1] = {.head = PFN_NONE}};
 static bool refilling; /* a refill is running (ordinary context only) */
 
 static void refill_work_run(void)
@@ -23,8 +22,8 @@ static void refill_work_run(void)
     atomic_reserve_refill();
 }
 
-/* Requested by a take that left the reserve below its target. */
-static struct deferred_work refill_work =
+/* Requested by a take (atomic_reserve_pop) that left the reserve below its target. */
+struct deferred_work reserve_refill_work =
         DEFERRED_WORK_INIT("atomic reserve refill", refill_work_run);
 
 uint64_t atomic_reserve_default_target(uint64_t managed)
@@ -38,50 +37,28 @@ uint64_t atomic_reserve_default_target(uint64_t managed)
     return (root + 3) / 4;
 }
 
-struct page *atomic_reserve_take(int line)
-{
-    assert_irqs_disabled();
-    spin_lock(&reserve_lock);
-    struct page *page = NULL;
-    if (head != PFN_NONE) {
-        page = pfn_to_page(head);
-        head = page->next;
-        if (--stats.level < stats.lowest)
-            stats.lowest = stats.level;
-        stats.taken++;
-        if (line >= 0 && line < ATOMIC_RESERVE_LINES)
-            stats.taken_by_line[line]++;
-        else
-            stats.taken_outside_interrupts++;
-    } else {
-        stats.failures++;
-    }
-    bool below = stats.level < stats.target;
-    spin_unlock(&reserve_lock);
-    if (below)
-        deferred_request(&refill_work);
-    return page;
-}
-
 static void push(struct page *page)
 {
-    unsigned long flags;
-    spin_lock_irqsave(&reserve_lock, &flags);
+    unsigned long flags = arch_irq_save();
+    struct reserve_stack *reserve = this_reserve();
     page->state = PAGE_RESERVE;
-    page->next = head;
-    head = (uint32_t)page_to_pfn(page);
-    stats.level++;
-    spin_unlock_irqrestore(&reserve_lock, flags);
+    page->next = reserve->head;
+    reserve->head = (uint32_t)page_to_pfn(page);
+    reserve->level++;
+    arch_irq_restore(flags);
 }
 
 bool atomic_reserve_below_target(void)
 {
-    return READ_ONCE(stats.level) < READ_ONCE(stats.target);
+    return atomic_reserve_is_low();
 }
 
 uint64_t atomic_reserve_level(void)
 {
-    return READ_ONCE(stats.level);
+    uint64_t level = 0;
+    for (unsigned int i = 0; i < MAX_CPUS; i++)
+        level += READ_ONCE(reserves[i].level);
+    return level;
 }
 
 uint64_t atomic_reserve_refill(void)
@@ -99,11 +76,10 @@ uint64_t atomic_reserve_refill(void)
         added++;
     }
     if (added) {
-        unsigned long flags;
-        spin_lock_irqsave(&reserve_lock, &flags);
-        stats.refills++;
-        stats.refilled += added;
-        spin_unlock_irqrestore(&reserve_lock, flags);
+        unsigned long flags = arch_irq_save();
+        this_reserve()->refills++;
+        this_reserve()->refilled += added;
+        arch_irq_restore(flags);
     }
     refilling = false;
     return added;
@@ -113,15 +89,15 @@ uint64_t atomic_reserve_refill(void)
 static void shrink(void)
 {
     for (;;) {
-        unsigned long flags;
-        spin_lock_irqsave(&reserve_lock, &flags);
+        unsigned long flags = arch_irq_save();
+        struct reserve_stack *reserve = this_reserve();
         struct page *page = NULL;
-        if (stats.level > stats.target && head != PFN_NONE) {
-            page = pfn_to_page(head);
-            head = page->next;
-            stats.level--;
+        if (reserve->level > reserve->target && reserve->head != PFN_NONE) {
+            page = pfn_to_page(reserve->head);
+            reserve->head = page->next;
+            reserve->level--;
         }
-        spin_unlock_irqrestore(&reserve_lock, flags);
+        arch_irq_restore(flags);
         if (!page)
             return;
         page_alloc_return_to_pool(page);
@@ -134,11 +110,11 @@ int atomic_reserve_set_target(uint64_t pages)
     page_alloc_get_stats(&pool);
     if (pages == 0 || pages > pool.managed / 2)
         return -EINVAL;
-    unsigned long flags;
-    spin_lock_irqsave(&reserve_lock, &flags);
-    stats.target = pages;
-    stats.lowest = MIN(stats.lowest, stats.level);
-    spin_unlock_irqrestore(&reserve_lock, flags);
+    unsigned long flags = arch_irq_save();
+    struct reserve_stack *reserve = this_reserve();
+    reserve->target = pages;
+    reserve->lowest = MIN(reserve->lowest, reserve->level);
+    arch_irq_restore(flags);
     shrink();
     atomic_reserve_refill();
     return 0;
@@ -148,20 +124,38 @@ void atomic_reserve_init(uint64_t managed)
 {
     uint64_t fallback = atomic_reserve_default_target(managed);
     uint64_t target = cmdline_pages("atomic_reserve", fallback, 1, managed / 2);
-    stats = (struct atomic_reserve_stats){.target = target};
-    head = PFN_NONE;
+    struct reserve_stack *reserve = this_reserve();
+    *reserve = (struct reserve_stack){.head = PFN_NONE, .target = target};
     atomic_reserve_refill();
-    stats.lowest = stats.level;
-    stats.refills = 0; /* the initial fill is not a refill */
-    stats.refilled = 0;
+    reserve->lowest = reserve->level;
+    reserve->refills = 0; /* the initial fill is not a refill */
+    reserve->refilled = 0;
+}
+
+/* Adds one CPU's figures to the totals. */
+static void add_stats(struct atomic_reserve_stats *out, const struct reserve_stack *reserve)
+{
+    out->target += reserve->target;
+    out->level += reserve->level;
+    out->lowest += reserve->lowest;
+    out->failures += reserve->failures;
+    out->refills += reserve->refills;
+    out->refilled += reserve->refilled;
+    out->taken_outside_interrupts += reserve->taken_by[0];
+    for (int line = 0; line < ATOMIC_RESERVE_LINES; line++)
+        out->taken_by_line[line] += reserve->taken_by[1 + line];
 }
 
 void atomic_reserve_get_stats(struct atomic_reserve_stats *out)
 {
-    unsigned long flags;
-    spin_lock_irqsave(&reserve_lock, &flags);
-    *out = stats;
-    spin_unlock_irqrestore(&reserve_lock, flags);
+    *out = (struct atomic_reserve_stats){0};
+    unsigned long flags = arch_irq_save();
+    for (unsigned int i = 0; i < MAX_CPUS; i++)
+        add_stats(out, &reserves[i]);
+    arch_irq_restore(flags);
+    out->taken = out->taken_outside_interrupts; /* derived, not counted on the hot path */
+    for (int line = 0; line < ATOMIC_RESERVE_LINES; line++)
+        out->taken += out->taken_by_line[line];
 }
 
 void atomic_reserve_print_stats(void)

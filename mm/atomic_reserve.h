@@ -1,9 +1,10 @@
 /* mm/atomic_reserve.h - frames set aside at boot for GFP_ATOMIC, so an interrupt handler
  * gets a landing pad even when ordinary code has used up all other memory.
  *
- * The reserve is a stack of order-0 frames, each already scrubbed (poison checked, zeroed)
- * when it went in: taking one is a pop with interrupts off, the same few instructions at
- * 64 MiB as at 64 GiB, and the handler pays nothing for zeroing. Only GFP_ATOMIC takes from
+ * The reserve is a stack of order-0 frames (one per CPU, like the hot caches), each already
+ * scrubbed (poison checked, zeroed) when it went in: taking one is a pop with interrupts off,
+ * no lock, the same few instructions at 64 MiB as at 64 GiB, and the handler pays nothing
+ * for zeroing. Only GFP_ATOMIC takes from
  * it, and only once the general pool is at its min watermark. It is refilled from the general
  * pool in ordinary context only: on the free path, and by deferred work that a take requests.
  * Its default size follows Linux's rule for its minimum reserve, sqrt(16 x RAM in KiB) KiB;
@@ -15,7 +16,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define ATOMIC_RESERVE_LINES 16 /* takes are counted per IRQ line 0 ... 15 */
+#define ATOMIC_RESERVE_LINES 16 /* takes are counted per IRQ line 0 ... 15 (kernel/irq.h) */
 
 struct atomic_reserve_stats {
     uint64_t target;                              /* frames it is refilled to */

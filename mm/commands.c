@@ -13,6 +13,9 @@
 #include "mm/mm.h"
 #include "mm/page_alloc.h"
 
+/* The allocator counts takes per IRQ line in arrays of this size, without bounds checks. */
+_Static_assert(ATOMIC_RESERVE_LINES == IRQ_LINES, "one counter per IRQ line");
+
 static void print_errors(void)
 {
     struct page_alloc_errors e;
@@ -97,7 +100,7 @@ SHELL_COMMAND(memhog,
 
 static uint64_t frames_column(int line)
 {
-    return page_alloc_atomic_taken_by_line(line);
+    return page_alloc_taken_by_line(line);
 }
 
 static uint64_t reserve_column(int line)

@@ -12,17 +12,17 @@
 #include "arch/arch_mm.h"
 #include "mm/internal.h"
 
-static uint64_t *present;    /* bit b set: block b (frames b * 1024 ...) has descriptors */
-static uint64_t block_count; /* blocks the bitmap covers */
+uint64_t *frame_db_present; /* bit b set: block b (frames b * 1024 ...) has descriptors */
+uint64_t frame_db_blocks;   /* blocks the bitmap covers */
 
 static bool block_present(uint64_t block)
 {
-    return block < block_count && (present[block / 64] >> (block % 64)) & 1;
+    return frame_db_has(block << MAX_ORDER);
 }
 
 bool pfn_valid(uint64_t pfn)
 {
-    return block_present(pfn >> MAX_ORDER);
+    return frame_db_has(pfn);
 }
 
 struct page *phys_to_page(uint64_t phys)
@@ -33,7 +33,7 @@ struct page *phys_to_page(uint64_t phys)
 
 uint64_t frame_db_end_pfn(void)
 {
-    return block_count << MAX_ORDER;
+    return frame_db_blocks << MAX_ORDER;
 }
 
 static void mark_present(const struct memmap *map)
@@ -45,7 +45,7 @@ static void mark_present(const struct memmap *map)
         uint64_t first = (range->start >> PAGE_SHIFT) >> MAX_ORDER;
         uint64_t last = ((range->end >> PAGE_SHIFT) - 1) >> MAX_ORDER;
         for (uint64_t block = first; block <= last; block++)
-            present[block / 64] |= 1ull << (block % 64);
+            frame_db_present[block / 64] |= 1ull << (block % 64);
     }
 }
 
@@ -65,16 +65,16 @@ void frame_db_init(const struct memmap *map)
         if (map->ranges[i].type == MEMMAP_USABLE)
             end = MAX(end, map->ranges[i].end);
     }
-    block_count = ALIGN_UP(end >> PAGE_SHIFT, MAX_ORDER_PAGES) >> MAX_ORDER;
-    uint64_t bitmap_bytes = ALIGN_UP(block_count, 64) / 8;
+    frame_db_blocks = ALIGN_UP(end >> PAGE_SHIFT, MAX_ORDER_PAGES) >> MAX_ORDER;
+    uint64_t bitmap_bytes = ALIGN_UP(frame_db_blocks, 64) / 8;
     uint64_t bitmap = boot_alloc_zeroed(bitmap_bytes ? bitmap_bytes : 8, PAGE_SIZE);
     if (!bitmap)
         panic("mm: no memory for the frame database bitmap (%lu bytes)", bitmap_bytes);
-    present = phys_to_virt(bitmap);
+    frame_db_present = phys_to_virt(bitmap);
     mark_present(map);
 
     /* Back each run of consecutive present blocks in one go: larger pages where possible. */
-    for (uint64_t block = 0; block < block_count;) {
+    for (uint64_t block = 0; block < frame_db_blocks;) {
         if (!block_present(block)) {
             block++;
             continue;

@@ -5,11 +5,26 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "kernel/compiler.h"
+#include "kernel/deferred.h"
+#include "arch/arch.h"
+#include "mm/atomic_reserve.h"
 #include "mm/memmap.h"
 #include "mm/page_alloc.h"
 
 /* frame_db.c: builds the database for the usable ranges of map, all frames PAGE_RESERVED. */
 void frame_db_init(const struct memmap *map);
+
+/* frame_db.c's bitmap: bit b set when 4 MiB block b has descriptors. Set at boot. */
+extern uint64_t *frame_db_present;
+extern uint64_t frame_db_blocks;
+
+/* pfn_valid, inline for the allocator's fast paths. */
+static inline bool frame_db_has(uint64_t pfn)
+{
+    uint64_t block = pfn >> MAX_ORDER;
+    return block < frame_db_blocks && (frame_db_present[block / 64] >> (block % 64)) & 1;
+}
 
 /* Highest frame number the database covers, plus one. */
 uint64_t frame_db_end_pfn(void);
@@ -26,10 +41,55 @@ struct page *page_alloc_take_for_reserve(void);
 void page_alloc_scrub(struct page *page);
 void page_alloc_return_to_pool(struct page *page);
 
-/* atomic_reserve.c: pops a scrubbed frame (NULL when empty, counted), counting it for IRQ
- * line `line` (-1: outside interrupts) and asking for a refill by deferred work when the
- * reserve falls below its target. Interrupts off. */
-struct page *atomic_reserve_take(int line);
+/* Labyrinth runs on one CPU; per-CPU structures (hot caches, reserves) are arrays of this. */
+#define MAX_CPUS 1
+
+/* The atomic reserve's stack of scrubbed frames, one per CPU, like the hot caches: only its
+ * CPU touches it, with interrupts off, so the interrupt handler's pop needs no lock.
+ * atomic_reserve.c owns it; the allocator pops it inline (atomic_reserve_pop). */
+struct reserve_stack {
+    uint32_t head; /* top frame, linked through struct page.next; PFN_NONE: empty */
+    uint64_t level, target, lowest;
+    uint64_t failures, refills, refilled;
+    /* [0]: taken outside interrupts; [1 + n]: by the handlers of IRQ line n (-1 <= n < 16). */
+    uint64_t taken_by[1 + ATOMIC_RESERVE_LINES];
+};
+
+extern struct reserve_stack reserves[MAX_CPUS];
+extern struct deferred_work reserve_refill_work;
+
+static inline struct reserve_stack *this_reserve(void)
+{
+    return &reserves[arch_cpu_id()];
+}
+
+/* atomic_reserve_below_target, inline for the free path. */
+static inline bool atomic_reserve_is_low(void)
+{
+    const struct reserve_stack *reserve = this_reserve();
+    return READ_ONCE(reserve->level) < READ_ONCE(reserve->target);
+}
+
+/* Pops a scrubbed frame (NULL when empty: counted), counting the take for IRQ line `line`
+ * (-1: outside interrupts), and asks for a refill by deferred work unless one is pending.
+ * O(1). The caller has interrupts off. */
+static inline struct page *atomic_reserve_pop(int line)
+{
+    struct reserve_stack *reserve = this_reserve();
+    if (unlikely(reserve->head == PFN_NONE)) {
+        reserve->failures++;
+        return NULL;
+    }
+    struct page *page = pfn_to_page(reserve->head);
+    reserve->head = page->next;
+    reserve->level--;
+    reserve->lowest = MIN(reserve->lowest, reserve->level);
+    reserve->taken_by[line + 1]++;
+    /* A racy read is enough: at worst one request too many, which merges with the pending one. */
+    if (!READ_ONCE(reserve_refill_work.pending))
+        deferred_request(&reserve_refill_work);
+    return page;
+}
 
 /* exclusive.c: may this context free this frame? 0, or -EPERM / -EBUSY (reported,
  * counted). Interrupts off. */

@@ -29,7 +29,6 @@
 
 #define HOT_CACHE_SIZE  256
 #define HOT_CACHE_BATCH 32
-#define MAX_CPUS        1
 
 #define POISON_WORD 0xaaaaaaaaaaaaaaaaull
 
@@ -52,11 +51,12 @@ static bool poison_on_free;
 
 /* One per CPU, touched only by its CPU with interrupts off: that, not a lock, protects it. */
 struct cpu_pages {
-    unsigned int count; /* frames in hot[] */
-    unsigned int high;  /* drain a batch when count goes above this */
-    unsigned int batch; /* frames moved per refill or drain */
-    uint64_t allocations, frees, failures;
-    uint64_t atomic_by_line[ATOMIC_RESERVE_LINES]; /* GFP_ATOMIC blocks taken by handlers */
+    unsigned int count;                    /* frames in hot[] */
+    unsigned int high;                     /* drain a batch when count goes above this */
+    unsigned int batch;                    /* frames moved per refill or drain */
+    uint64_t allocations, frees, failures; /* calls */
+    /* Blocks from the pool: [0] outside interrupts, [1 + n] by IRQ line n's handlers. */
+    uint64_t pool_taken_by[1 + ATOMIC_RESERVE_LINES];
     struct page *hot[HOT_CACHE_SIZE];
 };
 
@@ -74,11 +74,11 @@ static struct cpu_pages *this_cpu(void)
  */
 
 /* True when page points at a descriptor of the frame database. */
-static bool is_descriptor(const struct page *page)
+static inline __attribute__((always_inline)) bool is_descriptor(const struct page *page)
 {
     uintptr_t address = (uintptr_t)page, base = (uintptr_t)frame_db;
     return address >= base && (address - base) % sizeof(struct page) == 0 &&
-           pfn_valid((address - base) / sizeof(struct page));
+           frame_db_has((address - base) / sizeof(struct page));
 }
 
 void mm_report(uint64_t *counter, const char *function, const struct page *page, const char *fmt,
@@ -252,46 +252,21 @@ static struct page *pool_take(struct cpu_pages *cpu, unsigned int order, uint64_
     return page;
 }
 
-static void mark_allocated(struct page *page, unsigned int order, gfp_t gfp)
+/* A block from the general pool, interrupts off: down to min, then (GFP_ATOMIC) below it. */
+static struct page *take_block(struct cpu_pages *cpu, gfp_t gfp, unsigned int order)
 {
-    page->state = PAGE_ALLOCATED;
-    page->order = (uint8_t)order;
-    page->refcount = 1;
-    if (gfp & __GFP_EXCLUSIVE) {
-        page->flags |= PG_EXCLUSIVE;
-        page->owner = context_current();
-    } else {
-        page->owner = CONTEXT_NONE;
-    }
+    struct page *page = pool_take(cpu, order, watermark_min);
+    if (!page && (gfp & __GFP_ATOMIC))
+        page = pool_take(cpu, order, 0); /* below min: the headroom kept for this */
+    return page;
 }
 
-/* Chooses where the frames come from and marks them allocated: the general pool while it
- * stays at or above min; for GFP_ATOMIC then the atomic reserve (order 0, frames already
- * scrubbed: *scrubbed is set), then the pool below min. */
-static struct page *take_frames(gfp_t gfp, unsigned int order, bool *scrubbed)
+/* An EXCLUSIVE block's owner: the handlers of the IRQ line running, or the boot thread. */
+static context_t owner_of(gfp_t gfp, int line)
 {
-    unsigned long flags = arch_irq_save();
-    struct cpu_pages *cpu = this_cpu();
-    struct page *page = pool_take(cpu, order, watermark_min);
-    int line = -1;
-    *scrubbed = false;
-    if (gfp & __GFP_ATOMIC) {
-        line = context_irq_line();
-        if (!page && order == 0)
-            *scrubbed = (page = atomic_reserve_take(line)) != NULL;
-        if (!page)
-            page = pool_take(cpu, order, 0);
-    }
-    if (page) {
-        mark_allocated(page, order, gfp);
-        cpu->allocations++;
-        if (line >= 0 && line < ATOMIC_RESERVE_LINES)
-            cpu->atomic_by_line[line]++;
-    } else {
-        cpu->failures++;
-    }
-    arch_irq_restore(flags);
-    return page;
+    if (!(gfp & __GFP_EXCLUSIVE))
+        return CONTEXT_NONE;
+    return line >= 0 ? CONTEXT_IRQ(line) : CONTEXT_BOOT;
 }
 
 /* Returns the offset of the first byte of the frame that is not poison, or -1. */
@@ -330,18 +305,19 @@ static void check_poison(struct page *page, unsigned int order)
     }
 }
 
-struct page *alloc_pages(gfp_t gfp, unsigned int order)
+/* The cold ends of an allocation, kept out of line so the common path stays short: a failure,
+ * and a block that needs its poison checked or zeroing. */
+static __attribute__((noinline, cold)) struct page *alloc_failed(struct cpu_pages *cpu,
+                                                                 unsigned long flags)
 {
-    if (order > MAX_ORDER) {
-        unsigned long flags = arch_irq_save();
-        this_cpu()->failures++;
-        arch_irq_restore(flags);
-        return NULL;
-    }
-    bool scrubbed;
-    struct page *page = take_frames(gfp, order, &scrubbed);
-    if (!page || scrubbed)
-        return page;
+    cpu->failures++;
+    arch_irq_restore(flags);
+    return NULL;
+}
+
+static __attribute__((noinline)) struct page *prepare_block(struct page *page, unsigned int order,
+                                                            gfp_t gfp)
+{
     /* The block is ours now: checking and clearing it needs no lock. */
     check_poison(page, order);
     if (gfp & (__GFP_ZERO | __GFP_EXCLUSIVE))
@@ -349,9 +325,75 @@ struct page *alloc_pages(gfp_t gfp, unsigned int order)
     return page;
 }
 
+/* Marks a block from the pool allocated, counts a take by an interrupt handler, restores
+ * interrupts, then has the block checked and zeroed when that is needed. */
+static inline __attribute__((always_inline)) struct page *
+finish_alloc(struct cpu_pages *cpu, struct page *page, unsigned int order, gfp_t gfp, int line,
+             unsigned long flags)
+{
+    if (unlikely(!page))
+        return alloc_failed(cpu, flags);
+    uint32_t exclusive = gfp & __GFP_EXCLUSIVE ? PAGE_TAG(0, PG_EXCLUSIVE, 0, 0) : 0;
+    page->tag = PAGE_TAG(PAGE_ALLOCATED, page->flags & PG_POISONED, order, 1) | exclusive;
+    page->owner = owner_of(gfp, line);
+    cpu->allocations++;
+    cpu->pool_taken_by[line + 1]++;
+    arch_irq_restore(flags);
+    if (order == 0 && !(page->flags & PG_POISONED) && !(gfp & (__GFP_ZERO | __GFP_EXCLUSIVE)))
+        return page;
+    return prepare_block(page, order, gfp);
+}
+
+/* A frame from the atomic reserve, interrupts off: the interrupt handler's path, kept to a
+ * few dozen instructions. The frame is zeroed and poison-checked already: nothing is left to
+ * do but mark it allocated. Returns NULL (counted) when the reserve is empty. */
+static inline __attribute__((always_inline)) struct page *
+take_from_reserve(struct cpu_pages *cpu, gfp_t gfp, int line, unsigned long flags)
+{
+    struct page *page = atomic_reserve_pop(line);
+    if (unlikely(!page))
+        return NULL;
+    page->tag = PAGE_TAG(PAGE_ALLOCATED, gfp & __GFP_EXCLUSIVE ? PG_EXCLUSIVE : 0, 0, 1);
+    page->owner = owner_of(gfp, line);
+    cpu->allocations++;
+    arch_irq_restore(flags);
+    return page;
+}
+
+/* What alloc_page does when neither the hot cache nor the reserve can serve: refill the hot
+ * cache, or dig below min. Out of line, so the fast paths save fewer registers. */
+static __attribute__((noinline)) struct page *alloc_page_slow(struct cpu_pages *cpu, gfp_t gfp,
+                                                              int line, unsigned long flags)
+{
+    return finish_alloc(cpu, take_block(cpu, gfp, 0), 0, gfp, line, flags);
+}
+
 struct page *alloc_page(gfp_t gfp)
 {
-    return alloc_pages(gfp, 0);
+    unsigned long flags = arch_irq_save();
+    struct cpu_pages *cpu = this_cpu();
+    int line = context_irq_line();
+    uint64_t free = free_now(cpu);
+    /* The common case first: the hot cache, while the pool stays above min. */
+    if (likely(cpu->count && free > watermark_min))
+        return finish_alloc(cpu, cpu->hot[--cpu->count], 0, gfp, line, flags);
+    /* At min, GFP_ATOMIC takes a ready frame from the reserve, and only then digs below. */
+    if ((gfp & __GFP_ATOMIC) && free <= watermark_min) {
+        struct page *page = take_from_reserve(cpu, gfp, line, flags);
+        if (page)
+            return page;
+    }
+    return alloc_page_slow(cpu, gfp, line, flags);
+}
+
+struct page *alloc_pages(gfp_t gfp, unsigned int order)
+{
+    if (order == 0)
+        return alloc_page(gfp);
+    unsigned long flags = arch_irq_save();
+    struct cpu_pages *cpu = this_cpu();
+    struct page *page = order <= MAX_ORDER ? take_block(cpu, gfp, order) : NULL;
+    return finish_alloc(cpu, page, order, gfp, context_irq_line(), flags);
 }
 
 /* --- freeing
@@ -429,24 +471,49 @@ static void free_checked(struct page *page, unsigned int order, unsigned long fl
     arch_irq_restore(flags);
 }
 
-int free_pages(struct page *page, unsigned int order)
+/* The free path of ordinary code tops the atomic reserve up; handlers never do. */
+static inline void refill_reserve_if_low(void)
 {
-    unsigned long flags = arch_irq_save();
+    if (unlikely(atomic_reserve_is_low()) && !context_in_interrupt())
+        atomic_reserve_refill();
+}
+
+/* Everything but the common case, out of line: full checks (each refusal reported and
+ * counted), a reference dropped, poisoning, EXCLUSIVE frames, larger blocks. Restores
+ * `flags`. */
+static __attribute__((noinline)) int free_slow(struct page *page, unsigned int order,
+                                               unsigned long flags)
+{
     int error = check_free(page, order);
     if (error || --page->refcount > 0) {
         arch_irq_restore(flags);
         return error;
     }
     free_checked(page, order, flags);
-    /* The free path of ordinary code tops the atomic reserve up; handlers never do. */
-    if (atomic_reserve_below_target() && !context_in_interrupt())
-        atomic_reserve_refill();
+    refill_reserve_if_low();
     return 0;
 }
 
 int free_page(struct page *page)
 {
-    return free_pages(page, 0);
+    unsigned long flags = arch_irq_save();
+    /* The common case: an ordinary frame allocated once, and no poisoning asked for. */
+    if (unlikely(!is_descriptor(page) || page->tag != PAGE_TAG(PAGE_ALLOCATED, 0, 0, 1) ||
+                 poison_on_free))
+        return free_slow(page, 0, flags);
+    struct cpu_pages *cpu = this_cpu();
+    cpu->frees++;
+    hot_cache_put(cpu, page);
+    arch_irq_restore(flags);
+    refill_reserve_if_low();
+    return 0;
+}
+
+int free_pages(struct page *page, unsigned int order)
+{
+    if (order == 0)
+        return free_page(page);
+    return free_slow(page, order, arch_irq_save());
 }
 
 /* --- for the atomic reserve (mm/internal.h)
@@ -580,14 +647,16 @@ void page_alloc_get_stats(struct page_alloc_stats *stats)
     stats->allocated = stats->managed - stats->free - stats->reserve;
 }
 
-uint64_t page_alloc_atomic_taken_by_line(int line)
+uint64_t page_alloc_taken_by_line(int line)
 {
     if (line < 0 || line >= ATOMIC_RESERVE_LINES)
         return 0;
     unsigned long flags = arch_irq_save();
     uint64_t taken = 0;
     for (unsigned int i = 0; i < MAX_CPUS; i++)
-        taken += cpu_pages[i].atomic_by_line[line];
+        taken += reserves[i].taken_by[1 + line];
+    for (unsigned int i = 0; i < MAX_CPUS; i++)
+        taken += cpu_pages[i].pool_taken_by[1 + line];
     arch_irq_restore(flags);
     return taken;
 }

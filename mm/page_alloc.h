@@ -58,14 +58,24 @@ enum page_state {
  * reach 16 TiB. The zone lock guards the fields of free frames; the allocating context owns
  * an allocated frame's fields. */
 struct page {
-    uint32_t next;    /* free list (buddy) or hand-over list link: a frame number */
-    uint32_t prev;    /* free list back link */
-    uint32_t owner;   /* EXCLUSIVE: the owning context (kernel/context.h); else 0 */
-    uint8_t state;    /* enum page_state */
-    uint8_t flags;    /* PG_* */
-    uint8_t order;    /* block size, for heads of free and allocated blocks */
-    uint8_t refcount; /* references to an allocated block: 1 when handed out */
+    uint32_t next;  /* free list (buddy) or hand-over list link: a frame number */
+    uint32_t prev;  /* free list back link */
+    uint32_t owner; /* EXCLUSIVE: the owning context (kernel/context.h); else 0 */
+    union {
+        struct {
+            uint8_t state;    /* enum page_state */
+            uint8_t flags;    /* PG_* */
+            uint8_t order;    /* block size, for heads of free and allocated blocks */
+            uint8_t refcount; /* references to an allocated block: 1 when handed out */
+        };
+        uint32_t tag; /* the four above as one word, checked and set at once on fast paths */
+    };
 };
+
+/* The tag word of a descriptor with these four fields. */
+#define PAGE_TAG(state, flags, order, refcount)                                                    \
+    ((uint32_t)(state) | (uint32_t)(flags) << 8 | (uint32_t)(order) << 16 |                        \
+     (uint32_t)(refcount) << 24)
 
 _Static_assert(sizeof(struct page) == 16, "struct page must stay at 16 bytes");
 
@@ -162,9 +172,9 @@ struct page_alloc_errors {
 void page_alloc_get_stats(struct page_alloc_stats *stats);
 void page_alloc_get_errors(struct page_alloc_errors *errors);
 
-/* Blocks allocated with GFP_ATOMIC by the handlers of an IRQ line (0 ... 15), from the pool
- * or the atomic reserve. Any context. */
-uint64_t page_alloc_atomic_taken_by_line(int line);
+/* Blocks allocated by the handlers of an IRQ line (0 ... 15), from the pool or the atomic
+ * reserve. Any context. */
+uint64_t page_alloc_taken_by_line(int line);
 
 /* Free frames, all of them (buddy lists and hot caches). Any context. */
 uint64_t page_alloc_free_count(void);

@@ -56,7 +56,12 @@ context_t context_current(void)
 
 int context_irq_line(void)
 {
-    return hosted_context >= CONTEXT_IRQ_FIRST ? (int)(hosted_context - CONTEXT_IRQ_FIRST) : -1;
+    if (hosted_context < CONTEXT_IRQ_FIRST)
+        return -1;
+    /* The allocator indexes per-line counters with this, as the kernel's 16 lines allow. */
+    if (hosted_context - CONTEXT_IRQ_FIRST >= 16)
+        abort();
+    return (int)(hosted_context - CONTEXT_IRQ_FIRST);
 }
 
 bool context_in_interrupt(void)
