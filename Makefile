@@ -37,8 +37,9 @@ CLANG  := clang
 # Debian packages the targets below need; tools/deps.sh installs the missing ones as root.
 DEPS_BUILD := nasm grub-pc-bin grub-common grub-efi-amd64-bin xorriso mtools
 DEPS_RUN   := $(DEPS_BUILD) qemu-system-x86
-DEPS_TEST  := $(DEPS_RUN) python3 clang libclang-rt-14-dev ovmf gdb
+DEPS_TEST  := $(DEPS_RUN) python3 clang libclang-rt-14-dev ovmf gdb valgrind gnuplot-nox
 DEPS_DEBUG := $(DEPS_RUN) gdb
+DEPS_BENCH := $(DEPS_TEST) valgrind gnuplot-nox
 
 KERNEL_SOURCES :=
 HOSTED_SOURCES :=
@@ -68,7 +69,7 @@ KERNEL_OBJECTS := $(patsubst %,$(BUILD)/kernel-objs/%.o,$(KERNEL_SOURCES))
 HOST_TEST_OBJECTS := $(patsubst %,$(BUILD)/host-objs/%.o,$(HOSTED_SOURCES) $(HOST_TEST_SOURCES))
 
 .PHONY: all iso run debug test host-tests fuzz bench clean deps-build deps-run deps-test \
-	deps-debug format
+	deps-debug deps-bench format
 .DEFAULT_GOAL := all
 all: iso
 
@@ -161,12 +162,26 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(HOSTED_SOURCES) $(FUZZ_SUPPORT) $(wildcard tes
 fuzz: $(addprefix $(BUILD)/fuzz/,$(FUZZ_TARGETS))
 
 # TEST_FLAGS passes options to the runner, e.g. TEST_FLAGS="--only kernel".
-test: deps-test $(BUILD)/labyrinth.elf host-tests fuzz
+test: deps-test $(BUILD)/labyrinth.elf host-tests fuzz $(BUILD)/bench/host_bench
 	python3 tests/runner.py --build $(BUILD) --accel $(ACCEL) --qemu $(QEMU) \
 		--fuzz $(FUZZ_TARGETS) $(TEST_FLAGS)
 
-bench:
-	@echo "bench: not built yet" >&2; exit 1
+# The benchmark: mm/ at -O2 (no sanitizers) on the host, and the kernel booted with `bench`.
+BENCH_CFLAGS := -std=gnu11 -O2 -g -DLABYRINTH_HOSTED -I. -Wall -Wextra -Werror -fno-ipa-icf \
+	-fno-omit-frame-pointer
+BENCH_SOURCES := tests/bench/host_bench.c tests/bench/baselines.c $(HOSTED_SOURCES) \
+	tests/host/fake_memory.c tests/host/hosted.c
+
+$(BUILD)/bench/host_bench: $(BENCH_SOURCES) $(wildcard mm/*.h kernel/*.h tests/host/*.h tests/bench/*.h) Makefile
+	$(call say,HOSTCC,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(HOSTCC) $(BENCH_CFLAGS) $(BENCH_SOURCES) -o $@
+
+bench: deps-bench $(BUILD)/labyrinth.elf $(BUILD)/bench/host_bench
+	python3 tests/bench/run_bench.py --build $(BUILD) --qemu $(QEMU)
+
+deps-bench:
+	@tools/deps.sh $(DEPS_BENCH)
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

@@ -25,6 +25,7 @@
 #include "kernel/printk.h"
 #include "kernel/sensor.h"
 #include "kernel/shell.h"
+#include "kernel/string.h"
 #include "mm/layout.h"
 #include "mm/mm.h"
 #include "mm/page_alloc.h"
@@ -126,7 +127,7 @@ void kmain(uint32_t magic, uint64_t info_phys)
         ktest_read_options();
 
     start_interrupts();
-    bool bench = cmdline_has("bench");
+    const char *bench = cmdline_value("bench");
     const char *crash = cmdline_value("crash");
     if (crash && !crash_is_known(crash))
         crash = NULL;
@@ -134,7 +135,7 @@ void kmain(uint32_t magic, uint64_t info_phys)
     if (selftest)
         run_selftest();
     if (bench)
-        bench_run();
+        bench_run(strcmp(bench, "quick") == 0);
     if (crash)
         crash_run(crash);
     shell_run();

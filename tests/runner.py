@@ -16,6 +16,7 @@ Usage: runner.py --build build [--accel tcg] [--qemu qemu-system-x86_64] [--jobs
 import argparse
 import concurrent.futures
 import importlib
+import json
 import os
 import re
 import subprocess
@@ -188,6 +189,45 @@ def exit_result(prefix, run, log):
     return Result(f"{prefix}(exit, {run.seconds:.1f} s)", not problems, details)
 
 
+# --- the benchmark, quickly: it must keep working; nothing is asserted about speed ------------
+
+BENCH_CASES = ("pair", "burst_alloc", "burst_free", "mixed", "reserve_take", "reserve_return",
+               "bare_list_pair", "bitmap_pair", "bitmap_burst_alloc", "bitmap_mixed")
+KERNEL_BENCH_CASES = ("pair", "pair_irqs_on", "burst_alloc", "mixed", "reserve_take_in_irq",
+                      "bare_list_pair", "bitmap_pair")
+
+
+def bench_job(options):
+    def run():
+        script = os.path.join(qemu.TOP, "tests", "bench", "run_bench.py")
+        process = subprocess.run([sys.executable, script, "--build", options.build,
+                                  "--qemu", options.qemu, "--quick"],
+                                 capture_output=True, text=True, timeout=600)
+        log = save_log(options, "bench-quick", process.stdout + process.stderr)
+        problems = [] if process.returncode == 0 else [f"exit status {process.returncode}"]
+        results_path = os.path.join(options.build, "bench-quick", "results.json")
+        if not problems:
+            with open(results_path, encoding="utf-8") as results_file:
+                results = json.load(results_file)
+            host = next(iter(results["host"].values()))["cases"]
+            kernel = next(iter(results["kernel"].values()))
+            problems += [f"host case {c} missing" for c in BENCH_CASES if c not in host]
+            problems += [f"kernel case {c} missing" for c in KERNEL_BENCH_CASES
+                         if c not in kernel["cases"]]
+            problems += [f"{where} CDF of {case} has {len(values)} points, not 101"
+                         for where, result in (("host", next(iter(results["host"].values()))),
+                                               ("kernel", kernel))
+                         for case, values in result["cdf"].items() if len(values) != 101]
+            if kernel.get("tsc_unit") != "instructions":
+                problems.append("under -icount shift=0 the TSC did not count instructions")
+        details = problems + [f"log: {log}"] + (process.stdout.splitlines()[-15:] +
+                                                process.stderr.splitlines()[-15:]
+                                                if problems else [])
+        return [Result("bench quick (host and kernel; no speed asserted)", not problems,
+                       details)]
+    return Job("bench-quick", run)
+
+
 # --- checks and interactive tests -------------------------------------------------------------
 
 def module_jobs(options, module_name, kind):
@@ -245,6 +285,7 @@ def all_jobs(options, args):
     expected = expected_kernel_suites()
     jobs += [boot_job(options, boot, expected) for boot in BOOTS]
     jobs += module_jobs(options, "checks", "check")
+    jobs.append(bench_job(options))
     for file in sorted(os.listdir(os.path.join(qemu.TOP, "tests", "e2e"))):
         if file.endswith(".py") and not file.startswith("_"):
             jobs += module_jobs(options, "e2e." + file[:-3], "e2e")

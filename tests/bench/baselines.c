@@ -92,3 +92,55 @@ uint64_t bitmap_alloc(struct bitmap_allocator *bitmap, unsigned int order)
     }
     return BASELINE_NONE;
 }
+
+bool baseline_pool_take(struct baseline_pool *pool, uint64_t frames)
+{
+    uint64_t low = UINT64_MAX, high = 0;
+    pool->count = 0;
+    pool->bits_page = NULL;
+    while (pool->count * MAX_ORDER_PAGES < frames && pool->count < 256) {
+        struct page *block = alloc_pages(GFP_KERNEL, MAX_ORDER);
+        if (!block)
+            break;
+        uint64_t pfn = page_to_pfn(block);
+        pool->blocks[pool->count++] = pfn;
+        low = pfn < low ? pfn : low;
+        high = pfn + MAX_ORDER_PAGES > high ? pfn + MAX_ORDER_PAGES : high;
+    }
+    if (!pool->count)
+        return false;
+    pool->first_pfn = low;
+    pool->words = (high - low) / 64;
+    pool->bits_order = 0;
+    while ((PAGE_SIZE << pool->bits_order) < pool->words * 8)
+        pool->bits_order++;
+    pool->bits_page = alloc_pages(GFP_KERNEL, pool->bits_order);
+    pool->bits = pool->bits_page ? page_address(pool->bits_page) : NULL;
+    return pool->bits != NULL;
+}
+
+void baseline_pool_give_back(struct baseline_pool *pool)
+{
+    for (uint64_t i = 0; i < pool->count; i++)
+        free_pages(pfn_to_page(pool->blocks[i]), MAX_ORDER);
+    if (pool->bits_page)
+        free_pages(pool->bits_page, pool->bits_order);
+    pool->count = 0;
+    pool->bits_page = NULL;
+}
+
+void baseline_fill_freelist(struct freelist *list, const struct baseline_pool *pool)
+{
+    freelist_init(list);
+    for (uint64_t i = pool->count; i-- > 0;) {
+        for (uint64_t frame = MAX_ORDER_PAGES; frame-- > 0;)
+            freelist_push(list, pool->blocks[i] + frame);
+    }
+}
+
+void baseline_fill_bitmap(struct bitmap_allocator *bitmap, const struct baseline_pool *pool)
+{
+    bitmap_init(bitmap, pool->bits, pool->first_pfn, pool->words);
+    for (uint64_t i = 0; i < pool->count; i++)
+        bitmap_release(bitmap, pool->blocks[i], MAX_ORDER);
+}

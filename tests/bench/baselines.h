@@ -14,6 +14,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "mm/page_alloc.h"
+
 #define BASELINE_NONE UINT64_MAX
 
 struct freelist {
@@ -37,5 +39,23 @@ void bitmap_release(struct bitmap_allocator *bitmap, uint64_t pfn, unsigned int 
 
 /* The first free, aligned run of 2^order frames (order <= 10), or BASELINE_NONE. */
 uint64_t bitmap_alloc(struct bitmap_allocator *bitmap, unsigned int order);
+
+/* Frames for the baselines, taken from Labyrinth's own allocator as 4 MiB blocks, so the
+ * baselines write only into memory nobody else uses; bits is a bitmap covering them. */
+struct baseline_pool {
+    uint64_t blocks[256]; /* frame numbers of the order-10 blocks */
+    uint64_t count, first_pfn, words;
+    uint64_t *bits;
+    struct page *bits_page;
+    unsigned int bits_order;
+};
+
+/* Takes blocks until they hold `frames` (at most 256 blocks); false when none could be had. */
+bool baseline_pool_take(struct baseline_pool *pool, uint64_t frames);
+void baseline_pool_give_back(struct baseline_pool *pool);
+
+/* Fills a free list (or a bitmap) with every frame of the pool. */
+void baseline_fill_freelist(struct freelist *list, const struct baseline_pool *pool);
+void baseline_fill_bitmap(struct bitmap_allocator *bitmap, const struct baseline_pool *pool);
 
 #endif

@@ -29,11 +29,10 @@
 
 #define SAMPLES_ORDER 7 /* 512 KiB of samples: 131072 */
 #define SAMPLES_MAX   ((PAGE_SIZE << SAMPLES_ORDER) / sizeof(uint32_t))
-#define PAIRS         10000
-#define BURST         100000
-#define MIXED_OPS     20000
 #define MIXED_SLOTS   256
-#define RESERVE_TAKES 2000
+
+/* Operations per case; `bench=quick` (make test) divides them by 20. */
+static uint64_t pair_ops = 10000, burst_ops = 100000, mixed_ops = 20000, reserve_takes = 2000;
 
 static uint32_t *samples;
 static uint64_t overhead; /* what two back-to-back TSC reads cost */
@@ -84,12 +83,18 @@ static void report(const char *name, uint64_t count)
     printk("bench: case=%s unit=%s n=%lu p50=%u p99=%u p999=%u max=%u mean=%lu\n", name, unit,
            count, percentile(count, 500), percentile(count, 990), percentile(count, 999),
            samples[count - 1], sum / count);
-    char line[PRINTK_LINE_MAX - 8];
-    int length = ksnprintf(line, sizeof(line), "bench-cdf: case=%s", name);
-    for (uint64_t p = 0; p <= 100 && length < (int)sizeof(line); p++)
-        length += ksnprintf(line + length, sizeof(line) - (size_t)length, " %u",
-                            percentile(count, p * 10));
-    printk("%s\n", line);
+    /* 101 values outgrow one printk line: the line is written in pieces (nothing else
+     * prints while the benchmark runs). */
+    printk("bench-cdf: case=%s", name);
+    for (uint64_t p = 0; p <= 100; p += 10) {
+        char piece[128];
+        int length = 0;
+        for (uint64_t q = p; q < p + 10 && q <= 100; q++)
+            length += ksnprintf(piece + length, sizeof(piece) - (size_t)length, " %u",
+                                percentile(count, q * 10));
+        printk("%s", piece);
+    }
+    printk("\n");
 }
 
 /* --- timing ------------------------------------------------------------------------------------
@@ -128,7 +133,7 @@ static void calibrate(void)
 
 static void pairs(bool interrupts_off)
 {
-    for (uint64_t i = 0; i < PAIRS; i++) {
+    for (uint64_t i = 0; i < pair_ops; i++) {
         unsigned long flags = interrupts_off ? arch_irq_save() : 0;
         uint64_t start = arch_cycles();
         free_page(alloc_page(GFP_KERNEL));
@@ -136,90 +141,33 @@ static void pairs(bool interrupts_off)
         if (interrupts_off)
             arch_irq_restore(flags);
     }
-    report(interrupts_off ? "pair" : "pair_irqs_on", PAIRS);
+    report(interrupts_off ? "pair" : "pair_irqs_on", pair_ops);
 }
 
 /* --- the baselines, on frames taken from the buddy allocator in 4 MiB blocks ---------------- */
 
-struct pool {
-    uint64_t blocks[256]; /* frame numbers of the order-10 blocks */
-    uint64_t count, first_pfn, words;
-    uint64_t *bits;
-    struct page *bits_page;
-    unsigned int bits_order;
-};
-
-static bool pool_take(struct pool *pool, uint64_t frames)
-{
-    pool->count = 0;
-    uint64_t low = UINT64_MAX, high = 0;
-    while (pool->count * MAX_ORDER_PAGES < frames && pool->count < 256) {
-        struct page *block = alloc_pages(GFP_KERNEL, MAX_ORDER);
-        if (!block)
-            break;
-        uint64_t pfn = page_to_pfn(block);
-        pool->blocks[pool->count++] = pfn;
-        low = MIN(low, pfn);
-        high = MAX(high, pfn + MAX_ORDER_PAGES);
-    }
-    if (!pool->count)
-        return false;
-    pool->first_pfn = low;
-    pool->words = (high - low) / 64;
-    pool->bits_order = 0;
-    while ((PAGE_SIZE << pool->bits_order) < pool->words * 8)
-        pool->bits_order++;
-    pool->bits_page = alloc_pages(GFP_KERNEL, pool->bits_order);
-    pool->bits = pool->bits_page ? page_address(pool->bits_page) : NULL;
-    return pool->bits != NULL;
-}
-
-static void pool_give_back(struct pool *pool)
-{
-    for (uint64_t i = 0; i < pool->count; i++)
-        free_pages(pfn_to_page(pool->blocks[i]), MAX_ORDER);
-    if (pool->bits_page)
-        free_pages(pool->bits_page, pool->bits_order);
-}
-
-static void fill_freelist(struct freelist *list, struct pool *pool)
-{
-    freelist_init(list);
-    for (uint64_t i = pool->count; i-- > 0;) {
-        for (uint64_t f = MAX_ORDER_PAGES; f-- > 0;)
-            freelist_push(list, pool->blocks[i] + f);
-    }
-}
-
-static void fill_bitmap(struct bitmap_allocator *bitmap, struct pool *pool)
-{
-    bitmap_init(bitmap, pool->bits, pool->first_pfn, pool->words);
-    for (uint64_t i = 0; i < pool->count; i++)
-        bitmap_release(bitmap, pool->blocks[i], MAX_ORDER);
-}
-
-static void baseline_pairs(struct pool *pool)
+static void baseline_pairs(struct baseline_pool *pool)
 {
     struct freelist list;
     struct bitmap_allocator bitmap;
-    fill_freelist(&list, pool);
-    for (uint64_t i = 0; i < PAIRS; i++) {
+    baseline_fill_freelist(&list, pool);
+    for (uint64_t i = 0; i < pair_ops; i++) {
         unsigned long flags = arch_irq_save();
         uint64_t start = arch_cycles();
         freelist_push(&list, freelist_pop(&list));
         samples[i] = elapsed(start, arch_cycles());
         arch_irq_restore(flags);
     }
-    report("bare_list_pair", PAIRS);
-    fill_bitmap(&bitmap, pool);
-    for (uint64_t i = 0; i < PAIRS; i++) {
+    report("bare_list_pair", pair_ops);
+    baseline_fill_bitmap(&bitmap, pool);
+    for (uint64_t i = 0; i < pair_ops; i++) {
         unsigned long flags = arch_irq_save();
         uint64_t start = arch_cycles();
         bitmap_release(&bitmap, bitmap_alloc(&bitmap, 0), 0);
         samples[i] = elapsed(start, arch_cycles());
         arch_irq_restore(flags);
     }
-    report("bitmap_pair", PAIRS);
+    report("bitmap_pair", pair_ops);
 }
 
 /* --- bursts: N allocations, then N frees ---------------------------------------------------------
@@ -230,7 +178,7 @@ static uint64_t burst_size(void)
     struct page_alloc_stats stats;
     page_alloc_get_stats(&stats);
     /* Room for the buddy burst, then the baselines' pool of the same size. */
-    return MIN((uint64_t)BURST, (stats.free - stats.watermark_min) / 3);
+    return MIN((uint64_t)burst_ops, (stats.free - stats.watermark_min) / 3);
 }
 
 static void buddy_burst(uint64_t count)
@@ -254,10 +202,10 @@ static void buddy_burst(uint64_t count)
     report("burst_free", count);
 }
 
-static void list_burst(struct pool *pool, uint64_t count)
+static void list_burst(struct baseline_pool *pool, uint64_t count)
 {
     struct freelist list, taken;
-    fill_freelist(&list, pool);
+    baseline_fill_freelist(&list, pool);
     freelist_init(&taken);
     for (uint64_t i = 0; i < count; i++) {
         uint64_t start = arch_cycles();
@@ -275,11 +223,11 @@ static void list_burst(struct pool *pool, uint64_t count)
     report("bare_list_burst_free", count);
 }
 
-static void bitmap_burst(struct pool *pool, uint64_t count)
+static void bitmap_burst(struct baseline_pool *pool, uint64_t count)
 {
     struct bitmap_allocator bitmap;
     struct freelist taken;
-    fill_bitmap(&bitmap, pool);
+    baseline_fill_bitmap(&bitmap, pool);
     freelist_init(&taken);
     for (uint64_t i = 0; i < count; i++) {
         uint64_t start = arch_cycles();
@@ -312,7 +260,7 @@ static void buddy_mixed(void)
     static struct page *slots[MIXED_SLOTS];
     static uint8_t orders[MIXED_SLOTS];
     uint64_t state = 0x9e3779b97f4a7c15ull, count = 0;
-    for (uint64_t i = 0; i < MIXED_OPS; i++) {
+    for (uint64_t i = 0; i < mixed_ops; i++) {
         uint64_t r = next_random(&state), slot = r % MIXED_SLOTS;
         uint64_t start = arch_cycles();
         if (slots[slot]) {
@@ -332,16 +280,16 @@ static void buddy_mixed(void)
     report("mixed", count);
 }
 
-static void bitmap_mixed(struct pool *pool)
+static void bitmap_mixed(struct baseline_pool *pool)
 {
     static uint64_t slots[MIXED_SLOTS];
     static uint8_t orders[MIXED_SLOTS];
     struct bitmap_allocator bitmap;
-    fill_bitmap(&bitmap, pool);
+    baseline_fill_bitmap(&bitmap, pool);
     uint64_t state = 0x9e3779b97f4a7c15ull, count = 0;
     for (int slot = 0; slot < MIXED_SLOTS; slot++)
         slots[slot] = BASELINE_NONE;
-    for (uint64_t i = 0; i < MIXED_OPS; i++) {
+    for (uint64_t i = 0; i < mixed_ops; i++) {
         uint64_t r = next_random(&state), slot = r % MIXED_SLOTS;
         uint64_t start = arch_cycles();
         if (slots[slot] != BASELINE_NONE) {
@@ -403,17 +351,51 @@ static uint64_t free_handed(uint64_t *returned)
     return count;
 }
 
+/* Memory taken away to put the pool at its min watermark, kept in an array of (address |
+ * order) and never written to: a 64 GiB guest must not make the host back 64 GiB. */
+struct hog {
+    uint64_t *blocks;
+    uint64_t count, capacity;
+    struct page *array;
+};
+
+#define HOG_ARRAY_ORDER 7 /* 65536 blocks: 64 GiB is 16384 blocks of 4 MiB */
+
+static void hog_take(struct hog *hog)
+{
+    hog->array = alloc_pages(GFP_KERNEL, HOG_ARRAY_ORDER);
+    hog->blocks = hog->array ? page_address(hog->array) : NULL;
+    hog->capacity = hog->array ? (PAGE_SIZE << HOG_ARRAY_ORDER) / sizeof(uint64_t) : 0;
+    hog->count = 0;
+    for (int order = MAX_ORDER; order >= 0; order--) {
+        struct page *page;
+        while (hog->count < hog->capacity && (page = alloc_pages(GFP_KERNEL, order)) != NULL)
+            hog->blocks[hog->count++] = page_to_phys(page) | (uint64_t)order;
+    }
+}
+
+static void hog_release(struct hog *hog)
+{
+    while (hog->count) {
+        uint64_t block = hog->blocks[--hog->count];
+        free_pages(phys_to_page(block & ~(PAGE_SIZE - 1)), block & (PAGE_SIZE - 1));
+    }
+    if (hog->array)
+        free_pages(hog->array, HOG_ARRAY_ORDER);
+}
+
 static void reserve_in_handler(void)
 {
-    uint64_t hog = 0, returned = 0, freed = 0;
-    memhog_take(&hog, GFP_KERNEL); /* the pool at min: GFP_ATOMIC goes to the reserve */
-    reserve_bench.wanted = RESERVE_TAKES;
+    uint64_t returned = 0, freed = 0;
+    struct hog hog;
+    hog_take(&hog); /* the pool at min: GFP_ATOMIC goes to the reserve */
+    reserve_bench.wanted = reserve_takes;
     reserve_bench.taken = 0;
     reserve_bench.chain = PFN_NONE;
     uint32_t saved = pit_frequency();
     pit_set_frequency(10000);
     request_irq(0, reserve_tick, "bench", &reserve_bench);
-    while (READ_ONCE(reserve_bench.taken) < RESERVE_TAKES) {
+    while (READ_ONCE(reserve_bench.taken) < reserve_takes) {
         freed += free_handed(&returned);
         deferred_run();
         arch_cpu_relax();
@@ -421,8 +403,8 @@ static void reserve_in_handler(void)
     free_irq(0, &reserve_bench);
     pit_set_frequency(saved);
     freed += free_handed(&returned);
-    memhog_release(&hog);
-    report("reserve_take_in_irq", RESERVE_TAKES);
+    hog_release(&hog);
+    report("reserve_take_in_irq", reserve_takes);
     printk("bench: reserve_return unit=%s n=%lu mean=%lu\n", unit, freed,
            freed ? returned / freed : 0);
 }
@@ -441,11 +423,11 @@ static void frame_db_build(void)
 
 static void baselines(void)
 {
-    static struct pool pool;
+    static struct baseline_pool pool;
     uint64_t count = burst_size();
-    if (!pool_take(&pool, MAX(count, (uint64_t)MAX_ORDER_PAGES))) {
+    if (!baseline_pool_take(&pool, MAX(count, (uint64_t)MAX_ORDER_PAGES))) {
         printk("bench: no memory for the baselines\n");
-        pool_give_back(&pool);
+        baseline_pool_give_back(&pool);
         return;
     }
     count = MIN(count, pool.count * MAX_ORDER_PAGES);
@@ -453,11 +435,17 @@ static void baselines(void)
     list_burst(&pool, count);
     bitmap_burst(&pool, count);
     bitmap_mixed(&pool);
-    pool_give_back(&pool);
+    baseline_pool_give_back(&pool);
 }
 
-void bench_run(void)
+void bench_run(bool quick)
 {
+    if (quick) {
+        pair_ops /= 20;
+        burst_ops /= 20;
+        mixed_ops /= 20;
+        reserve_takes /= 20;
+    }
     sensor_set_interval(0); /* nothing else takes frames while we measure */
     struct page *store = alloc_pages(GFP_KERNEL, SAMPLES_ORDER);
     if (!store) {

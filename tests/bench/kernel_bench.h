@@ -3,10 +3,13 @@
 #ifndef TESTS_BENCH_KERNEL_BENCH_H
 #define TESTS_BENCH_KERNEL_BENCH_H
 
+#include <stdbool.h>
+
 #include "kernel/compiler.h"
 
 /* Measures, prints the results (see kernel_bench.c) and leaves QEMU through the debug-exit
- * device. Ordinary context, interrupts on, after everything is up. */
-__noreturn void bench_run(void);
+ * device; `quick` measures a twentieth as many operations. Ordinary context, interrupts on,
+ * after everything is up. */
+__noreturn void bench_run(bool quick);
 
 #endif

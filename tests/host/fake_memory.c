@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "arch/arch.h"
 #include "arch/arch_mm.h"
 #include "kernel/cmdline.h"
 #include "kernel/compiler.h"
@@ -34,6 +35,7 @@ static struct {
 } machine;
 
 static struct memmap boot_map;
+uint64_t fake_boot_build_cycles;
 
 static void *map_anonymous(uint64_t size, int protection)
 {
@@ -137,7 +139,9 @@ const struct memmap *fake_boot(const struct boot_memory_range *raw, size_t count
 
     boot_alloc_init(&boot_map);
     boot_alloc_set_limit(MEMMAP_PHYS_LIMIT); /* mm.c does this once all RAM is mapped */
+    uint64_t start = arch_cycles();
     page_alloc_init(&boot_map, poison);
+    fake_boot_build_cycles = arch_cycles() - start;
     struct page_alloc_stats stats;
     page_alloc_get_stats(&stats);
     atomic_reserve_init(stats.managed);

@@ -39,6 +39,10 @@ uint64_t fake_frame_db_populated_bytes(void);
  * first. Returns the map, or NULL when it has no usable memory or the host cannot map it. */
 const struct memmap *fake_boot(const struct boot_memory_range *raw, size_t count, bool poison);
 
+/* TSC cycles the last fake_boot spent in page_alloc_init: backing and clearing the frame
+ * database, handing free memory to the buddy lists (as mm_boot_figures in the kernel). */
+extern uint64_t fake_boot_build_cycles;
+
 /* The state the last fake_boot left: the map it built. */
 const struct memmap *fake_memory_map(void);
 
