@@ -8,6 +8,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* Labyrinth runs on one CPU; per-CPU structures (hot caches, reserves, deferred work lists)
+ * are arrays of this many, indexed with arch_cpu_id(). */
+#define MAX_CPUS 1
+
 #ifdef LABYRINTH_HOSTED
 #include "tests/host/hosted_arch.h"
 #else
@@ -57,7 +61,7 @@ static inline void arch_wait_for_interrupt(void)
     __asm__ volatile("sti; hlt" : : : "memory");
 }
 
-/* Labyrinth runs on one CPU for now; per-CPU structures are indexed with this. */
+/* The CPU running this code: an index into per-CPU arrays. */
 static inline unsigned int arch_cpu_id(void)
 {
     return 0;

@@ -1,47 +1,37 @@
-/* kernel/deferred.c - a list of pending work, filled by interrupt handlers and emptied in
- * ordinary context. */
+/* kernel/deferred.c - per-CPU lists of pending work, filled by interrupt handlers and emptied
+ * in ordinary context. */
 #include "kernel/deferred.h"
 
 #include <stddef.h>
 
 #include "kernel/context.h"
-#include "kernel/spinlock.h"
 
-/* deferred_lock guards the pending list and every work's pending, next and counters. */
-static struct spinlock deferred_lock = SPINLOCK_INIT("deferred");
-static struct deferred_work *pending_list;
+struct deferred_work *deferred_pending[MAX_CPUS];
 
 void deferred_request(struct deferred_work *work)
 {
-    unsigned long flags;
-    spin_lock_irqsave(&deferred_lock, &flags);
-    work->requests++;
-    if (!work->pending) {
-        work->pending = true;
-        work->next = pending_list;
-        pending_list = work;
-    }
-    spin_unlock_irqrestore(&deferred_lock, flags);
+    unsigned long flags = arch_irq_save();
+    deferred_request_irqs_off(work);
+    arch_irq_restore(flags);
 }
 
 int deferred_run(void)
 {
     if (context_in_interrupt())
         return 0;
-    unsigned long flags;
-    spin_lock_irqsave(&deferred_lock, &flags);
-    struct deferred_work *work = pending_list;
-    pending_list = NULL;
-    spin_unlock_irqrestore(&deferred_lock, flags);
+    unsigned long flags = arch_irq_save();
+    struct deferred_work *work = deferred_pending[arch_cpu_id()];
+    deferred_pending[arch_cpu_id()] = NULL;
+    arch_irq_restore(flags);
     int ran = 0;
     while (work) {
         /* While pending is still set, a new request merges with this run and leaves next
          * alone; once it is cleared, a request queues the work again on the fresh list. */
-        spin_lock_irqsave(&deferred_lock, &flags);
+        flags = arch_irq_save();
         struct deferred_work *next = work->next;
         work->pending = false;
         work->runs++;
-        spin_unlock_irqrestore(&deferred_lock, flags);
+        arch_irq_restore(flags);
         work->run();
         ran++;
         work = next;

@@ -1,17 +1,23 @@
 /* kernel/deferred.h - work an interrupt handler asks for but must not do itself (it would
  * take too long, or must not run with interrupts off): the handler calls deferred_request,
  * and the work runs later in ordinary context, from the idle loop or an explicit
- * deferred_run. Like Linux's tasklets, without the softirq machinery. */
+ * deferred_run. Like Linux's tasklets, without the softirq machinery. Each CPU keeps its own
+ * list of requests, guarded by disabling interrupts on that CPU, so a request costs a few
+ * stores and takes no lock.
+ */
 #ifndef KERNEL_DEFERRED_H
 #define KERNEL_DEFERRED_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "arch/arch.h"
+
 struct deferred_work {
     const char *name;
     void (*run)(void);
-    /* Below: guarded by the deferred lock, with interrupts off. */
+    /* Below: changed with interrupts off, by the CPU whose list holds the work. (With more
+     * than one CPU, setting `pending` would take an atomic exchange.) */
     bool pending;
     struct deferred_work *next;
     uint64_t requests, runs;
@@ -22,12 +28,27 @@ struct deferred_work {
         .name = (work_name), .run = (function)                                                     \
     }
 
+/* The works requested on each CPU and not run yet. */
+extern struct deferred_work *deferred_pending[MAX_CPUS];
+
+/* deferred_request for callers that have interrupts off already (the allocator's interrupt
+ * path): a handful of instructions. */
+static inline void deferred_request_irqs_off(struct deferred_work *work)
+{
+    work->requests++;
+    if (work->pending)
+        return; /* merged with the request already pending */
+    work->pending = true;
+    work->next = deferred_pending[arch_cpu_id()];
+    deferred_pending[arch_cpu_id()] = work;
+}
+
 /* Asks for `work` to run once in ordinary context. Requests made while it is pending are
  * merged into one run. Any context, interrupt handlers included; never waits. */
 void deferred_request(struct deferred_work *work);
 
-/* Runs every pending work, each once, with interrupts as the caller had them. Returns how
- * many ran. Ordinary context only (does nothing in an interrupt handler). */
+/* Runs every work pending on this CPU, each once, with interrupts as the caller had them.
+ * Returns how many ran. Ordinary context only (does nothing in an interrupt handler). */
 int deferred_run(void);
 
 #endif

@@ -41,6 +41,7 @@ static void push(struct page *page)
 {
     unsigned long flags = arch_irq_save();
     struct reserve_stack *reserve = this_reserve();
+    reserve->lowest = MIN(reserve->lowest, reserve->level); /* the low point before it rises */
     page->state = PAGE_RESERVE;
     page->next = reserve->head;
     reserve->head = (uint32_t)page_to_pfn(page);
@@ -112,8 +113,8 @@ int atomic_reserve_set_target(uint64_t pages)
         return -EINVAL;
     unsigned long flags = arch_irq_save();
     struct reserve_stack *reserve = this_reserve();
-    reserve->target = pages;
     reserve->lowest = MIN(reserve->lowest, reserve->level);
+    reserve->target = pages;
     arch_irq_restore(flags);
     shrink();
     atomic_reserve_refill();
@@ -137,7 +138,7 @@ static void add_stats(struct atomic_reserve_stats *out, const struct reserve_sta
 {
     out->target += reserve->target;
     out->level += reserve->level;
-    out->lowest += reserve->lowest;
+    out->lowest += MIN(reserve->lowest, reserve->level); /* it may be falling right now */
     out->failures += reserve->failures;
     out->refills += reserve->refills;
     out->refilled += reserve->refilled;

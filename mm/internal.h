@@ -41,9 +41,6 @@ struct page *page_alloc_take_for_reserve(void);
 void page_alloc_scrub(struct page *page);
 void page_alloc_return_to_pool(struct page *page);
 
-/* Labyrinth runs on one CPU; per-CPU structures (hot caches, reserves) are arrays of this. */
-#define MAX_CPUS 1
-
 /* The atomic reserve's stack of scrubbed frames, one per CPU, like the hot caches: only its
  * CPU touches it, with interrupts off, so the interrupt handler's pop needs no lock.
  * atomic_reserve.c owns it; the allocator pops it inline (atomic_reserve_pop). */
@@ -71,8 +68,10 @@ static inline bool atomic_reserve_is_low(void)
 }
 
 /* Pops a scrubbed frame (NULL when empty: counted), counting the take for IRQ line `line`
- * (-1: outside interrupts), and asks for a refill by deferred work unless one is pending.
- * O(1). The caller has interrupts off. */
+ * (-1: outside interrupts), and asks for a refill by deferred work. O(1). The caller has
+ * interrupts off. The lowest level is not tracked here:
+ * between two refills the level only falls, so it is noted where it rises (push) and when
+ * it is read. */
 static inline struct page *atomic_reserve_pop(int line)
 {
     struct reserve_stack *reserve = this_reserve();
@@ -83,11 +82,8 @@ static inline struct page *atomic_reserve_pop(int line)
     struct page *page = pfn_to_page(reserve->head);
     reserve->head = page->next;
     reserve->level--;
-    reserve->lowest = MIN(reserve->lowest, reserve->level);
     reserve->taken_by[line + 1]++;
-    /* A racy read is enough: at worst one request too many, which merges with the pending one. */
-    if (!READ_ONCE(reserve_refill_work.pending))
-        deferred_request(&reserve_refill_work);
+    deferred_request_irqs_off(&reserve_refill_work);
     return page;
 }
 

@@ -62,6 +62,10 @@ struct cpu_pages {
 
 static struct cpu_pages cpu_pages[MAX_CPUS];
 
+/* Frames whose PG_POISONED flag is set: when none are, allocations need not look. Changed
+ * atomically, by whoever owns the frame whose flag changes. */
+static uint64_t poisoned_frames;
+
 /* Problems found; changed with interrupts off. */
 static struct page_alloc_errors errors;
 
@@ -288,6 +292,10 @@ static int poison_damage(const struct page *page)
 /* Checks and clears the poison of every frame of a block that was poisoned when freed. */
 static void check_poison(struct page *page, unsigned int order)
 {
+    /* Nothing poisoned anywhere (page_poison off, no EXCLUSIVE frame freed since): no need to
+     * look at each of the 2^order descriptors. */
+    if (!__atomic_load_n(&poisoned_frames, __ATOMIC_RELAXED))
+        return;
     for (unsigned long i = 0; i < (1ul << order); i++) {
         struct page *frame = page + i;
         if (!(frame->flags & PG_POISONED))
@@ -302,6 +310,7 @@ static void check_poison(struct page *page, unsigned int order)
             arch_irq_restore(flags);
         }
         frame->flags &= (uint8_t)~PG_POISONED;
+        __atomic_sub_fetch(&poisoned_frames, 1, __ATOMIC_RELAXED);
     }
 }
 
@@ -434,8 +443,11 @@ static int check_free(const struct page *page, unsigned int order)
 static void poison_block(struct page *page, unsigned int order)
 {
     memset(page_address(page), PAGE_POISON_BYTE, PAGE_SIZE << order);
-    for (unsigned long i = 0; i < (1ul << order); i++)
+    for (unsigned long i = 0; i < (1ul << order); i++) {
+        if (!(page[i].flags & PG_POISONED))
+            __atomic_add_fetch(&poisoned_frames, 1, __ATOMIC_RELAXED);
         page[i].flags |= PG_POISONED;
+    }
 }
 
 /* Gives a checked block back to the hot cache or the buddy lists. Interrupts off. */

@@ -157,8 +157,7 @@ __attribute__((noinline)) static uint64_t measure_mixed(struct page **slots, uin
 }
 
 /* As the handlers of IRQ line 0, with the pool at min: every take pops the reserve. */
-__attribute__((noinline)) static uint64_t measure_reserve_take(struct page **taken,
-                                                                uint64_t frames)
+__attribute__((noinline)) static uint64_t measure_reserve_take(struct page **taken, uint64_t frames)
 {
     uint64_t count = 0;
     hosted_context = CONTEXT_IRQ(0);
@@ -173,7 +172,7 @@ __attribute__((noinline)) static uint64_t measure_reserve_take(struct page **tak
 
 /* Each frame freed by its new owner: poisoned, and the free path refills (scrubs) one. */
 __attribute__((noinline)) static uint64_t measure_reserve_return(struct page **taken,
-                                                                  uint64_t frames)
+                                                                 uint64_t frames)
 {
     uint64_t count = 0;
     for (uint64_t done = 0; done + BATCH <= frames; done += BATCH) {
@@ -270,13 +269,13 @@ static inline __attribute__((always_inline)) uint64_t move_frames(struct freelis
 
 /* Two functions, so callgrind can tell the phases apart. */
 __attribute__((noinline)) static uint64_t measure_bare_list_burst_alloc(struct freelist *from,
-                                                                         struct freelist *to)
+                                                                        struct freelist *to)
 {
     return move_frames(from, to);
 }
 
 __attribute__((noinline)) static uint64_t measure_bare_list_burst_free(struct freelist *from,
-                                                                        struct freelist *to)
+                                                                       struct freelist *to)
 {
     return move_frames(from, to);
 }
@@ -293,8 +292,8 @@ __attribute__((noinline)) static uint64_t measure_bitmap_pair(struct bitmap_allo
     return count;
 }
 
-__attribute__((noinline)) static uint64_t measure_bitmap_burst_alloc(struct bitmap_allocator *bitmap,
-                                                                      uint64_t *taken)
+__attribute__((noinline)) static uint64_t
+measure_bitmap_burst_alloc(struct bitmap_allocator *bitmap, uint64_t *taken)
 {
     uint64_t count = 0;
     for (uint64_t done = 0; done + BATCH <= ops; done += BATCH) {
@@ -307,7 +306,7 @@ __attribute__((noinline)) static uint64_t measure_bitmap_burst_alloc(struct bitm
 }
 
 __attribute__((noinline)) static uint64_t measure_bitmap_burst_free(struct bitmap_allocator *bitmap,
-                                                                     uint64_t *taken)
+                                                                    uint64_t *taken)
 {
     uint64_t count = 0;
     for (uint64_t done = 0; done + BATCH <= ops; done += BATCH) {
@@ -320,7 +319,7 @@ __attribute__((noinline)) static uint64_t measure_bitmap_burst_free(struct bitma
 }
 
 __attribute__((noinline)) static uint64_t measure_bitmap_mixed(struct bitmap_allocator *bitmap,
-                                                                uint64_t *slots, uint8_t *orders)
+                                                               uint64_t *slots, uint8_t *orders)
 {
     uint64_t state = 0x9e3779b97f4a7c15ull, count = 0;
     for (uint64_t done = 0; done + BATCH <= ops; done += BATCH) {
