@@ -1,6 +1,6 @@
 /* mm/exclusive.c - the rules of EXCLUSIVE frames. The allocator itself zeroes them, records
- * the owner (mm/page_alloc.c: take_frames) and poisons them on free; this file checks who may
- * free, reference, map and hand them over. */
+ * the owner (mm/page_alloc.c: finish_alloc, take_from_reserve) and poisons them on free; this
+ * file checks who may free, reference, map and hand them over. */
 #include "mm/exclusive.h"
 
 #include "arch/arch.h"

@@ -63,6 +63,7 @@ class Run:
     output: str
     status: int  # QEMU's exit status, or None on timeout
     seconds: float
+    max_rss_kib: int = 0  # the most memory QEMU's process held, as the host counts it
 
 
 def run_to_exit(options, machine, iso, timeout):
@@ -71,14 +72,25 @@ def run_to_exit(options, machine, iso, timeout):
     started = time.monotonic()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                stdin=subprocess.DEVNULL)
-    try:
-        output, _ = process.communicate(timeout=timeout)
-        status = process.returncode
-    except subprocess.TimeoutExpired:
+    chunks = []
+    reader = threading.Thread(target=lambda: chunks.append(process.stdout.read()), daemon=True)
+    reader.start()
+    status, usage = None, None
+    deadline = started + timeout
+    while usage is None and time.monotonic() < deadline:
+        pid, wait_status, rusage = os.wait4(process.pid, os.WNOHANG)
+        if pid:
+            status, usage = os.waitstatus_to_exitcode(wait_status), rusage
+        else:
+            time.sleep(0.05)
+    if usage is None:  # timed out: stop it, and report no exit status
         process.kill()
-        output, _ = process.communicate()
-        status = None
-    return Run(output.decode("utf-8", "replace"), status, time.monotonic() - started)
+        _, _, usage = os.wait4(process.pid, 0)
+    process.returncode = status if status is not None else -9
+    reader.join(timeout=10)
+    output = b"".join(chunks)
+    return Run(output.decode("utf-8", "replace"), status, time.monotonic() - started,
+               usage.ru_maxrss)
 
 
 class Session:

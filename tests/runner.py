@@ -21,6 +21,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 
@@ -43,6 +44,7 @@ class Job:
     name: str
     run: object  # a function returning a list of Result
     alone: bool = False  # timing-sensitive: run by itself, before the parallel jobs
+    heavy: bool = False  # makes the host back gigabytes: never two at once
 
 
 # --- KTAP output to results -------------------------------------------------------------------
@@ -169,7 +171,8 @@ def boot_job(options, boot, expected_suites):
         results = ktap_results(prefix, result.output, expected_suites, boot.per_case, log)
         results.append(exit_result(prefix, result, log))
         return results
-    return Job("boot-" + boot.name, run, boot.alone)
+    heavy = boot.machine.memory.endswith("G") and int(boot.machine.memory[:-1]) >= 8
+    return Job("boot-" + boot.name, run, boot.alone, heavy)
 
 
 def exit_result(prefix, run, log):
@@ -292,8 +295,14 @@ def all_jobs(options, args):
     return jobs
 
 
+HEAVY = threading.Semaphore(1)
+
+
 def run_job(job):
     try:
+        if job.heavy:
+            with HEAVY:
+                return job.run()
         return job.run()
     except Exception as error:  # noqa: BLE001 - a broken job is a failed test, not a crash
         return [Result(job.name, False, [f"{type(error).__name__}: {error}"])]
