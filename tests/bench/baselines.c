@@ -144,3 +144,21 @@ void baseline_fill_bitmap(struct bitmap_allocator *bitmap, const struct baseline
     for (uint64_t i = 0; i < pool->count; i++)
         bitmap_release(bitmap, pool->blocks[i], MAX_ORDER);
 }
+
+void mixed_workload_init(struct mixed_workload *work)
+{
+    work->state = 0x9e3779b97f4a7c15ull;
+    for (int slot = 0; slot < MIXED_SLOTS; slot++) {
+        work->pages[slot] = NULL;
+        work->pfns[slot] = BASELINE_NONE;
+    }
+}
+
+void mixed_workload_finish(struct mixed_workload *work)
+{
+    for (int slot = 0; slot < MIXED_SLOTS; slot++) {
+        if (work->pages[slot])
+            free_pages(work->pages[slot], work->orders[slot]);
+        work->pages[slot] = NULL;
+    }
+}

@@ -40,6 +40,55 @@ void bitmap_release(struct bitmap_allocator *bitmap, uint64_t pfn, unsigned int 
 /* The first free, aligned run of 2^order frames (order <= 10), or BASELINE_NONE. */
 uint64_t bitmap_alloc(struct bitmap_allocator *bitmap, unsigned int order);
 
+/* --- the mixed-orders workload both benchmarks run, on Labyrinth's allocator and on the
+ * bitmap: pick one of 256 slots at random; free what it holds, or allocate a random order
+ * (0 ... 10) into it. Inline, so the timed region holds nothing else. */
+#define MIXED_SLOTS 256
+
+struct mixed_workload {
+    uint64_t state; /* xorshift64 */
+    struct page *pages[MIXED_SLOTS];
+    uint64_t pfns[MIXED_SLOTS]; /* the bitmap's blocks, BASELINE_NONE when empty */
+    uint8_t orders[MIXED_SLOTS];
+};
+
+static inline uint64_t bench_random(uint64_t *state)
+{
+    *state ^= *state << 13;
+    *state ^= *state >> 7;
+    *state ^= *state << 17;
+    return *state;
+}
+
+void mixed_workload_init(struct mixed_workload *work);
+
+/* Frees whatever the allocator's slots still hold. */
+void mixed_workload_finish(struct mixed_workload *work);
+
+static inline void mixed_step(struct mixed_workload *work)
+{
+    uint64_t r = bench_random(&work->state), slot = r % MIXED_SLOTS;
+    if (work->pages[slot]) {
+        free_pages(work->pages[slot], work->orders[slot]);
+        work->pages[slot] = NULL;
+    } else {
+        work->orders[slot] = (uint8_t)((r >> 32) % (MAX_ORDER + 1));
+        work->pages[slot] = alloc_pages(GFP_KERNEL, work->orders[slot]);
+    }
+}
+
+static inline void mixed_step_bitmap(struct mixed_workload *work, struct bitmap_allocator *bitmap)
+{
+    uint64_t r = bench_random(&work->state), slot = r % MIXED_SLOTS;
+    if (work->pfns[slot] != BASELINE_NONE) {
+        bitmap_release(bitmap, work->pfns[slot], work->orders[slot]);
+        work->pfns[slot] = BASELINE_NONE;
+    } else {
+        work->orders[slot] = (uint8_t)((r >> 32) % (MAX_ORDER + 1));
+        work->pfns[slot] = bitmap_alloc(bitmap, work->orders[slot]);
+    }
+}
+
 /* Frames for the baselines, taken from Labyrinth's own allocator as 4 MiB blocks, so the
  * baselines write only into memory nobody else uses; bits is a bitmap covering them. */
 struct baseline_pool {

@@ -27,7 +27,6 @@
 
 #define MiB   (1ull << 20)
 #define BATCH 32
-#define SLOTS 256
 
 static uint32_t *samples; /* cycles per operation, one per batch */
 static uint64_t ops = 100000;
@@ -87,14 +86,6 @@ static uint64_t tsc_hz(void)
     return (now() - start) * 1000000000ull / ns;
 }
 
-static uint64_t next_random(uint64_t *state)
-{
-    *state ^= *state << 13;
-    *state ^= *state >> 7;
-    *state ^= *state << 17;
-    return *state;
-}
-
 /* --- the allocator ------------------------------------------------------------------------- */
 
 __attribute__((noinline)) static uint64_t measure_pair(void)
@@ -135,22 +126,14 @@ __attribute__((noinline)) static uint64_t measure_burst_free(struct page **held)
     return count;
 }
 
-/* A random walk over SLOTS slots: allocate a random order into an empty one, free a full one. */
-__attribute__((noinline)) static uint64_t measure_mixed(struct page **slots, uint8_t *orders)
+/* The mixed-orders workload (baselines.h). */
+__attribute__((noinline)) static uint64_t measure_mixed(struct mixed_workload *work)
 {
-    uint64_t state = 0x9e3779b97f4a7c15ull, count = 0;
+    uint64_t count = 0;
     for (uint64_t done = 0; done + BATCH <= ops; done += BATCH) {
         uint64_t start = now();
-        for (int i = 0; i < BATCH; i++) {
-            uint64_t r = next_random(&state), slot = r % SLOTS;
-            if (slots[slot]) {
-                free_pages(slots[slot], orders[slot]);
-                slots[slot] = NULL;
-            } else {
-                orders[slot] = (uint8_t)((r >> 32) % (MAX_ORDER + 1));
-                slots[slot] = alloc_pages(GFP_KERNEL, orders[slot]);
-            }
-        }
+        for (int i = 0; i < BATCH; i++)
+            mixed_step(work);
         samples[count++] = per_op(start, BATCH);
     }
     return count;
@@ -199,14 +182,10 @@ static void run_burst(void)
 
 static void run_mixed(void)
 {
-    static struct page *slots[SLOTS];
-    static uint8_t orders[SLOTS];
-    report("mixed", measure_mixed(slots, orders), ops - ops % BATCH);
-    for (int slot = 0; slot < SLOTS; slot++) {
-        if (slots[slot])
-            free_pages(slots[slot], orders[slot]);
-        slots[slot] = NULL;
-    }
+    static struct mixed_workload work;
+    mixed_workload_init(&work);
+    report("mixed", measure_mixed(&work), ops - ops % BATCH);
+    mixed_workload_finish(&work);
 }
 
 static void run_reserve(void)
@@ -319,21 +298,13 @@ __attribute__((noinline)) static uint64_t measure_bitmap_burst_free(struct bitma
 }
 
 __attribute__((noinline)) static uint64_t measure_bitmap_mixed(struct bitmap_allocator *bitmap,
-                                                               uint64_t *slots, uint8_t *orders)
+                                                               struct mixed_workload *work)
 {
-    uint64_t state = 0x9e3779b97f4a7c15ull, count = 0;
+    uint64_t count = 0;
     for (uint64_t done = 0; done + BATCH <= ops; done += BATCH) {
         uint64_t start = now();
-        for (int i = 0; i < BATCH; i++) {
-            uint64_t r = next_random(&state), slot = r % SLOTS;
-            if (slots[slot] != BASELINE_NONE) {
-                bitmap_release(bitmap, slots[slot], orders[slot]);
-                slots[slot] = BASELINE_NONE;
-            } else {
-                orders[slot] = (uint8_t)((r >> 32) % (MAX_ORDER + 1));
-                slots[slot] = bitmap_alloc(bitmap, orders[slot]);
-            }
-        }
+        for (int i = 0; i < BATCH; i++)
+            mixed_step_bitmap(work, bitmap);
         samples[count++] = per_op(start, BATCH);
     }
     return count;
@@ -361,11 +332,9 @@ static void run_baselines(void)
     report("bitmap_burst_alloc", measure_bitmap_burst_alloc(&bitmap, frames), total);
     report("bitmap_burst_free", measure_bitmap_burst_free(&bitmap, frames), total);
     free(frames);
-    uint64_t slots[SLOTS];
-    uint8_t orders[SLOTS];
-    for (int slot = 0; slot < SLOTS; slot++)
-        slots[slot] = BASELINE_NONE;
-    report("bitmap_mixed", measure_bitmap_mixed(&bitmap, slots, orders), total);
+    static struct mixed_workload work;
+    mixed_workload_init(&work);
+    report("bitmap_mixed", measure_bitmap_mixed(&bitmap, &work), total);
     baseline_pool_give_back(&pool);
 }
 

@@ -29,7 +29,6 @@
 
 #define SAMPLES_ORDER 7 /* 512 KiB of samples: 131072 */
 #define SAMPLES_MAX   ((PAGE_SIZE << SAMPLES_ORDER) / sizeof(uint32_t))
-#define MIXED_SLOTS   256
 
 /* Operations per case; `bench=quick` (make test) divides them by 20. */
 static uint64_t pair_ops = 10000, burst_ops = 100000, mixed_ops = 20000, reserve_takes = 2000;
@@ -247,61 +246,33 @@ static void bitmap_burst(struct baseline_pool *pool, uint64_t count)
 
 /* --- mixed orders: a random walk over 256 slots, allocating into empty ones ---------------- */
 
-static uint64_t next_random(uint64_t *state)
-{
-    *state ^= *state << 13;
-    *state ^= *state >> 7;
-    *state ^= *state << 17;
-    return *state;
-}
+/* --- mixed orders: the workload of baselines.h ---------------------------------------------- */
 
 static void buddy_mixed(void)
 {
-    static struct page *slots[MIXED_SLOTS];
-    static uint8_t orders[MIXED_SLOTS];
-    uint64_t state = 0x9e3779b97f4a7c15ull, count = 0;
+    static struct mixed_workload work;
+    mixed_workload_init(&work);
     for (uint64_t i = 0; i < mixed_ops; i++) {
-        uint64_t r = next_random(&state), slot = r % MIXED_SLOTS;
         uint64_t start = arch_cycles();
-        if (slots[slot]) {
-            free_pages(slots[slot], orders[slot]);
-            slots[slot] = NULL;
-        } else {
-            orders[slot] = (uint8_t)((r >> 32) % (MAX_ORDER + 1));
-            slots[slot] = alloc_pages(GFP_KERNEL, orders[slot]);
-        }
-        samples[count++] = elapsed(start, arch_cycles());
+        mixed_step(&work);
+        samples[i] = elapsed(start, arch_cycles());
     }
-    for (int slot = 0; slot < MIXED_SLOTS; slot++) {
-        if (slots[slot])
-            free_pages(slots[slot], orders[slot]);
-        slots[slot] = NULL;
-    }
-    report("mixed", count);
+    mixed_workload_finish(&work);
+    report("mixed", mixed_ops);
 }
 
 static void bitmap_mixed(struct baseline_pool *pool)
 {
-    static uint64_t slots[MIXED_SLOTS];
-    static uint8_t orders[MIXED_SLOTS];
+    static struct mixed_workload work;
     struct bitmap_allocator bitmap;
     baseline_fill_bitmap(&bitmap, pool);
-    uint64_t state = 0x9e3779b97f4a7c15ull, count = 0;
-    for (int slot = 0; slot < MIXED_SLOTS; slot++)
-        slots[slot] = BASELINE_NONE;
+    mixed_workload_init(&work);
     for (uint64_t i = 0; i < mixed_ops; i++) {
-        uint64_t r = next_random(&state), slot = r % MIXED_SLOTS;
         uint64_t start = arch_cycles();
-        if (slots[slot] != BASELINE_NONE) {
-            bitmap_release(&bitmap, slots[slot], orders[slot]);
-            slots[slot] = BASELINE_NONE;
-        } else {
-            orders[slot] = (uint8_t)((r >> 32) % (MAX_ORDER + 1));
-            slots[slot] = bitmap_alloc(&bitmap, orders[slot]);
-        }
-        samples[count++] = elapsed(start, arch_cycles());
+        mixed_step_bitmap(&work, &bitmap);
+        samples[i] = elapsed(start, arch_cycles());
     }
-    report("bitmap_mixed", count);
+    report("bitmap_mixed", mixed_ops);
 }
 
 /* --- the atomic reserve, taken inside the PIT handler ------------------------------------------

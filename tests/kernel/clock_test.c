@@ -217,7 +217,8 @@ static void ticks_lost_at_10000_hz_are_reported(struct ktest *t)
     uint64_t by_tsc = elapsed * 10000 / second;
     if (clocks >= 0) {
         uint64_t by_pit = (uint64_t)clocks / divisor;
-        ktest_log(t, "10000 Hz: %llu ticks in %llu us; expected %llu by the TSC, %llu by PIT "
+        ktest_log(t,
+                  "10000 Hz: %llu ticks in %llu us; expected %llu by the TSC, %llu by PIT "
                   "channel 2: %lld lost",
                   (unsigned long long)counted,
                   (unsigned long long)(clock_cycles_to_ns(elapsed) / 1000),
@@ -225,7 +226,8 @@ static void ticks_lost_at_10000_hz_are_reported(struct ktest *t)
                   (long long)by_pit - (long long)counted);
         KTEST_EXPECT_LE(t, counted, by_pit + 1);
     } else {
-        ktest_log(t, "10000 Hz: %llu ticks in %llu us; expected %llu by the TSC: %lld lost (the "
+        ktest_log(t,
+                  "10000 Hz: %llu ticks in %llu us; expected %llu by the TSC: %lld lost (the "
                   "host stalled the CPU past PIT channel 2's 55 ms range)",
                   (unsigned long long)counted,
                   (unsigned long long)(clock_cycles_to_ns(elapsed) / 1000),

@@ -13,16 +13,6 @@
 
 static struct taker taker;
 
-static bool all_zero(const struct page *page)
-{
-    const uint64_t *words = page_address(page);
-    for (unsigned int i = 0; i < PAGE_SIZE / 8; i++) {
-        if (words[i])
-            return false;
-    }
-    return true;
-}
-
 static void never_shows_a_previous_owners_bytes(struct ktest *t)
 {
     struct page_alloc_errors before, after;
@@ -30,7 +20,7 @@ static void never_shows_a_previous_owners_bytes(struct ktest *t)
     for (int round = 0; round < 8; round++) {
         struct page *page = alloc_page(GFP_KERNEL | EXCLUSIVE);
         KTEST_ASSERT_NOT_NULL(t, page);
-        KTEST_EXPECT_TRUE(t, all_zero(page));
+        KTEST_EXPECT_TRUE(t, frame_is_zero(page));
         memset(page_address(page), 0x5a + round, PAGE_SIZE); /* this owner's secrets */
         KTEST_EXPECT_EQ(t, free_page(page), 0);
         /* Freed EXCLUSIVE frames hold poison whatever page_poison says. */
@@ -155,7 +145,7 @@ static void write_after_free_is_caught_even_without_page_poison(struct ktest *t)
     KTEST_ASSERT_EQ(t, again, page);
     page_alloc_get_errors(&after);
     KTEST_EXPECT_EQ(t, after.poison_corrupted, before.poison_corrupted + 1);
-    KTEST_EXPECT_TRUE(t, all_zero(again)); /* and still handed out clean */
+    KTEST_EXPECT_TRUE(t, frame_is_zero(again)); /* and still handed out clean */
     free_page(again);
 }
 

@@ -11,7 +11,7 @@
 
 static uint32_t saved_hz;
 
-static bool all_zero(const struct page *page)
+bool frame_is_zero(const struct page *page)
 {
     const uint64_t *words = page_address(page);
     for (unsigned int i = 0; i < PAGE_SIZE / 8; i++) {
@@ -39,7 +39,7 @@ static void taker_tick(int irq, void *dev_id)
     }
     taker->budget--;
     taker->got++;
-    taker->nonzero += !all_zero(page);
+    taker->nonzero += !frame_is_zero(page);
     if (!taker->hand_over) {
         taker->kept = page;
         return;

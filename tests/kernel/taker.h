@@ -34,6 +34,9 @@ bool taker_wait(struct taker *taker, uint32_t ms);
 /* Frees every frame handed over so far (the boot thread owns them); returns how many. */
 uint64_t taker_free_chain(struct taker *taker);
 
+/* True when every byte of the frame is zero. */
+bool frame_is_zero(const struct page *page);
+
 /* Frames the test does not hold: free, in the atomic reserve, or on their way from an
  * interrupt handler to its consumer. Constant while the test holds nothing. */
 uint64_t frames_not_held(void);
