@@ -173,5 +173,6 @@ void atomic_reserve_print_stats(void)
             length += ksnprintf(line + length, sizeof(line) - (size_t)length, " %d:%lu", i,
                                 s.taken_by_line[i]);
     }
-    printk("%s; outside interrupts: %lu\n", line, s.taken_outside_interrupts);
+    printk("%s%s; outside interrupts: %lu\n", line,
+           s.taken == s.taken_outside_interrupts ? " none" : "", s.taken_outside_interrupts);
 }
