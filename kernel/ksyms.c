@@ -10,11 +10,6 @@ extern const uint32_t ksym_table_name_offsets[];
 extern const char ksym_table_names[];
 extern const char __text_end[];
 
-uint64_t ksym_count(void)
-{
-    return ksym_table_count;
-}
-
 static uint64_t symbol_end(uint64_t index)
 {
     if (index + 1 < ksym_table_count)

@@ -20,7 +20,4 @@ bool ksym_lookup(uint64_t address, struct ksym *symbol);
 /* Returns the address of the named function, or 0 when there is none. */
 uint64_t ksym_address(const char *name);
 
-/* Returns how many symbols the table holds. */
-uint64_t ksym_count(void);
-
 #endif

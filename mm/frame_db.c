@@ -31,11 +31,6 @@ struct page *phys_to_page(uint64_t phys)
     return pfn_valid(pfn) ? pfn_to_page(pfn) : NULL;
 }
 
-uint64_t frame_db_end_pfn(void)
-{
-    return frame_db_blocks << MAX_ORDER;
-}
-
 static void mark_present(const struct memmap *map)
 {
     for (size_t i = 0; i < map->count; i++) {

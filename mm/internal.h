@@ -26,9 +26,6 @@ static inline bool frame_db_has(uint64_t pfn)
     return block < frame_db_blocks && (frame_db_present[block / 64] >> (block % 64)) & 1;
 }
 
-/* Highest frame number the database covers, plus one. */
-uint64_t frame_db_end_pfn(void);
-
 /* page_alloc.c: one log line for a broken invariant (the function, the frame or descriptor,
  * what is wrong), and the counter it goes to. Any context. */
 void mm_report(uint64_t *counter, const char *function, const struct page *page, const char *fmt,
