@@ -78,12 +78,20 @@ static const struct boot_memory_range qemu_map[] = {
         {0x7fe0000, 0x20000, RESERVED}, {0xfffc0000, 0x40000, RESERVED},
 };
 
+/* The same map as [start, end) ranges, the form memmap_sanitise() produces. */
+static const struct memmap_range qemu_map_sanitised[] = {
+        {0, 0x9fc00, USABLE},
+        {0x9fc00, 0xa0000, RESERVED},
+        {0xf0000, 0x100000, RESERVED},
+        {0x100000, 0x7fe0000, USABLE},
+        {0x7fe0000, 0x8000000, RESERVED},
+        {0xfffc0000, 0x100000000, RESERVED},
+};
+
 static void a_clean_map_passes_through_unchanged(struct ktest *t)
 {
     sanitise(qemu_map, 6);
-    EXPECT_MAP(t, {0, 0x9fc00, USABLE}, {0x9fc00, 0xa0000, RESERVED}, {0xf0000, 0x100000, RESERVED},
-               {0x100000, 0x7fe0000, USABLE}, {0x7fe0000, 0x8000000, RESERVED},
-               {0xfffc0000, 0x100000000, RESERVED});
+    expect_map(t, __LINE__, qemu_map_sanitised, 6);
     KTEST_EXPECT_EQ(t, map.problems, 0u);
     KTEST_EXPECT_STREQ(t, log, "");
 }
@@ -141,9 +149,7 @@ static void unsorted_entries_are_sorted_with_a_log_line(struct ktest *t)
             {0x7fe0000, 0x20000, RESERVED}, {0xf0000, 0x10000, RESERVED},
     };
     sanitise(raw, 6);
-    EXPECT_MAP(t, {0, 0x9fc00, USABLE}, {0x9fc00, 0xa0000, RESERVED}, {0xf0000, 0x100000, RESERVED},
-               {0x100000, 0x7fe0000, USABLE}, {0x7fe0000, 0x8000000, RESERVED},
-               {0xfffc0000, 0x100000000, RESERVED});
+    expect_map(t, __LINE__, qemu_map_sanitised, 6);
     KTEST_EXPECT_EQ(t, map.problems, 1u);
     KTEST_EXPECT_STREQ(t, log, "mm: the memory map is not sorted by address; sorting it\n");
 }
