@@ -4,7 +4,7 @@
 #ifndef DRIVERS_DEBUG_EXIT_H
 #define DRIVERS_DEBUG_EXIT_H
 
-#include "kernel/compiler.h"
+#include "lib/compiler.h"
 
 #define DEBUG_EXIT_PORT    0xf4
 #define DEBUG_EXIT_SUCCESS 0x10 /* QEMU exits with 33 */

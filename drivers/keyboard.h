@@ -9,40 +9,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* Modifier bits of struct key_event. */
-#define KEY_SHIFT     0x01
-#define KEY_CTRL      0x02
-#define KEY_ALT       0x04
-#define KEY_CAPS_LOCK 0x08 /* toggled by each press of Caps Lock */
-
-#define KEY_EXTENDED 0xe000 /* added to the code of keys sent behind an 0xe0 prefix */
-
-struct key_event {
-    uint16_t code;     /* make code of the key (set 1), plus KEY_EXTENDED for 0xe0 keys */
-    bool pressed;      /* false: the key was released */
-    uint8_t modifiers; /* KEY_* in force once this event is applied */
-    char character;    /* what the key types (pressed only): '\n' for Enter, '\b' for
-                        * Backspace, Ctrl+letter as 1-26; 0 when it types nothing */
-};
-
-/* The state that carries from one scancode to the next: modifiers and prefixes. */
-struct keyboard_decoder {
-    uint8_t held;   /* which modifier keys are down, left and right apart */
-    bool caps_lock; /* toggled by each press of Caps Lock */
-    bool extended;  /* an 0xe0 prefix came */
-    uint8_t skip;   /* bytes of a Pause sequence (0xe1 ...) still to ignore */
-};
+#include "lib/scancode.h"
 
 /* Initialises the i8042 (ports off, output buffer flushed, self tests, translation on),
  * puts the keyboard in its default state and scanning, then takes IRQ 1. Returns 0, -EIO
  * (no controller, or it or the keyboard failed to answer) or request_irq's error. Call once,
  * after irq_init, from ordinary context; it polls the controller for a few milliseconds. */
 int keyboard_init(void);
-
-/* Feeds one scancode to a decoder. Returns true and fills *event when the scancode completed
- * a key event; false for prefixes, controller replies (0xfa, 0xfe) and unknown codes. Pure:
- * touches nothing but its arguments. */
-bool keyboard_decode(struct keyboard_decoder *decoder, uint8_t scancode, struct key_event *event);
 
 /* Decodes the scancodes the interrupt handler handed over, until one makes a key event.
  * Returns false when none is left. Ordinary context, one reader at a time (the console);

@@ -3,7 +3,7 @@
 #include "drivers/pit.h"
 
 #include "arch/arch.h"
-#include "kernel/errno.h"
+#include "lib/errno.h"
 #include "kernel/spinlock.h"
 
 #define PIT_CHANNEL0 0x40

@@ -3,7 +3,7 @@
 #include "drivers/serial.h"
 
 #include "arch/x86_64/cpu.h"
-#include "kernel/byte_ring.h"
+#include "lib/byte_ring.h"
 #include "kernel/irq.h"
 
 /* 16550 registers, as offsets from the base port. */
@@ -51,7 +51,7 @@ void serial_write(const char *text, size_t length)
 }
 
 /* Bytes the receive interrupt took from the UART, waiting for serial_read_byte. */
-static struct byte_ring receive_ring = BYTE_RING_INIT("serial receive");
+static struct byte_ring receive_ring;
 static bool receive_by_interrupt; /* set once, before the interrupt is enabled */
 
 static int read_uart(void)

@@ -1,9 +1,8 @@
-# kernel/ - kmain, printk, the command line, the boot information, the test framework,
-# interrupt lines, the clock, console input, the idle loop, the shell, execution contexts,
-# deferred work and the frame pipe from interrupt handlers to ordinary code.
-# The pure-C files also build into the host-side tests and fuzzers (HOSTED_SOURCES).
+# kernel/ - the core: kmain (the composition root), printk and the consoles, the command
+# line, the multiboot2 information, the test framework, interrupt lines, the clock, the idle
+# loop, execution contexts, deferred work and the frame pipe from handlers to ordinary code.
+# The portable files also build into the host-side tests and fuzzers (HOSTED_SOURCES).
 KERNEL_SOURCES += \
-	kernel/byte_ring.c \
 	kernel/clock.c \
 	kernel/cmdline.c \
 	kernel/console.c \
@@ -11,8 +10,6 @@ KERNEL_SOURCES += \
 	kernel/context_name.c \
 	kernel/crash.c \
 	kernel/deferred.c \
-	kernel/errno.c \
-	kernel/format.c \
 	kernel/frame_pipe.c \
 	kernel/idle.c \
 	kernel/irq.c \
@@ -24,15 +21,12 @@ KERNEL_SOURCES += \
 	kernel/printk.c \
 	kernel/sensor.c \
 	kernel/shell.c \
-	kernel/spinlock.c \
-	kernel/string.c
+	kernel/spinlock.c
 
 HOSTED_SOURCES += \
 	kernel/cmdline.c \
 	kernel/context_name.c \
 	kernel/deferred.c \
-	kernel/errno.c \
-	kernel/format.c \
 	kernel/frame_pipe.c \
 	kernel/multiboot.c \
 	kernel/printk.c \

@@ -5,8 +5,8 @@
 
 #include "arch/arch.h"
 #include "drivers/pit.h"
-#include "kernel/compiler.h"
-#include "kernel/errno.h"
+#include "lib/compiler.h"
+#include "lib/errno.h"
 #include "kernel/irq.h"
 #include "kernel/printk.h"
 #include "kernel/shell.h"

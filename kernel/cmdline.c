@@ -1,9 +1,10 @@
 /* kernel/cmdline.c - splitting the command line into options, and reading typed values. */
 #include "kernel/cmdline.h"
 
-#include "kernel/errno.h"
+#include "lib/errno.h"
+#include "lib/parse.h"
 #include "kernel/printk.h"
-#include "kernel/string.h"
+#include "lib/string.h"
 
 #define CMDLINE_TEXT_MAX 1024
 
@@ -17,33 +18,6 @@ struct option {
 static char text[CMDLINE_TEXT_MAX];
 static struct option options[CMDLINE_MAX_OPTIONS];
 static int option_count;
-
-static bool is_space(char c)
-{
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
-/* Ends the value starting at p (quoted or not) and returns where the next word may start. */
-static char *end_value(char *p, const char **value)
-{
-    if (*p != '"') {
-        *value = p;
-        while (*p && !is_space(*p))
-            p++;
-    } else {
-        *value = ++p;
-        while (*p && *p != '"')
-            p++;
-        if (!*p) {
-            printk("cmdline: unterminated quote in value '%s'; value dropped\n", *value);
-            *value = "";
-            return p;
-        }
-    }
-    if (*p)
-        *p++ = '\0';
-    return p;
-}
 
 /* Adds an option; returns false when the table is full. */
 static bool add_option(const char *name, const char *value)
@@ -63,26 +37,17 @@ void cmdline_parse(const char *line)
     if (line[length])
         printk("cmdline: longer than %d characters; the rest is ignored\n", CMDLINE_TEXT_MAX - 1);
 
-    char *p = text;
+    char *cursor = text;
     const char *first_dropped = NULL;
-    int dropped = 0;
-    while (*p) {
-        while (is_space(*p))
-            *p++ = '\0';
-        if (!*p)
-            break;
-        char *name = p;
-        while (*p && !is_space(*p) && *p != '=')
-            p++;
-        const char *value = "";
-        if (*p == '=') {
-            *p++ = '\0';
-            p = end_value(p, &value);
-        } else if (*p) {
-            *p++ = '\0';
+    int dropped = 0, found;
+    struct parse_word word;
+    while ((found = parse_next_word(&cursor, &word)) != 0) {
+        if (found < 0) {
+            printk("cmdline: unterminated quote in value '%s'; value dropped\n", word.value);
+            word.value = "";
         }
-        if (!add_option(name, value) && !dropped++)
-            first_dropped = name;
+        if (!add_option(word.name, word.value) && !dropped++)
+            first_dropped = word.name;
     }
     if (dropped)
         printk("cmdline: more than %d options; %d ignored, from '%s' on\n", CMDLINE_MAX_OPTIONS,
@@ -111,72 +76,6 @@ const char *cmdline_value(const char *name)
 {
     struct option *option = find(name);
     return option ? option->value : NULL;
-}
-
-int parse_uint(const char *text, uint64_t *value)
-{
-    unsigned base = 10;
-    if (text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) {
-        base = 16;
-        text += 2;
-    }
-    if (!*text)
-        return -EINVAL;
-    uint64_t result = 0;
-    for (; *text; text++) {
-        unsigned digit;
-        if (*text >= '0' && *text <= '9')
-            digit = *text - '0';
-        else if (base == 16 && *text >= 'a' && *text <= 'f')
-            digit = *text - 'a' + 10;
-        else if (base == 16 && *text >= 'A' && *text <= 'F')
-            digit = *text - 'A' + 10;
-        else
-            return -EINVAL;
-        if (result > (UINT64_MAX - digit) / base)
-            return -ERANGE;
-        result = result * base + digit;
-    }
-    *value = result;
-    return 0;
-}
-
-static int suffix_shift(char suffix)
-{
-    switch (suffix) {
-    case 'K':
-    case 'k':
-        return 10;
-    case 'M':
-    case 'm':
-        return 20;
-    case 'G':
-    case 'g':
-        return 30;
-    default:
-        return -1;
-    }
-}
-
-int parse_size(const char *text, uint64_t *bytes, bool *had_suffix)
-{
-    char number[32];
-    size_t length = strnlen(text, sizeof(number));
-    if (length == 0 || length == sizeof(number))
-        return -EINVAL;
-    memcpy(number, text, length + 1);
-    int shift = suffix_shift(number[length - 1]);
-    *had_suffix = shift >= 0;
-    if (shift >= 0)
-        number[length - 1] = '\0';
-    uint64_t value;
-    int error = parse_uint(number, &value);
-    if (error)
-        return error;
-    if (shift > 0 && value > (UINT64_MAX >> shift))
-        return -ERANGE;
-    *bytes = shift > 0 ? value << shift : value;
-    return 0;
 }
 
 static void report_bad(const char *name, const char *value, const char *why, const char *fallback)

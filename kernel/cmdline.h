@@ -1,7 +1,8 @@
 /* kernel/cmdline.h - the kernel command line: words of the form `name` or `name=value`,
  * separated by spaces (a value may be "quoted"). Subsystems ask for their own options; a bad
  * value gets one log line naming the option and the default is used, and options nobody
- * asked for are reported as unknown. Pure C, tested on the host.
+ * asked for are reported as unknown. The words and numbers are read by lib/parse.h; this file
+ * keeps the options and reports. Portable: tested on the host.
  */
 #ifndef KERNEL_CMDLINE_H
 #define KERNEL_CMDLINE_H
@@ -39,10 +40,5 @@ bool cmdline_bool(const char *name, bool fallback);
 /* Logs each option that no subsystem asked about: "cmdline: unknown option 'x' ignored".
  * Returns how many there were. Call once all subsystems have read their options. */
 int cmdline_report_unknown(void);
-
-/* Parsers behind the above, for the shell and tests. Each returns 0 and sets *value, or
- * -EINVAL (not a number, trailing characters) or -ERANGE (overflow). */
-int parse_uint(const char *text, uint64_t *value);
-int parse_size(const char *text, uint64_t *bytes, bool *had_suffix);
 
 #endif

@@ -4,10 +4,10 @@
 
 #include <stdint.h>
 
-#include "kernel/errno.h"
+#include "lib/errno.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
-#include "kernel/string.h"
+#include "lib/string.h"
 
 void kmain(uint32_t magic, uint64_t info_phys);
 

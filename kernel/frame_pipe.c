@@ -2,7 +2,7 @@
  * consumer. */
 #include "kernel/frame_pipe.h"
 
-#include "kernel/string.h"
+#include "lib/string.h"
 #include "mm/exclusive.h"
 
 uint32_t frame_pipe_capacity(const struct frame_pipe *pipe)

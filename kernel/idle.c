@@ -3,7 +3,7 @@
 #include "kernel/idle.h"
 
 #include "arch/arch.h"
-#include "kernel/errno.h"
+#include "lib/errno.h"
 #include "kernel/irq.h"
 #include "kernel/panic.h"
 #include "kernel/spinlock.h"

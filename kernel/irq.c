@@ -8,11 +8,11 @@
 #include "arch/arch.h"
 #include "arch/x86_64/interrupt.h"
 #include "drivers/pic.h"
-#include "kernel/errno.h"
+#include "lib/errno.h"
 #include "kernel/printk.h"
 #include "kernel/shell.h"
 #include "kernel/spinlock.h"
-#include "kernel/string.h"
+#include "lib/string.h"
 
 _Static_assert(IRQ_LINES == PIC_LINES, "one IRQ line per 8259A input");
 

@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "kernel/compiler.h"
+#include "lib/compiler.h"
 
 #define IRQ_LINES        16
 #define IRQ_HANDLERS_MAX 32 /* registrations over all lines at once */

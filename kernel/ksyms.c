@@ -1,7 +1,7 @@
 /* kernel/ksyms.c - looking up the symbol table that tools/ksyms.sh generates. */
 #include "kernel/ksyms.h"
 
-#include "kernel/string.h"
+#include "lib/string.h"
 
 /* Generated (build/ksyms.asm): count, sorted addresses, name offsets, then the names. */
 extern const uint64_t ksym_table_count;

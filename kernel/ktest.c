@@ -16,8 +16,9 @@
 #include <stdarg.h>
 
 #include "kernel/cmdline.h"
+#include "lib/parse.h"
 #include "kernel/printk.h"
-#include "kernel/string.h"
+#include "lib/string.h"
 
 extern const struct ktest_suite *const __start_ktest_suites[];
 extern const struct ktest_suite *const __stop_ktest_suites[];

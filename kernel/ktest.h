@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "kernel/compiler.h"
+#include "lib/compiler.h"
 
 /* The state of the running test case; every assertion takes it as its first argument. */
 struct ktest {

@@ -5,9 +5,9 @@
  */
 #include "kernel/multiboot.h"
 
-#include "kernel/errno.h"
+#include "lib/errno.h"
 #include "kernel/printk.h"
-#include "kernel/string.h"
+#include "lib/string.h"
 
 enum tag_type {
     TAG_END = 0,

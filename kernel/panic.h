@@ -4,7 +4,7 @@
 
 #include <stdbool.h>
 
-#include "kernel/compiler.h"
+#include "lib/compiler.h"
 
 /* Prints "Kernel panic: <message>" and a backtrace, then stops: under `selftest` QEMU exits
  * with the failure code, otherwise the CPU halts. Callable from any context; does not return. */

@@ -2,7 +2,7 @@
 #include "kernel/printk.h"
 
 #include "kernel/console.h"
-#include "kernel/string.h"
+#include "lib/string.h"
 
 void vprintk(const char *fmt, va_list args)
 {

@@ -5,7 +5,7 @@
 #include "drivers/pit.h"
 #include "kernel/clock.h"
 #include "kernel/cmdline.h"
-#include "kernel/errno.h"
+#include "lib/errno.h"
 #include "kernel/idle.h"
 #include "kernel/irq.h"
 #include "kernel/printk.h"

@@ -11,9 +11,9 @@
 #include "drivers/debug_exit.h"
 #include "drivers/keyboard.h"
 #include "kernel/console.h"
-#include "kernel/errno.h"
+#include "lib/errno.h"
 #include "kernel/printk.h"
-#include "kernel/string.h"
+#include "lib/string.h"
 
 extern const struct shell_command *const __start_shell_commands[];
 extern const struct shell_command *const __stop_shell_commands[];

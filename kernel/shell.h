@@ -7,7 +7,7 @@
 #ifndef KERNEL_SHELL_H
 #define KERNEL_SHELL_H
 
-#include "kernel/compiler.h"
+#include "lib/compiler.h"
 
 #define SHELL_LINE_MAX 256 /* characters in one command line, the NUL included */
 #define SHELL_ARGS_MAX 16  /* words in one command line, the command's name included */

@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #include "arch/arch.h"
-#include "kernel/compiler.h"
+#include "lib/compiler.h"
 #include "kernel/panic.h"
 
 struct spinlock {

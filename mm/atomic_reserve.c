@@ -7,7 +7,7 @@
 #include "kernel/cmdline.h"
 #include "kernel/context.h"
 #include "kernel/deferred.h"
-#include "kernel/errno.h"
+#include "lib/errno.h"
 #include "kernel/printk.h"
 #include "kernel/spinlock.h"
 #include "mm/internal.h"

@@ -4,9 +4,9 @@
 
 #include <stdbool.h>
 
-#include "kernel/compiler.h"
+#include "lib/compiler.h"
 #include "kernel/printk.h"
-#include "kernel/string.h"
+#include "lib/string.h"
 #include "mm/layout.h"
 
 /* Each allocation may split one range in two, so leave room for that. */

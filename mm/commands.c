@@ -2,12 +2,12 @@
  * takes memory away from everyone else (to watch the atomic reserve at work), and irqstat
  * gets two columns: frames the handlers of each line took, and how many of those came from
  * the reserve. */
-#include "kernel/errno.h"
+#include "lib/errno.h"
 #include "kernel/frame_pipe.h"
 #include "kernel/irq.h"
 #include "kernel/printk.h"
 #include "kernel/shell.h"
-#include "kernel/string.h"
+#include "lib/string.h"
 #include "mm/atomic_reserve.h"
 #include "mm/exclusive.h"
 #include "mm/mm.h"

@@ -4,7 +4,7 @@
 #include "mm/exclusive.h"
 
 #include "arch/arch.h"
-#include "kernel/errno.h"
+#include "lib/errno.h"
 #include "mm/internal.h"
 
 /* Changed with interrupts off. */

@@ -4,10 +4,10 @@
  * descriptors, yet the buddy of any free block always has a descriptor to look at. One bit
  * per 4 MiB block says which are backed: pfn_valid in O(1).
  */
-#include "kernel/compiler.h"
+#include "lib/compiler.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
-#include "kernel/string.h"
+#include "lib/string.h"
 #include "mm/boot_alloc.h"
 #include "arch/arch_mm.h"
 #include "mm/internal.h"

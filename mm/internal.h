@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "kernel/compiler.h"
+#include "lib/compiler.h"
 #include "kernel/deferred.h"
 #include "arch/arch.h"
 #include "mm/atomic_reserve.h"

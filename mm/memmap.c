@@ -5,9 +5,9 @@
  */
 #include "mm/memmap.h"
 
-#include "kernel/compiler.h"
+#include "lib/compiler.h"
 #include "kernel/printk.h"
-#include "kernel/string.h"
+#include "lib/string.h"
 #include "mm/layout.h"
 
 #define MAX_POINTS (2 * BOOT_MMAP_MAX)

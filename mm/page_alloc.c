@@ -15,13 +15,13 @@
 #include <stdarg.h>
 
 #include "arch/arch.h"
-#include "kernel/compiler.h"
+#include "lib/compiler.h"
 #include "kernel/context.h"
-#include "kernel/errno.h"
+#include "lib/errno.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
 #include "kernel/spinlock.h"
-#include "kernel/string.h"
+#include "lib/string.h"
 #include "mm/atomic_reserve.h"
 #include "mm/boot_alloc.h"
 #include "mm/exclusive.h"

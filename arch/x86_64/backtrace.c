@@ -7,7 +7,7 @@
 #include "arch/x86_64/probe.h"
 #include "kernel/ksyms.h"
 #include "kernel/printk.h"
-#include "kernel/string.h"
+#include "lib/string.h"
 
 #define BACKTRACE_DEPTH 32
 

@@ -6,7 +6,7 @@
 #include <stdint.h>
 
 #include "arch/x86_64/interrupt.h"
-#include "kernel/compiler.h"
+#include "lib/compiler.h"
 
 enum x86_exception_vector {
     X86_VECTOR_DIVIDE_ERROR = 0,

@@ -5,7 +5,7 @@
 #include <stdint.h>
 
 #include "arch/x86_64/stacks.h"
-#include "kernel/compiler.h"
+#include "lib/compiler.h"
 
 /* The 64-bit task state segment (Intel SDM vol. 3, 8.7). */
 struct tss {

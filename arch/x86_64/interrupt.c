@@ -4,7 +4,7 @@
 
 #include "arch/x86_64/exception.h"
 #include "arch/x86_64/gdt.h"
-#include "kernel/compiler.h"
+#include "lib/compiler.h"
 
 /* One 16-byte IDT gate (Intel SDM vol. 3, 6.14.1). */
 struct idt_gate {

@@ -4,7 +4,7 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/exception.h"
 #include "arch/x86_64/interrupt.h"
-#include "kernel/errno.h"
+#include "lib/errno.h"
 
 /* One fixup: if the instruction at `instruction` faults, resume at `fixup`. */
 struct extable_entry {

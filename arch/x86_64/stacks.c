@@ -4,7 +4,7 @@
 
 #include <stddef.h>
 
-#include "kernel/compiler.h"
+#include "lib/compiler.h"
 
 struct kernel_stack kernel_stacks[STACK_COUNT] __section(".bss.stacks");
 

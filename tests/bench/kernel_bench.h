@@ -5,7 +5,7 @@
 
 #include <stdbool.h>
 
-#include "kernel/compiler.h"
+#include "lib/compiler.h"
 
 /* Measures, prints the results (see kernel_bench.c) and leaves QEMU through the debug-exit
  * device; `quick` measures a twentieth as many operations. Ordinary context, interrupts on,

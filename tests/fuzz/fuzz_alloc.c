@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "kernel/deferred.h"
-#include "kernel/errno.h"
+#include "lib/errno.h"
 #include "mm/atomic_reserve.h"
 #include "mm/page_alloc.h"
 #include "tests/host/fake_memory.h"

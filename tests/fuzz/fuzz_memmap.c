@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kernel/compiler.h"
+#include "lib/compiler.h"
 #include "kernel/console.h"
 #include "kernel/multiboot.h"
 #include "mm/memmap.h"

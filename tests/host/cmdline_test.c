@@ -5,7 +5,8 @@
 
 #include "kernel/cmdline.h"
 #include "kernel/console.h"
-#include "kernel/errno.h"
+#include "lib/errno.h"
+#include "lib/parse.h"
 #include "kernel/ktest.h"
 
 static void splits_words_and_values(struct ktest *t)

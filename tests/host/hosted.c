@@ -12,7 +12,7 @@
 #include "kernel/panic.h"
 #include "kernel/printk.h"
 #include "kernel/spinlock.h"
-#include "kernel/string.h"
+#include "lib/string.h"
 
 context_t hosted_context = CONTEXT_BOOT;
 uintptr_t hosted_direct_map_base;

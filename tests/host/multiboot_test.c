@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "kernel/console.h"
-#include "kernel/errno.h"
+#include "lib/errno.h"
 #include "kernel/ktest.h"
 #include "kernel/multiboot.h"
 

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "kernel/console.h"
-#include "kernel/errno.h"
+#include "lib/errno.h"
 #include "kernel/ktest.h"
 #include "mm/atomic_reserve.h"
 #include "mm/exclusive.h"

@@ -5,7 +5,7 @@
  * accounted for. */
 #include "drivers/pit.h"
 #include "kernel/clock.h"
-#include "kernel/errno.h"
+#include "lib/errno.h"
 #include "kernel/ktest.h"
 #include "kernel/sensor.h"
 #include "mm/atomic_reserve.h"

@@ -19,7 +19,7 @@
 #include "arch/arch.h"
 #include "drivers/pit.h"
 #include "kernel/clock.h"
-#include "kernel/errno.h"
+#include "lib/errno.h"
 #include "kernel/ktest.h"
 
 #define WINDOW_MS        10 /* one window: short, so a busy host leaves some untouched... */

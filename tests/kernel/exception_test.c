@@ -4,7 +4,7 @@
 
 #include "arch/x86_64/exception.h"
 #include "arch/x86_64/probe.h"
-#include "kernel/errno.h"
+#include "lib/errno.h"
 #include "kernel/ksyms.h"
 #include "kernel/ktest.h"
 

@@ -2,10 +2,10 @@
  * handed out, owned, unshareable, poisoned when freed. Each violation is refused and counted;
  * a frame handed over explicitly is its new owner's to free. Ownership across contexts is
  * checked with a real interrupt handler (tests/kernel/taker.c). */
-#include "kernel/errno.h"
+#include "lib/errno.h"
 #include "kernel/ktest.h"
 #include "kernel/sensor.h"
-#include "kernel/string.h"
+#include "lib/string.h"
 #include "mm/exclusive.h"
 #include "mm/page_alloc.h"
 #include "mm/vm.h"

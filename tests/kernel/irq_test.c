@@ -5,10 +5,10 @@
 #include "arch/arch.h"
 #include "drivers/pic.h"
 #include "kernel/clock.h"
-#include "kernel/errno.h"
+#include "lib/errno.h"
 #include "kernel/irq.h"
 #include "kernel/ktest.h"
-#include "kernel/string.h"
+#include "lib/string.h"
 
 struct handler_record {
     uint64_t calls;

@@ -6,10 +6,10 @@
 
 #include "kernel/console.h"
 #include "kernel/frame_pipe.h"
-#include "kernel/errno.h"
+#include "lib/errno.h"
 #include "kernel/ktest.h"
 #include "kernel/printk.h"
-#include "kernel/string.h"
+#include "lib/string.h"
 #include "mm/mm.h"
 #include "mm/page_alloc.h"
 #include "tests/kernel/taker.h"

@@ -7,7 +7,7 @@
 #include "arch/x86_64/exception.h"
 #include "arch/x86_64/probe.h"
 #include "arch/x86_64/stacks.h"
-#include "kernel/errno.h"
+#include "lib/errno.h"
 #include "kernel/ktest.h"
 #include "mm/mm.h"
 #include "mm/page_alloc.h"

@@ -3,7 +3,7 @@
 #include "kernel/console.h"
 #include "kernel/ktest.h"
 #include "kernel/printk.h"
-#include "kernel/string.h"
+#include "lib/string.h"
 
 static void formats_reach_the_console(struct ktest *t)
 {

@@ -3,11 +3,11 @@
  * idle loop it waits in: callbacks run before each sleep. */
 #include "kernel/clock.h"
 #include "kernel/console.h"
-#include "kernel/errno.h"
+#include "lib/errno.h"
 #include "kernel/idle.h"
 #include "kernel/ktest.h"
 #include "kernel/shell.h"
-#include "kernel/string.h"
+#include "lib/string.h"
 
 static char captured[1024];
 

@@ -1,4 +1,4 @@
-/* kernel/errno.h - the error codes every subsystem returns, negated (-ENOMEM), as in Linux.
+/* lib/errno.h - the error codes every subsystem returns, negated (-ENOMEM), as in Linux.
  * Expected failures are reported with these; broken invariants are reported loudly instead.
  */
 #ifndef KERNEL_ERRNO_H

@@ -1,5 +1,5 @@
-/* kernel/errno.c - names for error codes, so a log line says ENOMEM instead of -12. */
-#include "kernel/errno.h"
+/* lib/errno.c - names for error codes, so a log line says ENOMEM instead of -12. */
+#include "lib/errno.h"
 
 const char *errno_name(int error)
 {

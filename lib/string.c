@@ -1,7 +1,7 @@
-/* kernel/string.c - memset, memcpy and friends for a freestanding kernel. The compiler
+/* lib/string.c - memset, memcpy and friends for a freestanding kernel. The compiler
  * itself emits calls to the first four, so they must exist even if no C code calls them.
  */
-#include "kernel/string.h"
+#include "lib/string.h"
 
 #include <stdint.h>
 

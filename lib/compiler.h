@@ -1,4 +1,4 @@
-/* kernel/compiler.h - attributes and small helpers the compiler gives us, named for what
+/* lib/compiler.h - attributes and small helpers the compiler gives us, named for what
  * they mean. Nothing here knows about the kernel.
  */
 #ifndef KERNEL_COMPILER_H

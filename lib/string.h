@@ -1,4 +1,4 @@
-/* kernel/string.h - the memory and string functions of the C library that the kernel needs.
+/* lib/string.h - the memory and string functions of the C library that the kernel needs.
  * The prototypes are the standard ones, so host-side tests link the C library's instead.
  */
 #ifndef KERNEL_STRING_H

@@ -1,11 +1,11 @@
-/* kernel/format.c - kvsnprintf, the formatting engine behind printk. Pure C with no kernel
- * dependencies, so the host-side tests compile this very file and compare it with the C
+/* lib/format.c - kvsnprintf, the formatting engine behind printk. Pure C with no kernel
+ * state, so the host-side tests compile this very file and compare it with the C
  * library's snprintf.
  */
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "kernel/printk.h"
+#include "lib/format.h"
 
 /* Where formatted output goes: a buffer that may be too small. Characters past the end are
  * counted but not stored, which is how kvsnprintf can return the untruncated length. */
