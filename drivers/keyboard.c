@@ -6,6 +6,8 @@
 #include "arch/arch.h"
 #include "lib/byte_ring.h"
 #include "kernel/clock.h"
+#include "kernel/console.h"
+#include "kernel/power.h"
 #include "kernel/frame_pipe.h"
 #include "lib/errno.h"
 #include "kernel/irq.h"
@@ -209,6 +211,21 @@ static int controller_setup(void)
     return write_config((uint8_t)config) ? 0 : -EIO;
 }
 
+/* The characters typed: key presses that type something. Ordinary context, the console's
+ * one reader. */
+static int keyboard_read_char(void)
+{
+    struct key_event event;
+    while (keyboard_read_event(&event)) {
+        if (event.pressed && event.character)
+            return (unsigned char)event.character;
+    }
+    return -1;
+}
+
+static struct console_source keyboard_source = {
+        .name = "keyboard", .read_char = keyboard_read_char, .pending = keyboard_input_pending};
+
 int keyboard_init(void)
 {
     int error = controller_setup();
@@ -217,7 +234,11 @@ int keyboard_init(void)
         return error;
     }
     frame_pipe_register(&scancode_pipe);
-    return request_irq(1, keyboard_interrupt, "keyboard", NULL);
+    power_set_restart_hook(keyboard_reset_system); /* the controller works: it can reset */
+    error = request_irq(1, keyboard_interrupt, "keyboard", NULL);
+    if (!error)
+        console_add_source(&keyboard_source);
+    return error;
 }
 
 void keyboard_stats_read(struct keyboard_stats *stats)

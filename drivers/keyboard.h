@@ -12,9 +12,10 @@
 #include "lib/scancode.h"
 
 /* Initialises the i8042 (ports off, output buffer flushed, self tests, translation on),
- * puts the keyboard in its default state and scanning, then takes IRQ 1. Returns 0, -EIO
- * (no controller, or it or the keyboard failed to answer) or request_irq's error. Call once,
- * after irq_init, from ordinary context; it polls the controller for a few milliseconds. */
+ * puts the keyboard in its default state and scanning, then takes IRQ 1, becomes a console source,
+ * and the machine's restart hook (kernel/power.h). Returns 0, -EIO (no controller, or it or the
+ * keyboard failed to answer) or request_irq's error. Call once, after the interrupt controller
+ * (pic_init), from ordinary context; it polls the controller for a few milliseconds. */
 int keyboard_init(void);
 
 /* Decodes the scancodes the interrupt handler handed over, until one makes a key event.

@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include "arch/x86_64/cpu.h"
+#include "kernel/irq.h"
 #include "kernel/spinlock.h"
 
 #define MASTER_COMMAND 0x20
@@ -30,7 +31,7 @@ static void write_masks(void)
     x86_outb(SLAVE_DATA, masks >> 8);
 }
 
-void pic_init(void)
+static void pic_reset(void)
 {
     unsigned long flags;
     spin_lock_irqsave(&pic_lock, &flags);
@@ -125,4 +126,21 @@ bool pic_is_spurious(unsigned int irq)
         return true;
     }
     return false;
+}
+
+/* The 8259A pair as the IRQ layer's interrupt controller. */
+static const struct irq_controller pic_controller = {
+        .name = "8259A",
+        .lines = PIC_LINES,
+        .vector_base = PIC_VECTOR_BASE,
+        .mask = pic_mask,
+        .unmask = pic_unmask,
+        .eoi = pic_send_eoi,
+        .is_spurious = pic_is_spurious,
+};
+
+int pic_init(void)
+{
+    pic_reset();
+    return irq_set_controller(&pic_controller);
 }

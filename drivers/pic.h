@@ -11,9 +11,10 @@
 #define PIC_LINES       16
 #define PIC_CASCADE_IRQ 2 /* the master's line the slave is wired to */
 
-/* Remaps both controllers to PIC_VECTOR_BASE and masks every line. Call once, with
- * interrupts off, before any line is unmasked. */
-void pic_init(void);
+/* Remaps both controllers to PIC_VECTOR_BASE, masks every line and makes the pair the IRQ
+ * layer's interrupt controller (kernel/irq.h). Returns 0 or irq_set_controller's error.
+ * Call once at boot, with interrupts off, before any request_irq. */
+int pic_init(void);
 
 /* Lets the line's interrupts through (and the cascade line, for a slave line), or stops
  * them. Out-of-range lines are ignored. Safe in any context; never waits. */

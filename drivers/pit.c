@@ -79,12 +79,14 @@ static bool poll_for_rise(uint64_t *last_low, uint64_t *first_high)
     return false;
 }
 
-int pit_measure_cycles(uint16_t pit_clocks, struct pit_measurement *measurement)
+int pit_measure_cycles(uint32_t pit_clocks, struct clock_measurement *measurement)
 {
+    if (pit_clocks > 0xffff)
+        return -EINVAL;
     unsigned long flags;
     spin_lock_irqsave(&pit_lock, &flags);
     uint64_t before_start = arch_cycles();
-    uint8_t port_b = start_channel2(pit_clocks);
+    uint8_t port_b = start_channel2((uint16_t)pit_clocks);
     uint64_t after_start = arch_cycles(), last_low = after_start, first_high;
     /* A high output right away means there is no working channel 2; one that never rises
      * too. */
@@ -118,3 +120,21 @@ int32_t pit_stopwatch_read(void)
     spin_unlock_irqrestore(&pit_lock, flags);
     return expired ? -1 : PIT_STOPWATCH_MAX - count;
 }
+
+const struct tick_source pit_tick_source = {
+        .name = "PIT",
+        .irq = 0,
+        .input_hz = PIT_INPUT_HZ,
+        .min_hz = PIT_MIN_HZ,
+        .max_hz = PIT_MAX_HZ,
+        .default_hz = PIT_DEFAULT_HZ,
+        .set_rate = pit_set_frequency,
+        .rate = pit_frequency,
+        .divisor = pit_divisor,
+};
+
+const struct clock_reference pit_clock_reference = {
+        .name = "PIT channel 2",
+        .hz = PIT_INPUT_HZ,
+        .measure = pit_measure_cycles,
+};

@@ -1,11 +1,14 @@
 /* drivers/pit.h - the 8253/8254 programmable interval timer. Channel 0 drives IRQ 0 at a
- * rate set here (the kernel's tick, counted by kernel/clock.c); channel 2, gated through
- * port 0x61, is a stopwatch of known length for calibrating the TSC.
+ * rate set here: the kernel's tick source (pit_tick_source, counted by kernel/clock.c);
+ * channel 2, gated through port 0x61, is a stopwatch of known length, the clock reference
+ * the TSC is calibrated against (pit_clock_reference).
  */
 #ifndef DRIVERS_PIT_H
 #define DRIVERS_PIT_H
 
 #include <stdint.h>
+
+#include "kernel/clock.h"
 
 #define PIT_INPUT_HZ   1193182 /* the crystal every PC's PIT counts: 105/88 MHz / 12 */
 #define PIT_MIN_HZ     19      /* slowest rate whose divisor fits the 16-bit counter */
@@ -24,19 +27,15 @@ int pit_set_frequency(uint32_t hz);
 uint32_t pit_frequency(void);
 uint32_t pit_divisor(void);
 
-/* How long channel 2 took to count, by the TSC: the start and the end are each known only
- * between two TSC reads (the end between the last poll that saw the output low and the first
- * that saw it high), so the figure comes with its uncertainty. A CPU that stalled meanwhile
- * (an SMI, or an emulator's thread descheduled by its host) shows as a large uncertainty. */
-struct pit_measurement {
-    uint64_t cycles;      /* the best estimate */
-    uint64_t uncertainty; /* the true figure lies within cycles +/- uncertainty */
-};
-
 /* Runs channel 2 once for pit_clocks input clocks (mode 0, polled through port 0x61) and
- * measures it with the TSC. Returns 0, or -EIO when channel 2 does not count. Busy-waits for
- * the whole time with interrupts off: for calibration. */
-int pit_measure_cycles(uint16_t pit_clocks, struct pit_measurement *measurement);
+ * measures it with the TSC. Returns 0, -EINVAL for more than 65535 clocks, or -EIO when
+ * channel 2 does not count. Busy-waits for the whole time with interrupts off: for
+ * calibration. */
+int pit_measure_cycles(uint32_t pit_clocks, struct clock_measurement *measurement);
+
+/* Channel 0 as the kernel's tick source (IRQ 0), and channel 2 as its clock reference. */
+extern const struct tick_source pit_tick_source;
+extern const struct clock_reference pit_clock_reference;
 
 /* A stopwatch of up to 55 ms on channel 2, to check another clock against the PIT while
  * interrupts stay on: pit_stopwatch_start starts it (channel 2 counts down from

@@ -3,8 +3,9 @@
 #include "drivers/serial.h"
 
 #include "arch/x86_64/cpu.h"
-#include "lib/byte_ring.h"
+#include "kernel/console.h"
 #include "kernel/irq.h"
+#include "lib/byte_ring.h"
 
 /* 16550 registers, as offsets from the base port. */
 enum {
@@ -23,6 +24,10 @@ enum {
 #define LCR_DLAB           0x80
 #define LCR_8N1            0x03
 
+#define DELETE 0x7f
+
+static struct console_sink serial_sink = {.name = "serial", .write = serial_write};
+
 void serial_init(void)
 {
     x86_outb(SERIAL_COM1 + UART_INTERRUPTS, 0);
@@ -32,6 +37,7 @@ void serial_init(void)
     x86_outb(SERIAL_COM1 + UART_LINE_CONTROL, LCR_8N1);
     x86_outb(SERIAL_COM1 + UART_FIFO, 0xc7);          /* enable and clear FIFOs */
     x86_outb(SERIAL_COM1 + UART_MODEM_CONTROL, 0x0b); /* DTR, RTS, OUT2 */
+    console_add_sink(&serial_sink);
 }
 
 static void serial_put_byte(char c)
@@ -83,6 +89,27 @@ static void serial_interrupt(int irq, void *dev_id)
         byte_ring_put(&receive_ring, (uint8_t)byte);
 }
 
+/* Used only by the console's one reader. */
+static bool after_carriage_return;
+
+/* Terminals end a line with "\r", "\r\n" or "\n", and erase with DEL: make them one. */
+static int serial_read_char(void)
+{
+    for (int byte; (byte = serial_read_byte()) >= 0;) {
+        bool newline_after_return = byte == '\n' && after_carriage_return;
+        after_carriage_return = byte == '\r';
+        if (newline_after_return)
+            continue;
+        if (byte == '\r')
+            return '\n';
+        return byte == DELETE ? '\b' : byte;
+    }
+    return -1;
+}
+
+static struct console_source serial_source = {
+        .name = "serial", .read_char = serial_read_char, .pending = serial_input_pending};
+
 int serial_enable_receive_interrupt(void)
 {
     int error = request_irq(IRQ_COM1, serial_interrupt, "serial", NULL);
@@ -90,5 +117,6 @@ int serial_enable_receive_interrupt(void)
         return error;
     WRITE_ONCE(receive_by_interrupt, true);
     x86_outb(SERIAL_COM1 + UART_INTERRUPTS, IER_RECEIVED_DATA);
+    console_add_source(&serial_source);
     return 0;
 }

@@ -9,7 +9,8 @@
 
 #define SERIAL_COM1 0x3f8
 
-/* Programs COM1: 115200 8N1, FIFOs on, interrupts off. Call once, early. */
+/* Programs COM1: 115200 8N1, FIFOs on, interrupts off, and adds it as a console sink.
+ * Call once, first: everything after may log. */
 void serial_init(void);
 
 /* Writes bytes to COM1, turning "\n" into "\r\n" for terminals. Busy-waits on the
@@ -21,8 +22,9 @@ void serial_write(const char *text, size_t length);
 int serial_read_byte(void);
 
 /* Takes IRQ 4 and turns on COM1's receive interrupt: from then on the handler moves each
- * received byte into a buffer that serial_read_byte empties. Returns 0 or request_irq's
- * error. Call once, after irq_init, from ordinary context. */
+ * received byte into a buffer that serial_read_byte empties, and the line is a console
+ * source (line ends and DEL made into '\n' and '\b'). Returns 0 or request_irq's
+ * error. Call once, after the interrupt controller (pic_init), from ordinary context. */
 int serial_enable_receive_interrupt(void);
 
 /* True when received bytes wait for serial_read_byte. Any context; never waits. */

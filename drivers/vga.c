@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include "arch/x86_64/cpu.h"
+#include "kernel/console.h"
 #include "mm/layout.h"
 
 #define VGA_BUFFER_PHYS 0xb8000
@@ -72,6 +73,8 @@ static void put_char(char c)
     }
 }
 
+static struct console_sink vga_sink = {.name = "vga", .write = vga_write};
+
 void vga_init(void)
 {
     screen = phys_to_virt(VGA_BUFFER_PHYS);
@@ -79,6 +82,7 @@ void vga_init(void)
         screen[i] = cell(' ');
     row = column = 0;
     move_cursor();
+    console_add_sink(&vga_sink);
 }
 
 void vga_write(const char *text, size_t length)

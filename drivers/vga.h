@@ -6,7 +6,8 @@
 
 #include <stddef.h>
 
-/* Clears the screen and starts writing at the top left. Call once, before vga_write. */
+/* Clears the screen, starts writing at the top left and adds the screen as a console sink.
+ * Call once, where there is a VGA text screen (not under UEFI). */
 void vga_init(void);
 
 /* Writes text, handling newline, carriage return, backspace and tab, and scrolling at the

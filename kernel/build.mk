@@ -8,7 +8,6 @@ KERNEL_SOURCES += \
 	kernel/console.c \
 	kernel/console_input.c \
 	kernel/context_name.c \
-	kernel/crash.c \
 	kernel/deferred.c \
 	kernel/frame_pipe.c \
 	kernel/idle.c \
@@ -18,9 +17,8 @@ KERNEL_SOURCES += \
 	kernel/main.c \
 	kernel/multiboot.c \
 	kernel/panic.c \
+	kernel/power.c \
 	kernel/printk.c \
-	kernel/sensor.c \
-	kernel/shell.c \
 	kernel/spinlock.c
 
 HOSTED_SOURCES += \

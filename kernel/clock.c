@@ -1,28 +1,29 @@
-/* kernel/clock.c - the tick handler on IRQ 0 and what is derived from it (tick count,
- * uptime), and the TSC's calibration against the PIT's known crystal, which makes cycle
- * counts convertible to nanoseconds. */
+/* kernel/clock.c - the tick handler and what is derived from it (tick count, uptime), and
+ * the TSC's calibration against a clock of known frequency (the PIT's crystal), which makes
+ * cycle counts convertible to nanoseconds. */
 #include "kernel/clock.h"
 
 #include "arch/arch.h"
-#include "drivers/pit.h"
-#include "lib/compiler.h"
-#include "lib/errno.h"
 #include "kernel/irq.h"
 #include "kernel/printk.h"
-#include "kernel/shell.h"
+#include "lib/compiler.h"
+#include "lib/errno.h"
 
 #define NS_PER_SECOND 1000000000ull
 
-/* One calibration run: 11932 PIT clocks are 10.0 ms. Runs whose start or end was seen late
- * (the CPU stalled: an SMI, or an emulator's thread descheduled by its host) are set aside;
- * of three good runs the middle one is kept. */
-#define CALIBRATION_CLOCKS 11932
-#define CALIBRATION_RUNS   3
-#define CALIBRATION_TRIES  20
+/* One calibration run lasts 10 ms of the reference (11932 PIT clocks). Runs whose start or
+ * end was seen late (the CPU stalled: an SMI, or an emulator's thread descheduled by its
+ * host) are set aside; of three good runs the middle one is kept. */
+#define CALIBRATION_PER_SECOND 100
+#define CALIBRATION_RUNS       3
+#define CALIBRATION_TRIES      20
+
+/* Set once by clock_init before interrupts are on; read-only afterwards. */
+static const struct tick_source *tick;
 
 /* Written only by the tick handler (interrupts off); read lock-free, each load whole. */
 static uint64_t ticks;
-static uint64_t pit_clocks; /* PIT input clocks the counted ticks add up to */
+static uint64_t tick_clocks; /* the tick source's input clocks the counted ticks add up to */
 
 /* Set once by clock_init before interrupts are on; read-only afterwards. The multipliers
  * are 32.32 fixed point, so a conversion is one multiply and a shift. */
@@ -35,7 +36,7 @@ static void clock_tick(int irq, void *dev_id)
     (void)irq;
     (void)dev_id;
     /* The divisor of the period that just ended (a rate change lands on a period edge). */
-    WRITE_ONCE(pit_clocks, pit_clocks + pit_divisor());
+    WRITE_ONCE(tick_clocks, tick_clocks + tick->divisor());
     WRITE_ONCE(ticks, ticks + 1);
 }
 
@@ -57,13 +58,15 @@ static void sort(uint64_t *values, int count) /* insertion sort: a handful of va
 /* Measures CALIBRATION_RUNS runs whose uncertainty is under 0.1 %, trying at most
  * CALIBRATION_TRIES; returns the middle one in TSC cycles per second, or 0 when channel 2
  * does not count. With fewer good runs it keeps the middle of all, and says so. */
-static uint64_t measure_tsc_hz(void)
+static uint64_t measure_tsc_hz(const struct clock_reference *reference)
 {
+    uint32_t clocks =
+            (uint32_t)((reference->hz + CALIBRATION_PER_SECOND / 2) / CALIBRATION_PER_SECOND);
     uint64_t runs[CALIBRATION_TRIES];
     int good = 0, tried = 0;
     while (good < CALIBRATION_RUNS && tried < CALIBRATION_TRIES) {
-        struct pit_measurement run;
-        if (pit_measure_cycles(CALIBRATION_CLOCKS, &run) != 0)
+        struct clock_measurement run;
+        if (reference->measure(clocks, &run) != 0)
             return 0;
         runs[tried++] = run.cycles;
         if (run.uncertainty * 1000 < run.cycles) /* keep the good runs at the front */
@@ -75,33 +78,51 @@ static uint64_t measure_tsc_hz(void)
         good = tried;
     }
     sort(runs, good);
-    return runs[good / 2] * PIT_INPUT_HZ / CALIBRATION_CLOCKS;
+    return runs[good / 2] * reference->hz / clocks;
 }
 
-static void calibrate_tsc(void)
+static void calibrate_tsc(const struct clock_reference *reference)
 {
-    tsc_hz = measure_tsc_hz();
+    tsc_hz = measure_tsc_hz(reference);
     if (!tsc_hz) {
-        printk("clock: PIT channel 2 does not count; TSC not calibrated\n");
+        printk("clock: %s does not count; TSC not calibrated\n", reference->name);
         return;
     }
     ns_per_cycle = (NS_PER_SECOND << 32) / tsc_hz;
     /* 2^32 * tsc_hz overflows above 4 GHz: split it into whole and fractional gigahertz. */
     cycles_per_ns =
             ((tsc_hz / NS_PER_SECOND) << 32) + ((tsc_hz % NS_PER_SECOND) << 32) / NS_PER_SECOND;
-    printk("clock: TSC runs at %llu.%03llu MHz (measured against PIT channel 2)\n",
-           (unsigned long long)(tsc_hz / 1000000), (unsigned long long)(tsc_hz / 1000 % 1000));
+    printk("clock: TSC runs at %llu.%03llu MHz (measured against %s)\n",
+           (unsigned long long)(tsc_hz / 1000000), (unsigned long long)(tsc_hz / 1000 % 1000),
+           reference->name);
 }
 
-int clock_init(uint32_t hz)
+int clock_init(const struct clock_reference *reference, const struct tick_source *source,
+               uint32_t hz)
 {
-    calibrate_tsc();
-    if (pit_set_frequency(hz) != 0) {
-        printk("clock: no tick rate of %u Hz; using %u Hz\n", hz, PIT_DEFAULT_HZ);
-        pit_set_frequency(PIT_DEFAULT_HZ);
+    calibrate_tsc(reference);
+    tick = source;
+    if (tick->set_rate(hz) != 0) {
+        printk("clock: no tick rate of %u Hz; using %u Hz\n", hz, tick->default_hz);
+        tick->set_rate(tick->default_hz);
     }
-    printk("clock: tick at %u Hz (PIT divisor %u)\n", pit_frequency(), pit_divisor());
-    return request_irq(0, clock_tick, "timer", NULL);
+    printk("clock: tick at %u Hz (%s divisor %u)\n", tick->rate(), tick->name, tick->divisor());
+    return request_irq(tick->irq, clock_tick, "timer", NULL);
+}
+
+uint32_t clock_tick_rate(void)
+{
+    return tick ? tick->rate() : 0;
+}
+
+int clock_set_tick_rate(uint32_t hz)
+{
+    return tick ? tick->set_rate(hz) : -EINVAL;
+}
+
+int clock_tick_line(void)
+{
+    return tick ? tick->irq : -1;
 }
 
 uint64_t clock_ticks(void)
@@ -111,10 +132,12 @@ uint64_t clock_ticks(void)
 
 uint64_t clock_uptime_ns(void)
 {
-    uint64_t clocks = READ_ONCE(pit_clocks); /* pairs with the store in clock_tick */
+    if (!tick)
+        return 0;
+    uint64_t clocks = READ_ONCE(tick_clocks); /* pairs with the store in clock_tick */
+    uint64_t hz = tick->input_hz;
     /* clocks * 10^9 would overflow after five months: convert whole seconds apart. */
-    return clocks / PIT_INPUT_HZ * NS_PER_SECOND +
-           clocks % PIT_INPUT_HZ * NS_PER_SECOND / PIT_INPUT_HZ;
+    return clocks / hz * NS_PER_SECOND + clocks % hz * NS_PER_SECOND / hz;
 }
 
 uint64_t clock_tsc_hz(void)
@@ -131,17 +154,3 @@ uint64_t clock_ns_to_cycles(uint64_t ns)
 {
     return (uint64_t)(((unsigned __int128)ns * cycles_per_ns) >> 32);
 }
-
-static int uptime_command(int argc, char **argv)
-{
-    (void)argv;
-    if (argc != 1)
-        return -EINVAL;
-    uint64_t ms = clock_uptime_ns() / 1000000;
-    printk("up %llu.%03llu s: %llu ticks, now at %u Hz; TSC %llu MHz\n",
-           (unsigned long long)(ms / 1000), (unsigned long long)(ms % 1000),
-           (unsigned long long)clock_ticks(), pit_frequency(),
-           (unsigned long long)(tsc_hz / 1000000));
-    return 0;
-}
-SHELL_COMMAND(uptime, "time since boot, ticks counted and the tick rate", uptime_command);

@@ -1,20 +1,64 @@
-/* kernel/clock.h - time since boot: the tick count of IRQ 0 (the PIT, drivers/pit.h), the
- * uptime it adds up to, and the CPU's time-stamp counter (TSC), calibrated against the PIT
- * so that cycles can be turned into nanoseconds and back.
+/* kernel/clock.h - time since boot: the tick count of a tick source (a device that
+ * interrupts at a rate the kernel sets: the PIT's channel 0, drivers/pit.c), the uptime it
+ * adds up to, and the CPU's time-stamp counter (TSC), calibrated against a clock reference
+ * of known frequency (the PIT's channel 2) so that cycles can be turned into nanoseconds and
+ * back. Drivers describe their devices with the two structures below; kmain hands them to
+ * clock_init.
  */
 #ifndef KERNEL_CLOCK_H
 #define KERNEL_CLOCK_H
 
 #include <stdint.h>
 
-/* Calibrates the TSC against PIT channel 2, programs the tick at hz (PIT_DEFAULT_HZ when hz is
- * out of range, with a log line) and registers the tick handler on IRQ 0. Returns 0 or the
- * error of request_irq. Call once, after irq_init, with interrupts off: the calibration
- * busy-waits about 30 ms. */
-int clock_init(uint32_t hz);
+/* A device that interrupts periodically by dividing a clock of known frequency. */
+struct tick_source {
+    const char *name;
+    int irq;                      /* the IRQ line its interrupts arrive on */
+    uint64_t input_hz;            /* the clock it divides */
+    uint32_t min_hz, max_hz;      /* the rates it can be set to */
+    uint32_t default_hz;          /* the rate when nobody asks for another */
+    int (*set_rate)(uint32_t hz); /* 0, or -EINVAL outside min..max (the old rate stays) */
+    uint32_t (*rate)(void);       /* the rate last set */
+    uint32_t (*divisor)(void);    /* input clocks per tick at that rate */
+};
+
+/* How long a clock reference's run took by the TSC: the start and the end are each known
+ * only between two TSC reads, so the figure comes with its uncertainty. A CPU that stalled
+ * meanwhile (an SMI, or an emulator's thread descheduled by its host) shows as a large
+ * uncertainty. */
+struct clock_measurement {
+    uint64_t cycles;      /* the best estimate */
+    uint64_t uncertainty; /* the true figure lies within cycles +/- uncertainty */
+};
+
+/* A clock of known frequency to calibrate the TSC against. */
+struct clock_reference {
+    const char *name;
+    uint64_t hz; /* its rate */
+    /* Runs for `clocks` of its own clocks, busy-waiting with interrupts off, and measures
+     * that time with the TSC. Returns 0, -EINVAL (more clocks than it can count at once) or
+     * -EIO (it does not count). */
+    int (*measure)(uint32_t clocks, struct clock_measurement *measurement);
+};
+
+/* Calibrates the TSC against `reference`, starts `tick` at hz (its default, with a log line,
+ * when it cannot run at hz) and registers the tick handler on its line. Returns 0 or the
+ * error of request_irq. Call once, after the interrupt controller is set up, with
+ * interrupts off: the calibration busy-waits about 30 ms. */
+int clock_init(const struct clock_reference *reference, const struct tick_source *tick,
+               uint32_t hz);
+
+/* The tick's rate now, and a change of it (which lands on a period edge). set returns 0 or
+ * -EINVAL outside the tick source's range (the old rate stays). Any context; never waits. */
+uint32_t clock_tick_rate(void);
+int clock_set_tick_rate(uint32_t hz);
+
+/* The IRQ line the tick arrives on (for handlers that want to run on every tick, such as
+ * the timer sensor's), or -1 before clock_init. Any context. */
+int clock_tick_line(void);
 
 /* Ticks counted since clock_init. Lock-free, any context. Changing the rate with
- * pit_set_frequency changes how fast it grows, not what came before. */
+ * clock_set_tick_rate changes how fast it grows, not what came before. */
 uint64_t clock_ticks(void);
 
 /* Time since clock_init in nanoseconds, advanced by one tick period per tick (so its

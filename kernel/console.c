@@ -1,26 +1,26 @@
-/* kernel/console.c - fans printk's output out to the serial port and the VGA screen. */
+/* kernel/console.c - fans printk's output out to every console sink the drivers added. */
 #include "kernel/console.h"
 
-#include "drivers/serial.h"
-#include "drivers/vga.h"
 #include "kernel/panic.h"
 #include "kernel/spinlock.h"
 
-/* console_lock serialises writers of every console and of the capture buffer below. */
+/* console_lock serialises writers of every sink and of the capture buffer below, and guards
+ * the list of sinks. */
 static struct spinlock console_lock = SPINLOCK_INIT("console");
-static bool vga_enabled;
+static struct console_sink *sinks;
 static char *capture_buffer;
 static size_t capture_size, capture_length;
 
-void console_init(void)
+void console_add_sink(struct console_sink *sink)
 {
-    serial_init();
-}
-
-void console_enable_vga(void)
-{
-    vga_init();
-    vga_enabled = true;
+    unsigned long flags;
+    spin_lock_irqsave(&console_lock, &flags);
+    struct console_sink **link = &sinks;
+    while (*link) /* at the end: sinks are written in the order they came */
+        link = &(*link)->next;
+    sink->next = NULL;
+    *link = sink;
+    spin_unlock_irqrestore(&console_lock, flags);
 }
 
 static void capture(const char *text, size_t length)
@@ -32,9 +32,8 @@ static void capture(const char *text, size_t length)
 
 static void write_all(const char *text, size_t length)
 {
-    serial_write(text, length);
-    if (vga_enabled)
-        vga_write(text, length);
+    for (struct console_sink *sink = sinks; sink; sink = sink->next)
+        sink->write(text, length);
     if (capture_buffer)
         capture(text, length);
 }

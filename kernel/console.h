@@ -1,19 +1,44 @@
-/* kernel/console.h - where printk's output goes (the serial port and the VGA screen), and
- * where input comes from: the PS/2 keyboard and the serial line, merged into one stream of
- * characters, and read a line at a time with echo and editing (kernel/console_input.c). */
+/* kernel/console.h - where printk's output goes and where typed input comes from. Drivers
+ * plug in at their init: a console sink is anything text can be written to (the serial
+ * port, the VGA screen), a console source anything characters can be read from (the PS/2
+ * keyboard, the serial line). Input from every source is merged into one stream of
+ * characters, read a line at a time with echo and editing (kernel/console_input.c).
+ */
 #ifndef KERNEL_CONSOLE_H
 #define KERNEL_CONSOLE_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
-/* Starts the serial console. Call first: everything else may log. */
-void console_init(void);
+/* Somewhere console output is written. write is called under the console lock with
+ * interrupts off, so it is never re-entered; it busy-waits on its device if it must, never
+ * on anything else. */
+struct console_sink {
+    const char *name;
+    void (*write)(const char *text, size_t length);
+    struct console_sink *next; /* the console's list; set by console_add_sink */
+};
 
-/* Adds the VGA text screen as a console (only where there is one: not under UEFI). */
-void console_enable_vga(void);
+/* Somewhere typed characters come from. read_char returns the next character, or -1 when
+ * none is waiting: Enter as '\n', Backspace as '\b', Ctrl+letter as 1-26, and ANSI escape
+ * sequences as they came (ESC '[' ...). It is called in ordinary context by the console's
+ * one reader, and never waits. pending tells, in any context, whether the source holds
+ * something (which may decode to no character, such as a key release). */
+struct console_source {
+    const char *name;
+    int (*read_char)(void);
+    bool (*pending)(void);
+    struct console_source *next; /* the console's list; set by console_add_source */
+};
 
-/* Writes text to every console, under the console lock with interrupts off, so a message is
+/* Adds a sink: from the next message on, console output is also written there. Boot,
+ * ordinary context; the sink must stay valid for good. */
+void console_add_sink(struct console_sink *sink);
+
+/* Adds a source of input. Boot, ordinary context; the source must stay valid for good. */
+void console_add_source(struct console_source *source);
+
+/* Writes text to every sink, under the console lock with interrupts off, so a message is
  * never torn by an interrupt handler's. Safe in any context. */
 void console_write(const char *text, size_t length);
 
@@ -21,14 +46,11 @@ void console_write(const char *text, size_t length);
  * cut when full). Tests use it to check what a function logged. Pass NULL to stop. */
 void console_capture(char *buffer, size_t size);
 
-/* The next character typed on the keyboard or received on the serial line, or -1 when none
- * is waiting. Enter arrives as '\n' (a terminal's "\r", "\r\n" or "\n" alike), Backspace
- * as '\b' (also DEL, 0x7f, which terminals send), Ctrl+letter as 1-26. Ordinary context,
- * one reader at a time; never waits. */
+/* The next character from any source, or -1 when none is waiting. Ordinary context, one
+ * reader at a time; never waits. */
 int console_read_char(void);
 
-/* True when either input source holds something (which may decode to no character, such as
- * a key release). Any context; never waits. */
+/* True when any source holds something. Any context; never waits. */
 bool console_input_pending(void);
 
 /* Waits for the next character (see console_read_char), running the idle callbacks

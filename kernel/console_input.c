@@ -1,51 +1,54 @@
-/* kernel/console_input.c - console input: characters from the PS/2 keyboard and the serial
- * line merged into one stream, and line input with echo and editing on top of it. */
+/* kernel/console_input.c - console input: characters from every source the drivers added
+ * (the PS/2 keyboard, the serial line) merged into one stream, and line input with echo and
+ * editing on top of it. */
 #include "kernel/console.h"
 
-#include "drivers/keyboard.h"
-#include "drivers/serial.h"
 #include "kernel/idle.h"
+#include "kernel/spinlock.h"
 
 #define CTRL(letter) ((letter) - 'a' + 1)
 #define DELETE       0x7f
 
-/* Used only by console_read_char's single reader. */
-static bool after_carriage_return;
+/* source_lock serialises additions to the list of sources. Sources are only ever added, and
+ * each is published by the one store that links it in, so readers walk the list without
+ * the lock. */
+static struct spinlock source_lock = SPINLOCK_INIT("console sources");
+static struct console_source *sources;
 
-static int keyboard_char(void)
+void console_add_source(struct console_source *source)
 {
-    struct key_event event;
-    while (keyboard_read_event(&event)) {
-        if (event.pressed && event.character)
-            return (unsigned char)event.character;
-    }
-    return -1;
+    unsigned long flags;
+    spin_lock_irqsave(&source_lock, &flags);
+    struct console_source **link = &sources;
+    while (*link)
+        link = &(*link)->next;
+    source->next = NULL;
+    WRITE_ONCE(*link, source);
+    spin_unlock_irqrestore(&source_lock, flags);
 }
 
-/* Terminals end a line with "\r", "\r\n" or "\n", and erase with DEL: make them one. */
-static int serial_char(void)
+static struct console_source *first_source(void)
 {
-    for (int byte; (byte = serial_read_byte()) >= 0;) {
-        bool newline_after_return = byte == '\n' && after_carriage_return;
-        after_carriage_return = byte == '\r';
-        if (newline_after_return)
-            continue;
-        if (byte == '\r')
-            return '\n';
-        return byte == DELETE ? '\b' : byte;
-    }
-    return -1;
+    return READ_ONCE(sources); /* pairs with the store in console_add_source */
 }
 
 int console_read_char(void)
 {
-    int c = keyboard_char();
-    return c >= 0 ? c : serial_char();
+    for (struct console_source *source = first_source(); source; source = source->next) {
+        int c = source->read_char();
+        if (c >= 0)
+            return c;
+    }
+    return -1;
 }
 
 bool console_input_pending(void)
 {
-    return keyboard_input_pending() || serial_input_pending();
+    for (struct console_source *source = first_source(); source; source = source->next) {
+        if (source->pending())
+            return true;
+    }
+    return false;
 }
 
 int console_getchar(void)

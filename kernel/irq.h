@@ -1,6 +1,8 @@
 /* kernel/irq.h - hardware interrupt lines (IRQs) for drivers: register a handler for a line,
  * take it away again, ask whether the code runs in an interrupt handler, and read the
- * figures that `irqstat` shows. The lines are the sixteen of the 8259A pair (drivers/pic.h).
+ * figures that `irqstat` shows. The lines reach the CPU through an interrupt controller that
+ * a driver plugs in at boot (struct irq_controller: the 8259A pair, drivers/pic.c, is the
+ * first; an IOAPIC would be another).
  *
  * Handlers run with interrupts off, one at a time, on the interrupt's stack frame: they must
  * be short, never wait, and take any lock they share with ordinary code only where ordinary
@@ -20,9 +22,25 @@
 
 typedef void (*irq_handler_t)(int irq, void *dev_id);
 
-/* Remaps the interrupt controllers, masks every line and routes vectors 0x20-0x2f here.
- * Call once, with interrupts off, before any request_irq. */
-void irq_init(void);
+/* What the IRQ layer needs of an interrupt controller. Each function takes a line
+ * 0 ... lines - 1 and may be called with interrupts off, from the interrupt path. */
+struct irq_controller {
+    const char *name;
+    unsigned int lines;       /* at most IRQ_LINES */
+    unsigned int vector_base; /* line n arrives as CPU vector vector_base + n */
+    void (*mask)(unsigned int line);
+    void (*unmask)(unsigned int line);
+    void (*eoi)(unsigned int line); /* ends the interrupt being served on the line */
+    /* True when the controller raised the line for a request that vanished: the interrupt
+     * is counted as spurious and not acknowledged. */
+    bool (*is_spurious)(unsigned int line);
+};
+
+/* Makes `controller` the one request_irq unmasks lines on and the dispatcher acknowledges,
+ * and routes its vectors to the IRQ layer. Every line starts masked. Call once at boot, with
+ * interrupts off, before any request_irq (the controller's driver does, at its init).
+ * Returns 0, or -EINVAL for a controller with too many lines or a missing function. */
+int irq_set_controller(const struct irq_controller *controller);
 
 /* Adds handler to the line and unmasks it. Several handlers may share a line; each is called
  * for every interrupt on it, in the order they were registered. dev_id identifies the
@@ -67,22 +85,16 @@ struct irq_stats {
  * are read without a lock, each one whole. Any context. */
 int irq_stats_read(int irq, struct irq_stats *stats);
 
-/* irqstat prints one row per line in use, each made by irq_stat_format_row. Other
- * subsystems add columns of their own (a per-line count, such as frames taken by the line's
- * handlers): value(irq) is called in ordinary context for each row shown.
- * Returns 0, -EINVAL (no heading or value), -EEXIST (heading taken) or -ENOSPC (more than
- * IRQ_STAT_COLUMNS_MAX). Ordinary context; never waits. */
-#define IRQ_STAT_COLUMNS_MAX 4
-int irq_stat_add_column(const char *heading, uint64_t (*value)(int irq));
+/* One registration on a line, as irqstat shows it. */
+struct irq_handler_info {
+    const char *name;
+    void *dev_id;
+};
 
-/* Removes a column added by irq_stat_add_column. Returns 0 or -ENOENT. */
-int irq_stat_remove_column(const char *heading);
-
-/* Formats irqstat's heading line, or the row of one line, into buf (NUL-terminated, cut to
- * size, no newline). Returns the length the full text would have, like ksnprintf, or
- * -EINVAL for a bad line. Ordinary context. */
-int irq_stat_format_header(char *buf, size_t size);
-int irq_stat_format_row(int irq, char *buf, size_t size);
+/* Copies the registrations of the line, in the order they are called, into out (at most
+ * max). Returns how many the line has (which may be more than max), or -EINVAL for a bad
+ * line. Ordinary context; never waits. */
+int irq_handlers_of(int irq, struct irq_handler_info *out, int max);
 
 /* True when irqstat shows the line: it has a handler, or something was counted on it. */
 bool irq_stat_line_in_use(int irq);

@@ -200,3 +200,15 @@ int ktest_run_all(const char *only)
     }
     return failures;
 }
+
+/* Defined by tests/bench/kernel_bench.c when it is linked in. */
+extern void ktest_benchmark_run(bool quick) __attribute__((weak));
+
+void ktest_benchmark(bool quick)
+{
+    if (!ktest_benchmark_run) {
+        printk("bench: this kernel was built without the benchmark\n");
+        return;
+    }
+    ktest_benchmark_run(quick);
+}

@@ -72,6 +72,13 @@ void ktest_read_options(void);
 /* The RAM QEMU was given, in bytes, or 0 when selftest_ram= was not set. */
 uint64_t ktest_expected_ram(void);
 
+/* Runs the in-kernel benchmark (booted with `bench`, or `bench=quick` for a twentieth of the
+ * operations): measures, prints the results and leaves QEMU through power_exit. It lives
+ * with the tests (tests/bench/kernel_bench.c), which kmain must not include: a kernel built
+ * without it links, and then this says so and returns. Ordinary context, interrupts on,
+ * after everything is up. */
+void ktest_benchmark(bool quick);
+
 /* Prints a diagnostic line ("# ...") for the running case. */
 void ktest_log(struct ktest *t, const char *fmt, ...) __printf(2, 3);
 

@@ -1,6 +1,11 @@
 /* kernel/main.c - kmain, where the boot path of boot/boot.asm arrives in C, and the order in
  * which the kernel brings itself up: CPU tables, console, boot information, command line,
- * memory, interrupts; then the self tests or the shell. */
+ * memory, interrupt controller, clock, devices; then the self tests or the shell.
+ *
+ * This file is the composition root: the one place that names every driver and service and
+ * calls each one's init, in order. Everything else reaches devices only through the
+ * interfaces the core defines (kernel/irq.h, kernel/console.h, kernel/clock.h,
+ * kernel/power.h), which the drivers fill in at their init. */
 #include <stdint.h>
 
 #include "arch/arch.h"
@@ -8,28 +13,28 @@
 #include "arch/x86_64/interrupt.h"
 #include "drivers/debug_exit.h"
 #include "drivers/keyboard.h"
+#include "drivers/pic.h"
 #include "drivers/pit.h"
 #include "drivers/serial.h"
+#include "drivers/vga.h"
 #include "kernel/clock.h"
 #include "kernel/cmdline.h"
-#include "kernel/console.h"
-#include "kernel/crash.h"
 #include "kernel/deferred.h"
 #include "kernel/frame_pipe.h"
 #include "kernel/idle.h"
-#include "lib/errno.h"
-#include "kernel/irq.h"
 #include "kernel/ktest.h"
 #include "kernel/multiboot.h"
 #include "kernel/panic.h"
+#include "kernel/power.h"
 #include "kernel/printk.h"
-#include "kernel/sensor.h"
-#include "kernel/shell.h"
+#include "lib/errno.h"
 #include "lib/string.h"
 #include "mm/layout.h"
 #include "mm/mm.h"
 #include "mm/page_alloc.h"
-#include "tests/bench/kernel_bench.h"
+#include "services/crash.h"
+#include "services/sensor.h"
+#include "services/shell/shell.h"
 
 /* Parsed once here; read-only afterwards. */
 static struct boot_info boot_info;
@@ -61,11 +66,9 @@ static void run_selftest(void)
     }
     int failures = ktest_run_all(only);
     printk("selftest: %s\n", failures ? "FAILED" : "all suites passed");
-    debug_exit(failures ? DEBUG_EXIT_FAILURE : DEBUG_EXIT_SUCCESS);
+    power_exit(failures == 0);
 }
 
-/* The interrupt controllers, then each device that interrupts (every driver requests its
- * own line), then interrupts on. A device that fails to start is reported and left out. */
 /* Work interrupt handlers asked for (refilling the atomic reserve, consuming frames) runs
  * whenever the kernel is about to idle. */
 static void run_deferred_work(void)
@@ -83,11 +86,16 @@ static uint64_t frames_accounted_for(void)
     return frames;
 }
 
+/* The interrupt controller, the clock, then each device that interrupts (every driver
+ * requests its own line), then interrupts on. A device that fails to start is reported and
+ * left out. */
 static void start_interrupts(void)
 {
-    irq_init();
-    uint32_t pit_hz = (uint32_t)cmdline_uint("pit_hz", PIT_DEFAULT_HZ, PIT_MIN_HZ, PIT_MAX_HZ);
-    int error = clock_init(pit_hz);
+    int error = pic_init();
+    if (error)
+        panic("irq: the 8259A pair cannot be the interrupt controller (%s)", errno_name(error));
+    uint32_t hz = (uint32_t)cmdline_uint("pit_hz", PIT_DEFAULT_HZ, PIT_MIN_HZ, PIT_MAX_HZ);
+    error = clock_init(&pit_clock_reference, &pit_tick_source, hz);
     if (error)
         printk("clock: no timer interrupt (%s)\n", errno_name(error));
     error = keyboard_init();
@@ -97,7 +105,6 @@ static void start_interrupts(void)
     if (error)
         printk("serial: no serial input (%s)\n", errno_name(error));
     sensor_init();
-    mm_commands_init();
     idle_register(run_deferred_work);
     arch_irq_enable();
 }
@@ -108,13 +115,14 @@ void kmain(uint32_t magic, uint64_t info_phys)
 {
     x86_gdt_init();
     x86_idt_init();
-    console_init();
+    serial_init(); /* the first console: everything from here on may log */
+    debug_exit_init();
     if (magic != MULTIBOOT2_BOOT_MAGIC) /* boot.asm checked; this documents the contract */
         panic("not booted by a multiboot2 loader (magic %#x)", magic);
 
     read_boot_info(info_phys);
     if (machine_has_vga_text())
-        console_enable_vga();
+        vga_init();
     printk("Labyrinth: x86-64 kernel, booted by %s\n",
            boot_info.loader_name[0] ? boot_info.loader_name : "an unnamed loader");
     printk("Labyrinth: command line '%s'\n", boot_info.cmdline);
@@ -135,7 +143,7 @@ void kmain(uint32_t magic, uint64_t info_phys)
     if (selftest)
         run_selftest();
     if (bench)
-        bench_run(strcmp(bench, "quick") == 0);
+        ktest_benchmark(strcmp(bench, "quick") == 0);
     if (crash)
         crash_run(crash);
     shell_run();

@@ -5,7 +5,7 @@
 
 #include "arch/arch.h"
 #include "arch/x86_64/backtrace.h"
-#include "drivers/debug_exit.h"
+#include "kernel/power.h"
 #include "kernel/printk.h"
 
 volatile int panic_in_progress;
@@ -20,7 +20,7 @@ void kernel_stop(void)
 {
     arch_irq_disable();
     if (exit_qemu_on_stop)
-        debug_exit(DEBUG_EXIT_FAILURE);
+        power_exit(false);
     arch_halt_forever();
 }
 

@@ -1,10 +1,9 @@
 # mm/ - physical memory: the memory map, the boot allocator, the frame database, the buddy
-# allocator, the atomic reserve, EXCLUSIVE frames. All but mm.c (the boot sequence) and
-# commands.c (the shell's view) are portable and also build into the host tests.
+# allocator, the atomic reserve, EXCLUSIVE frames. All but mm.c (the boot sequence) are
+# portable and also build into the host tests.
 KERNEL_SOURCES += \
 	mm/atomic_reserve.c \
 	mm/boot_alloc.c \
-	mm/commands.c \
 	mm/exclusive.c \
 	mm/frame_db.c \
 	mm/memmap.c \

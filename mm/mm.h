@@ -13,10 +13,6 @@
  * poisoning on by default (the option page_poison= overrides). Boot only, interrupts off. */
 void mm_init(const struct boot_info *boot, bool selftest);
 
-/* Adds the memory manager's columns to irqstat (frames taken by each line's handlers, and
- * from the atomic reserve). Boot, after irq_init. */
-void mm_commands_init(void);
-
 /* What building the frame database and the buddy lists cost at boot (for `bench`). */
 struct mm_boot_figures {
     uint64_t managed_pages;

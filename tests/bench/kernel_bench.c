@@ -11,15 +11,14 @@
  *   bench-cdf: case=<name> <101 values: percentiles 0 ... 100>
  *   bench: done
  */
-#include "tests/bench/kernel_bench.h"
-
 #include "arch/arch.h"
-#include "drivers/debug_exit.h"
 #include "drivers/pit.h"
 #include "kernel/deferred.h"
 #include "kernel/irq.h"
+#include "kernel/ktest.h"
+#include "kernel/power.h"
 #include "kernel/printk.h"
-#include "kernel/sensor.h"
+#include "services/sensor.h"
 #include "mm/atomic_reserve.h"
 #include "mm/exclusive.h"
 #include "mm/mm.h"
@@ -409,7 +408,10 @@ static void baselines(void)
     baseline_pool_give_back(&pool);
 }
 
-void bench_run(bool quick)
+/* The benchmark kmain runs through ktest_benchmark (kernel/ktest.h). */
+void ktest_benchmark_run(bool quick);
+
+void ktest_benchmark_run(bool quick)
 {
     if (quick) {
         pair_ops /= 20;
@@ -421,7 +423,7 @@ void bench_run(bool quick)
     struct page *store = alloc_pages(GFP_KERNEL, SAMPLES_ORDER);
     if (!store) {
         printk("bench: no memory for the samples\n");
-        debug_exit(DEBUG_EXIT_FAILURE);
+        power_exit(false);
     }
     samples = page_address(store);
     calibrate();
@@ -434,5 +436,5 @@ void bench_run(bool quick)
     baselines();
     free_pages(store, SAMPLES_ORDER);
     printk("bench: done\n");
-    debug_exit(DEBUG_EXIT_SUCCESS);
+    power_exit(true);
 }

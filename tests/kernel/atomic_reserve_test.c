@@ -7,7 +7,7 @@
 #include "kernel/clock.h"
 #include "lib/errno.h"
 #include "kernel/ktest.h"
-#include "kernel/sensor.h"
+#include "services/sensor.h"
 #include "mm/atomic_reserve.h"
 #include "mm/page_alloc.h"
 #include "tests/kernel/taker.h"

@@ -4,7 +4,7 @@
  * checked with a real interrupt handler (tests/kernel/taker.c). */
 #include "lib/errno.h"
 #include "kernel/ktest.h"
-#include "kernel/sensor.h"
+#include "services/sensor.h"
 #include "lib/string.h"
 #include "mm/exclusive.h"
 #include "mm/page_alloc.h"

@@ -1,7 +1,7 @@
 /* tests/kernel/irq_test.c - the IRQ API on live hardware: a handler added at run time to the
  * timer's line is called (in interrupt context, on the right line) and counted, and no more
  * after free_irq; lines are unmasked only while they have handlers; spurious IRQ 7 and 15
- * are counted apart; bad requests are refused; irqstat's rows show it all. */
+ * are counted apart; bad requests are refused; the registrations of a line are listed. */
 #include "arch/arch.h"
 #include "drivers/pic.h"
 #include "kernel/clock.h"
@@ -136,29 +136,26 @@ static void spurious_irq_7_and_15_are_counted_not_served(struct ktest *t)
     KTEST_EXPECT_TRUE(t, irq_stat_line_in_use(7));
 }
 
-static uint64_t line_number_times_ten(int irq)
+static void handler_registrations_are_listed_in_call_order(struct ktest *t)
 {
-    return (uint64_t)irq * 10;
-}
-
-static void stat_rows_show_handlers_and_added_columns(struct ktest *t)
-{
-    char text[160];
-    KTEST_EXPECT_GT(t, irq_stat_format_row(0, text, sizeof(text)), 0);
-    KTEST_EXPECT_NOT_NULL(t, strstr(text, "timer"));
-    KTEST_EXPECT_EQ(t, strncmp(text, "  0 ", 4), 0);
-    KTEST_EXPECT_EQ(t, irq_stat_format_row(IRQ_LINES, text, sizeof(text)), -EINVAL);
-
-    KTEST_ASSERT_EQ(t, irq_stat_add_column("test-column", line_number_times_ten), 0);
-    KTEST_EXPECT_EQ(t, irq_stat_add_column("test-column", line_number_times_ten), -EEXIST);
-    irq_stat_format_header(text, sizeof(text));
-    KTEST_EXPECT_NOT_NULL(t, strstr(text, " test-column  handlers"));
-    irq_stat_format_row(7, text, sizeof(text));
-    KTEST_EXPECT_NOT_NULL(t, strstr(text, "          70  "));
-    KTEST_EXPECT_EQ(t, irq_stat_remove_column("test-column"), 0);
-    KTEST_EXPECT_EQ(t, irq_stat_remove_column("test-column"), -ENOENT);
-    irq_stat_format_header(text, sizeof(text));
-    KTEST_EXPECT_NULL(t, strstr(text, "test-column"));
+    static int first, second;
+    struct irq_handler_info handlers[IRQ_HANDLERS_MAX];
+    int before = irq_handlers_of(5, handlers, IRQ_HANDLERS_MAX);
+    KTEST_ASSERT_EQ(t, request_irq(5, do_nothing, "irq-test-first", &first), 0);
+    KTEST_ASSERT_EQ(t, request_irq(5, do_nothing, "irq-test-second", &second), 0);
+    int count = irq_handlers_of(5, handlers, IRQ_HANDLERS_MAX);
+    KTEST_EXPECT_EQ(t, count, before + 2);
+    if (count >= 2) {
+        KTEST_EXPECT_STREQ(t, handlers[count - 2].name, "irq-test-first");
+        KTEST_EXPECT_EQ(t, (uintptr_t)handlers[count - 2].dev_id, (uintptr_t)&first);
+        KTEST_EXPECT_STREQ(t, handlers[count - 1].name, "irq-test-second");
+    }
+    KTEST_EXPECT_EQ(t, irq_handlers_of(5, handlers, 1), count); /* the count, whatever max */
+    KTEST_EXPECT_EQ(t, free_irq(5, &first), 0);
+    KTEST_EXPECT_EQ(t, free_irq(5, &second), 0);
+    KTEST_EXPECT_EQ(t, irq_handlers_of(5, handlers, IRQ_HANDLERS_MAX), before);
+    KTEST_EXPECT_EQ(t, irq_handlers_of(IRQ_LINES, handlers, 1), -EINVAL);
+    KTEST_EXPECT_EQ(t, irq_handlers_of(-1, handlers, 1), -EINVAL);
 }
 
 static const struct ktest_case irq_cases[] = {
@@ -168,7 +165,7 @@ static const struct ktest_case irq_cases[] = {
         KTEST_CASE(handler_table_has_a_limit),
         KTEST_CASE(line_is_unmasked_only_while_it_has_handlers),
         KTEST_CASE(spurious_irq_7_and_15_are_counted_not_served),
-        KTEST_CASE(stat_rows_show_handlers_and_added_columns),
+        KTEST_CASE(handler_registrations_are_listed_in_call_order),
         {},
 };
 KTEST_SUITE(irq, irq_cases);

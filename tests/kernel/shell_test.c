@@ -6,7 +6,7 @@
 #include "lib/errno.h"
 #include "kernel/idle.h"
 #include "kernel/ktest.h"
-#include "kernel/shell.h"
+#include "services/shell/shell.h"
 #include "lib/string.h"
 
 static char captured[1024];

@@ -1,15 +1,11 @@
-/* kernel/shell.c - the command shell: reading a line, cutting it into words, finding the
- * registered command and reporting its failure in one line; and the commands that belong
- * to no subsystem: help, echo, halt and reboot. */
-#include "kernel/shell.h"
+/* services/shell/shell.c - the command shell: reading a line, cutting it into words, finding
+ * the registered command and reporting its failure in one line. The commands themselves are
+ * in services/shell/commands/, one file each. */
+#include "services/shell/shell.h"
 
 #include <stdarg.h>
 #include <stdbool.h>
 
-#include "arch/arch.h"
-#include "arch/x86_64/interrupt.h"
-#include "drivers/debug_exit.h"
-#include "drivers/keyboard.h"
 #include "kernel/console.h"
 #include "lib/errno.h"
 #include "kernel/printk.h"
@@ -111,10 +107,8 @@ void shell_run(void)
     }
 }
 
-/* --- commands that belong to no subsystem -------------------------------------------- */
-
-/* The commands in name order: the section holds them in link order. */
-static const struct shell_command *next_by_name(const struct shell_command *after)
+/* The section holds the commands in link order; this walks them in name order. */
+const struct shell_command *shell_next_by_name(const struct shell_command *after)
 {
     const struct shell_command *next = NULL;
     for (const struct shell_command *const *c = __start_shell_commands; c < __stop_shell_commands;
@@ -125,58 +119,3 @@ static const struct shell_command *next_by_name(const struct shell_command *afte
     }
     return next;
 }
-
-static int help_command(int argc, char **argv)
-{
-    if (argc > 2)
-        return -EINVAL;
-    if (argc == 2) {
-        const struct shell_command *command = shell_find(argv[1]);
-        if (!command) {
-            shell_error("no command '%s'", argv[1]);
-            return -ENOENT;
-        }
-        printk("%s - %s\n", command->name, command->help);
-        return 0;
-    }
-    printk("Commands (Backspace erases, Ctrl-U erases the line, Ctrl-C abandons it):\n");
-    for (const struct shell_command *c = next_by_name(NULL); c; c = next_by_name(c))
-        printk("  %-10s %s\n", c->name, c->help);
-    return 0;
-}
-SHELL_COMMAND(help, "[command]: list the commands, or describe one", help_command);
-
-static int echo_command(int argc, char **argv)
-{
-    for (int i = 1; i < argc; i++)
-        printk("%s%s", argv[i], i + 1 < argc ? " " : "");
-    printk("\n");
-    return 0;
-}
-SHELL_COMMAND(echo, "[word...]: print the words", echo_command);
-
-static int halt_command(int argc, char **argv)
-{
-    (void)argv;
-    if (argc != 1)
-        return -EINVAL;
-    printk("Halting.\n");
-    debug_exit(DEBUG_EXIT_SUCCESS); /* leaves QEMU; elsewhere, stops the CPU */
-}
-SHELL_COMMAND(halt, "stop the machine (QEMU exits with status 33)", halt_command);
-
-static int reboot_command(int argc, char **argv)
-{
-    (void)argv;
-    if (argc != 1)
-        return -EINVAL;
-    printk("Rebooting.\n");
-    arch_irq_disable();
-    keyboard_reset_system();
-    /* The controller takes a moment to pulse the line; then fall back to a triple fault. */
-    for (uint64_t start = arch_cycles(); arch_cycles() - start < 100000000;)
-        arch_cpu_relax();
-    x86_triple_fault();
-}
-SHELL_COMMAND(reboot, "restart the machine (i8042 reset line, else a triple fault)",
-              reboot_command);

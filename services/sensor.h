@@ -1,11 +1,11 @@
-/* kernel/sensor.h - the timer as a sensor, standing in for the data source of an embedded
- * system: every `sample_every` ticks (default 10, option sample_every=) the PIT interrupt
+/* services/sensor.h - the timer as a sensor, standing in for the data source of an embedded
+ * system: every `sample_every` ticks (default 10, option sample_every=) the timer interrupt
  * records a timestamped sample into a frame taken with alloc_page(GFP_ATOMIC | EXCLUSIVE),
  * many samples a frame, and hands full frames to ordinary context, which works out how
  * regular the samples were (the jitter) and frees the frames.
  */
-#ifndef KERNEL_SENSOR_H
-#define KERNEL_SENSOR_H
+#ifndef SERVICES_SENSOR_H
+#define SERVICES_SENSOR_H
 
 #include <stdint.h>
 
@@ -27,7 +27,7 @@ struct sensor_stats {
 };
 
 /* Reads sample_every= (1 ... 100000; bad values get the one-line report and 10) and shares
- * IRQ 0 with the clock. Boot, ordinary context, after clock_init. */
+ * the tick's IRQ line with the clock. Boot, ordinary context, after clock_init. */
 void sensor_init(void);
 
 /* Samples every `ticks` ticks from now on; 0 pauses. Returns 0, or -EINVAL above 100000.

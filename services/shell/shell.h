@@ -1,11 +1,14 @@
-/* kernel/shell.h - the kernel's command shell on the console (serial line and keyboard):
- * a prompt, a line with editing, and commands that subsystems register for themselves:
+/* services/shell/shell.h - the kernel's command shell on the console (serial line and
+ * keyboard): a prompt, a line with editing, and commands, each in a file of its own under
+ * services/shell/commands/ that registers itself:
  *
  *     static int uptime_command(int argc, char **argv) { ... return 0; }
  *     SHELL_COMMAND(uptime, "time since boot, tick count and rate", uptime_command);
+ *
+ * Commands use the subsystems' public interfaces; no subsystem knows the shell.
  */
-#ifndef KERNEL_SHELL_H
-#define KERNEL_SHELL_H
+#ifndef SERVICES_SHELL_SHELL_H
+#define SERVICES_SHELL_SHELL_H
 
 #include "lib/compiler.h"
 
@@ -45,6 +48,10 @@ int shell_execute(char *line);
 
 /* The command named name, or NULL. Any context. */
 const struct shell_command *shell_find(const char *name);
+
+/* The command that comes after `after` in name order (the first with NULL), or NULL after
+ * the last. Any context. */
+const struct shell_command *shell_next_by_name(const struct shell_command *after);
 
 /* Prompts, reads a line, runs it; forever. Ordinary context with interrupts on. */
 __noreturn void shell_run(void);

@@ -1,6 +1,6 @@
-/* kernel/crash.c - each crash is the smallest piece of code that causes it, written so the
+/* services/crash.c - each crash is the smallest piece of code that causes it, written so the
  * compiler cannot remove it (volatile accesses, an opaque zero). */
-#include "kernel/crash.h"
+#include "services/crash.h"
 
 #include <stdint.h>
 

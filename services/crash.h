@@ -1,7 +1,7 @@
-/* kernel/crash.h - deliberate crashes, for seeing (and testing) what the kernel reports when
+/* services/crash.h - deliberate crashes, for seeing (and testing) what the kernel reports when
  * something goes wrong: booting with crash=<kind> runs one at the end of boot. */
-#ifndef KERNEL_CRASH_H
-#define KERNEL_CRASH_H
+#ifndef SERVICES_CRASH_H
+#define SERVICES_CRASH_H
 
 #include <stdbool.h>
 

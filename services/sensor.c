@@ -1,15 +1,13 @@
-/* kernel/sensor.c - sampling in the PIT interrupt, processing in ordinary context. */
-#include "kernel/sensor.h"
+/* services/sensor.c - sampling in the timer's interrupt, processing in ordinary context. */
+#include "services/sensor.h"
 
 #include "arch/arch.h"
-#include "drivers/pit.h"
 #include "kernel/clock.h"
 #include "kernel/cmdline.h"
-#include "lib/errno.h"
 #include "kernel/idle.h"
 #include "kernel/irq.h"
 #include "kernel/printk.h"
-#include "kernel/shell.h"
+#include "lib/errno.h"
 
 #define SAMPLE_EVERY_MAX 100000
 
@@ -50,7 +48,7 @@ static void take_sample(const struct sensor_sample *sample, uint32_t every)
     figures.samples++;
     if (previous_tsc && every) {
         uint64_t interval = clock_cycles_to_ns(sample->tsc - previous_tsc);
-        uint64_t expected = (uint64_t)every * 1000000000ull / pit_frequency();
+        uint64_t expected = (uint64_t)every * 1000000000ull / clock_tick_rate();
         figures.expected_ns = expected;
         figures.shortest_ns = figures.intervals ? MIN(figures.shortest_ns, interval) : interval;
         figures.longest_ns = MAX(figures.longest_ns, interval);
@@ -89,8 +87,8 @@ void sensor_init(void)
 {
     uint32_t every = (uint32_t)cmdline_uint("sample_every", 10, 1, SAMPLE_EVERY_MAX);
     frame_pipe_register(&pipe);
-    if (request_irq(0, sensor_tick, "sensor", &pipe) != 0) {
-        printk("sensor: cannot share IRQ 0; no samples\n");
+    if (request_irq(clock_tick_line(), sensor_tick, "sensor", &pipe) != 0) {
+        printk("sensor: cannot share the timer's line; no samples\n");
         return;
     }
     idle_register(sensor_consume);
@@ -98,23 +96,3 @@ void sensor_init(void)
     printk("sensor: a sample every %u ticks, %u samples a frame\n", every,
            frame_pipe_capacity(&pipe));
 }
-
-static int sensor_command(int argc, char **argv)
-{
-    (void)argv;
-    if (argc != 1)
-        return -EINVAL;
-    sensor_consume();
-    struct sensor_stats s;
-    sensor_get_stats(&s);
-    printk("sensor: a sample every %u ticks; %lu samples consumed, %lu dropped (no frame)\n",
-           s.sample_every, s.samples, s.pipe.drops);
-    printk("sensor: %lu frames handed over by the interrupt, %lu consumed\n", s.pipe.frames_handed,
-           s.pipe.frames_taken);
-    printk("sensor: interval expected %lu us; shortest %lu, mean %lu, longest %lu us; mean "
-           "jitter %lu us\n",
-           s.expected_ns / 1000, s.shortest_ns / 1000, s.mean_ns / 1000, s.longest_ns / 1000,
-           s.mean_jitter_ns / 1000);
-    return 0;
-}
-SHELL_COMMAND(sensor, "samples taken by the timer interrupt, and their jitter", sensor_command);
