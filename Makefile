@@ -61,9 +61,9 @@ KERNEL_LDFLAGS := -n -T linker.ld -z max-page-size=0x1000 -z noexecstack --no-wa
 NASMFLAGS := -f elf64 -g -F dwarf -I.
 
 # Host-side builds of the portable sources: the same files, under ASan and UBSan.
-HOSTED_CFLAGS := -std=gnu11 -O1 -g -DLABYRINTH_HOSTED -I. -Wall -Wextra -Werror \
+HOSTED_CFLAGS := -std=gnu11 -O1 -g -DLABYRINTH_HOSTED -I. -Itests/host -Wall -Wextra -Werror \
 	-fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all -MMD -MP
-FUZZ_CFLAGS := -std=gnu11 -O1 -g -DLABYRINTH_HOSTED -DLABYRINTH_FUZZ -I. -Wall -Wextra \
+FUZZ_CFLAGS := -std=gnu11 -O1 -g -DLABYRINTH_HOSTED -DLABYRINTH_FUZZ -I. -Itests/host -Wall -Wextra \
 	-Werror -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 
 KERNEL_OBJECTS := $(patsubst %,$(BUILD)/kernel-objs/%.o,$(KERNEL_SOURCES))
@@ -168,7 +168,7 @@ test: deps-test $(BUILD)/labyrinth.elf host-tests fuzz $(BUILD)/bench/host_bench
 		--fuzz $(FUZZ_TARGETS) $(TEST_FLAGS)
 
 # The benchmark: mm/ at -O2 (no sanitizers) on the host, and the kernel booted with `bench`.
-BENCH_CFLAGS := -std=gnu11 -O2 -g -DLABYRINTH_HOSTED -I. -Wall -Wextra -Werror -fno-ipa-icf \
+BENCH_CFLAGS := -std=gnu11 -O2 -g -DLABYRINTH_HOSTED -I. -Itests/host -Wall -Wextra -Werror -fno-ipa-icf \
 	-fno-omit-frame-pointer
 BENCH_SOURCES := tests/bench/host_bench.c tests/bench/baselines.c $(HOSTED_SOURCES) \
 	tests/host/fake_memory.c tests/host/hosted.c

@@ -13,7 +13,8 @@
 #define MAX_CPUS 1
 
 #ifdef LABYRINTH_HOSTED
-#include "tests/host/hosted_arch.h"
+/* The host-side build supplies its own stand-ins, from its include path (tests/host/). */
+#include "hosted_arch.h"
 #else
 #include "arch/x86_64/cpu.h"
 

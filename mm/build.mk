@@ -1,6 +1,6 @@
 # mm/ - physical memory: the memory map, the boot allocator, the frame database, the buddy
-# allocator, the atomic reserve, EXCLUSIVE frames. All but mm.c (the boot sequence) are
-# portable and also build into the host tests.
+# allocator, the atomic reserve, EXCLUSIVE frames, the kernel mapping area. All but mm.c
+# (the boot sequence) and vm.c (page tables) are portable and also build into the host tests.
 KERNEL_SOURCES += \
 	mm/atomic_reserve.c \
 	mm/boot_alloc.c \
@@ -8,7 +8,8 @@ KERNEL_SOURCES += \
 	mm/frame_db.c \
 	mm/memmap.c \
 	mm/mm.c \
-	mm/page_alloc.c
+	mm/page_alloc.c \
+	mm/vm.c
 
 HOSTED_SOURCES += \
 	mm/atomic_reserve.c \

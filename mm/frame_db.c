@@ -49,7 +49,7 @@ static void populate_blocks(uint64_t first, uint64_t end)
 {
     uint64_t start = (uint64_t)(uintptr_t)pfn_to_page(first << MAX_ORDER);
     uint64_t stop = (uint64_t)(uintptr_t)pfn_to_page(end << MAX_ORDER);
-    arch_frame_db_populate(start, stop);
+    arch_paging_back_range(start, stop, boot_alloc);
     memset((void *)(uintptr_t)start, 0, stop - start);
 }
 

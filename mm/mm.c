@@ -13,11 +13,16 @@
 #include "mm/boot_alloc.h"
 #include "mm/layout.h"
 #include "mm/page_alloc.h"
+#include "mm/vm.h"
 
 extern char __kernel_phys_start[], __kernel_phys_end[];
 
 static struct memmap memory_map;
 static struct mm_boot_figures boot_figures;
+
+/* What the direct map covers: every stretch of RAM, merged across type changes (so large
+ * pages fit), and the whole first MiB, where the VGA text buffer lives. */
+static struct arch_ram_range direct_map[MEMMAP_MAX + 1];
 
 const struct mm_boot_figures *mm_boot_figures(void)
 {
@@ -41,6 +46,34 @@ static void carve_out_boot_memory(const struct boot_info *boot)
     memmap_clip_usable(&memory_map);
 }
 
+static size_t direct_map_ranges(const struct memmap *map)
+{
+    size_t count = 0;
+    uint64_t start = 0, end = 1ull << 20;
+    for (size_t i = 0; i < map->count; i++) {
+        const struct memmap_range *range = &map->ranges[i];
+        if (!memmap_type_is_ram(range->type))
+            continue;
+        uint64_t range_start = ALIGN_DOWN(range->start, PAGE_SIZE);
+        uint64_t range_end = ALIGN_UP(range->end, PAGE_SIZE);
+        if (range_start > end) {
+            direct_map[count++] = (struct arch_ram_range){start, end};
+            start = range_start;
+        }
+        end = MAX(end, range_end);
+    }
+    direct_map[count++] = (struct arch_ram_range){start, end};
+    return count;
+}
+
+static uint64_t boot_table_alloc(void)
+{
+    return boot_alloc_zeroed(PAGE_SIZE, PAGE_SIZE);
+}
+
+/* Page tables at boot: from the boot allocator, never freed. */
+static const struct arch_frame_source boot_frames = {boot_table_alloc, NULL};
+
 void mm_init(const struct boot_info *boot, bool selftest)
 {
     memmap_log_raw(boot->memory_map, boot->memory_map_count);
@@ -51,13 +84,13 @@ void mm_init(const struct boot_info *boot, bool selftest)
         panic("mm: the memory map has no usable memory above 1 MiB");
 
     boot_alloc_init(&memory_map);
-    arch_paging_init(&memory_map);
+    arch_paging_init(direct_map, direct_map_ranges(&memory_map), &boot_frames);
     boot_alloc_set_limit(MEMMAP_PHYS_LIMIT); /* all RAM is mapped now */
     bool poison = cmdline_bool("page_poison", selftest);
     uint64_t start = arch_cycles();
     page_alloc_init(&memory_map, poison);
     boot_figures.build_cycles = arch_cycles() - start;
-    arch_paging_use_page_allocator();
+    vm_init();
 
     struct page_alloc_stats stats;
     page_alloc_get_stats(&stats);

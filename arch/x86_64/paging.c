@@ -5,20 +5,17 @@
  * them, else 2 MiB, 4 KiB at unaligned edges), no-execute; the kernel image mapped page by
  * page, W^X (text read+execute, rodata read-only, data and bss read+write, neither of those
  * executable), with the guard page below each stack left out; nothing at low addresses, so
- * NULL faults. Afterwards vm_map_page and friends (mm/vm.h) edit the tables under vm_lock.
+ * NULL faults. Afterwards arch_map_page and friends edit single 4 KiB entries for mm/vm.c,
+ * which serialises them. Every table frame comes from the frame source mm/ gave us.
  */
 #include "arch/arch_mm.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/stacks.h"
-#include "lib/compiler.h"
-#include "lib/errno.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
-#include "kernel/spinlock.h"
-#include "mm/boot_alloc.h"
-#include "mm/exclusive.h"
-#include "mm/page_alloc.h"
-#include "mm/vm.h"
+#include "lib/compiler.h"
+#include "lib/errno.h"
+#include "mm/layout.h"
 
 #define PTE_PRESENT (1ull << 0)
 #define PTE_WRITE   (1ull << 1)
@@ -37,12 +34,11 @@
 extern char __text_start[], __text_end[], __rodata_start[], __rodata_end[], __data_start[],
         __kernel_end[];
 
-/* vm_lock guards every change to the kernel page tables after boot. */
-static struct spinlock vm_lock = SPINLOCK_INIT("vm");
+/* Set at boot, read-only afterwards (but for the frame source, which mm/ switches once). */
 static uint64_t *pml4;      /* the kernel's PML4, through the direct map */
 static uint64_t no_execute; /* PTE_NX when EFER.NXE is on, else 0 (the bit is reserved) */
 static bool huge_pages;     /* the CPU maps 1 GiB pages */
-static bool page_allocator_ready;
+static const struct arch_frame_source *frames;
 
 static unsigned int index_at(uint64_t virt, int level)
 {
@@ -56,14 +52,7 @@ static uint64_t level_size(int level)
 
 static uint64_t table_alloc(void)
 {
-    if (!page_allocator_ready) {
-        uint64_t phys = boot_alloc_zeroed(PAGE_SIZE, PAGE_SIZE);
-        if (!phys)
-            panic("paging: out of memory for boot page tables");
-        return phys;
-    }
-    struct page *page = alloc_page(GFP_KERNEL | __GFP_ZERO);
-    return page ? page_to_phys(page) : 0;
+    return frames->alloc();
 }
 
 static uint64_t *table_at(uint64_t entry)
@@ -71,9 +60,9 @@ static uint64_t *table_at(uint64_t entry)
     return phys_to_virt(entry & PTE_ADDRESS);
 }
 
-/* Returns the entry for virt at `level`, creating the tables above it as needed; NULL when
- * a table cannot be allocated or a large page is in the way. */
-static uint64_t *walk_create(uint64_t virt, int level)
+/* Finds the entry for virt at `level`, creating the tables above it as needed. Returns 0,
+ * -ENOMEM when a table cannot be allocated or -EBUSY when a large page is in the way. */
+static int walk_create(uint64_t virt, int level, uint64_t **out)
 {
     uint64_t *table = pml4;
     for (int l = LEVEL_PML4; l > level; l--) {
@@ -81,23 +70,24 @@ static uint64_t *walk_create(uint64_t virt, int level)
         if (!(*entry & PTE_PRESENT)) {
             uint64_t phys = table_alloc();
             if (!phys)
-                return NULL;
+                return -ENOMEM;
             /* Upper levels allow everything: the leaf entry alone decides. */
             *entry = phys | PTE_PRESENT | PTE_WRITE;
         } else if (*entry & PTE_HUGE) {
-            return NULL;
+            return -EBUSY;
         }
         table = table_at(*entry);
     }
-    return &table[index_at(virt, level)];
+    *out = &table[index_at(virt, level)];
+    return 0;
 }
 
 /* Boot-time mapping of one page of level's size; there is no way to go on if it fails. */
 static void map_at_boot(uint64_t virt, uint64_t phys, int level, uint64_t flags)
 {
-    uint64_t *entry = walk_create(virt, level);
-    if (!entry)
-        panic("paging: cannot map %#lx at boot", virt);
+    uint64_t *entry;
+    if (walk_create(virt, level, &entry) != 0)
+        panic("paging: cannot map %#lx at boot (out of memory for page tables)", virt);
     *entry = phys | flags | PTE_PRESENT | (level > LEVEL_PT ? PTE_HUGE : 0);
 }
 
@@ -117,24 +107,14 @@ static void map_range(uint64_t virt, uint64_t phys, uint64_t size, uint64_t flag
     }
 }
 
-/* The direct map: every stretch of RAM in the map (merged across type changes, so large
- * pages fit), and the whole first MiB, where the VGA text buffer lives. */
-static void map_direct(const struct memmap *map)
+/* The direct map: each range at DIRECT_MAP_BASE + its physical address. */
+static void map_direct(const struct arch_ram_range *ram, size_t count)
 {
-    uint64_t start = 0, end = 1ull << 20;
-    for (size_t i = 0; i < map->count; i++) {
-        const struct memmap_range *range = &map->ranges[i];
-        if (!memmap_type_is_ram(range->type))
-            continue;
-        uint64_t range_start = ALIGN_DOWN(range->start, PAGE_SIZE);
-        uint64_t range_end = ALIGN_UP(range->end, PAGE_SIZE);
-        if (range_start > end) {
-            map_range(DIRECT_MAP_BASE + start, start, end - start, PTE_WRITE | no_execute);
-            start = range_start;
-        }
-        end = MAX(end, range_end);
+    for (size_t i = 0; i < count; i++) {
+        uint64_t start = ALIGN_DOWN(ram[i].start, PAGE_SIZE);
+        uint64_t end = ALIGN_UP(ram[i].end, PAGE_SIZE);
+        map_range(DIRECT_MAP_BASE + start, start, end - start, PTE_WRITE | no_execute);
     }
-    map_range(DIRECT_MAP_BASE + start, start, end - start, PTE_WRITE | no_execute);
 }
 
 static void map_kernel_section(const char *start, const char *end, uint64_t flags)
@@ -154,11 +134,16 @@ static void detect_features(void)
     huge_pages = ext.eax >= 0x80000001 && (x86_cpuid(0x80000001, 0).edx & (1u << 26));
 }
 
-void arch_paging_init(const struct memmap *map)
+void arch_paging_init(const struct arch_ram_range *ram, size_t count,
+                      const struct arch_frame_source *source)
 {
+    frames = source;
     detect_features();
-    pml4 = phys_to_virt(table_alloc());
-    map_direct(map);
+    uint64_t root = table_alloc();
+    if (!root)
+        panic("paging: out of memory for the kernel's page tables");
+    pml4 = phys_to_virt(root);
+    map_direct(ram, count);
     map_kernel_section(__text_start, __text_end, 0);
     map_kernel_section(__rodata_start, __rodata_end, no_execute);
     map_kernel_section(__data_start, __kernel_end, PTE_WRITE | no_execute);
@@ -168,65 +153,55 @@ void arch_paging_init(const struct memmap *map)
            huge_pages ? "1 GiB" : "2 MiB", no_execute ? "on" : "unavailable");
 }
 
-void arch_frame_db_populate(uint64_t start, uint64_t end)
+void arch_paging_back_range(uint64_t start, uint64_t end,
+                            uint64_t (*alloc)(uint64_t size, uint64_t align))
 {
     for (uint64_t virt = start; virt < end;) {
         uint64_t phys = 0;
         if (IS_ALIGNED(virt, SIZE_2M) && end - virt >= SIZE_2M)
-            phys = boot_alloc(SIZE_2M, SIZE_2M);
+            phys = alloc(SIZE_2M, SIZE_2M);
         if (phys) {
             map_at_boot(virt, phys, LEVEL_PD, PTE_WRITE | no_execute);
             virt += SIZE_2M;
             continue;
         }
-        phys = boot_alloc(PAGE_SIZE, PAGE_SIZE);
+        phys = alloc(PAGE_SIZE, PAGE_SIZE);
         if (!phys)
-            panic("paging: out of memory for the frame database at %#lx", virt);
+            panic("paging: out of memory to back %#lx", virt);
         map_at_boot(virt, phys, LEVEL_PT, PTE_WRITE | no_execute);
         virt += PAGE_SIZE;
     }
 }
 
-void arch_paging_use_page_allocator(void)
+void arch_paging_set_frame_source(const struct arch_frame_source *source)
 {
-    page_allocator_ready = true;
+    frames = source;
 }
 
-bool vm_has_huge_pages(void)
+bool arch_has_huge_pages(void)
 {
     return huge_pages;
 }
 
-/* --- after boot: mm/vm.h ------------------------------------------------------------------------
- */
-
-static bool in_vm_area(uint64_t virt)
+bool arch_has_no_execute(void)
 {
-    return virt >= VM_AREA_BASE && virt - VM_AREA_BASE < VM_AREA_SIZE;
+    return no_execute != 0;
 }
 
-int vm_map_page(uint64_t virt, uint64_t phys, unsigned int flags)
+/* --- after boot: single pages, for mm/vm.c ------------------------------------------------ */
+
+int arch_map_page(uint64_t virt, uint64_t phys, unsigned int flags)
 {
-    if (!in_vm_area(virt) || !IS_ALIGNED(virt | phys, PAGE_SIZE))
-        return -EINVAL;
-    unsigned long irq_flags;
-    spin_lock_irqsave(&vm_lock, &irq_flags);
-    int error = 0;
-    struct page *frame = phys_to_page(phys);
-    uint64_t *entry = walk_create(virt, LEVEL_PT);
-    if (!entry)
-        error = -ENOMEM;
-    else if (*entry & PTE_PRESENT)
-        error = -EEXIST;
-    else if (frame)
-        error = exclusive_note_map(frame); /* one mapping only for an EXCLUSIVE frame */
-    if (!error) {
-        *entry = phys | PTE_PRESENT | (flags & VM_WRITE ? PTE_WRITE : 0) |
-                 (flags & VM_EXEC ? 0 : no_execute);
-        x86_invlpg((const void *)virt);
-    }
-    spin_unlock_irqrestore(&vm_lock, irq_flags);
-    return error;
+    uint64_t *entry;
+    int error = walk_create(virt, LEVEL_PT, &entry);
+    if (error)
+        return error;
+    if (*entry & PTE_PRESENT)
+        return -EEXIST;
+    *entry = phys | PTE_PRESENT | (flags & ARCH_MAP_WRITE ? PTE_WRITE : 0) |
+             (flags & ARCH_MAP_EXEC ? 0 : no_execute);
+    x86_invlpg((const void *)virt);
+    return 0;
 }
 
 static bool table_empty(const uint64_t *table)
@@ -239,9 +214,9 @@ static bool table_empty(const uint64_t *table)
 }
 
 /* Clears the leaf entry, then frees each table on the path that this left empty, lowest
- * first (the PML4 itself stays). Only vm_map_page's 4 KiB mappings live in the area, and all
- * their tables came from the page allocator. */
-static int unmap_locked(uint64_t virt)
+ * first (the PML4 itself stays). Only arch_map_page's 4 KiB mappings live where this is
+ * called, and all their tables came from the frame source. */
+int arch_unmap_page(uint64_t virt, uint64_t *phys)
 {
     uint64_t *path[LEVEL_PML4 + 1]; /* path[level]: the entry for virt at that level */
     uint64_t *table = pml4;
@@ -254,9 +229,7 @@ static int unmap_locked(uint64_t virt)
     path[LEVEL_PT] = &table[index_at(virt, LEVEL_PT)];
     if (!(*path[LEVEL_PT] & PTE_PRESENT))
         return -ENOENT;
-    struct page *frame = phys_to_page(*path[LEVEL_PT] & PTE_ADDRESS);
-    if (frame)
-        exclusive_note_unmap(frame);
+    *phys = *path[LEVEL_PT] & PTE_ADDRESS;
     *path[LEVEL_PT] = 0;
     x86_invlpg((const void *)virt);
     for (int level = LEVEL_PD; level <= LEVEL_PML4; level++) {
@@ -264,23 +237,13 @@ static int unmap_locked(uint64_t virt)
             break;
         uint64_t child = *path[level] & PTE_ADDRESS;
         *path[level] = 0;
-        free_page(phys_to_page(child));
+        if (frames->free)
+            frames->free(child);
     }
     return 0;
 }
 
-int vm_unmap_page(uint64_t virt)
-{
-    if (!in_vm_area(virt) || !IS_ALIGNED(virt, PAGE_SIZE))
-        return -EINVAL;
-    unsigned long flags;
-    spin_lock_irqsave(&vm_lock, &flags);
-    int error = unmap_locked(virt);
-    spin_unlock_irqrestore(&vm_lock, flags);
-    return error;
-}
-
-int vm_translate(uint64_t virt, struct vm_translation *out)
+int arch_translate(uint64_t virt, struct page_translation *out)
 {
     const uint64_t *table = pml4;
     bool writable = true, executable = true;
@@ -292,7 +255,7 @@ int vm_translate(uint64_t virt, struct vm_translation *out)
         executable = executable && !(entry & PTE_NX);
         if (level == LEVEL_PT || (entry & PTE_HUGE)) {
             uint64_t size = level_size(level);
-            *out = (struct vm_translation){
+            *out = (struct page_translation){
                     .phys = (entry & PTE_ADDRESS & ~(size - 1)) + (virt & (size - 1)),
                     .page_size = size,
                     .writable = writable,

@@ -31,7 +31,7 @@ static struct {
     uint64_t span;     /* bytes of physical address space mapped */
     uint8_t *database; /* descriptor of frame 0 */
     uint64_t database_size;
-    uint64_t populated; /* bytes arch_frame_db_populate made accessible */
+    uint64_t populated; /* bytes arch_paging_back_range made accessible */
 } machine;
 
 static struct memmap boot_map;
@@ -88,8 +88,10 @@ uint64_t fake_frame_db_populated_bytes(void)
 
 /* The kernel backs these descriptors with boot_alloc memory and maps them at FRAME_DB_BASE;
  * here they become accessible. Anything outside the database is a bug in mm/frame_db.c. */
-void arch_frame_db_populate(uint64_t virt_start, uint64_t virt_end)
+void arch_paging_back_range(uint64_t virt_start, uint64_t virt_end,
+                            uint64_t (*alloc)(uint64_t size, uint64_t align))
 {
+    (void)alloc; /* the fake's database is one reserved mapping, made accessible here */
     uint64_t base = (uint64_t)(uintptr_t)machine.database;
     if (virt_start > virt_end || virt_start < base || virt_end > base + machine.database_size ||
         !IS_ALIGNED(virt_start, PAGE_SIZE) || !IS_ALIGNED(virt_end, PAGE_SIZE)) {

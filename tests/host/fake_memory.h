@@ -26,7 +26,7 @@ void fake_memory_destroy(void);
 /* The span of the fake physical memory, 0 when there is none. */
 uint64_t fake_memory_span(void);
 
-/* Bytes of the frame database that mm/frame_db.c had backed (arch_frame_db_populate) during
+/* Bytes of the frame database that mm/frame_db.c had backed (arch_paging_back_range) during
  * the last fake_boot. */
 uint64_t fake_frame_db_populated_bytes(void);
 

@@ -69,7 +69,7 @@ static void data_and_direct_map_are_not_executable(struct ktest *t)
 
 static void kernel_sections_have_their_protections(struct ktest *t)
 {
-    struct vm_translation text, rodata, data;
+    struct page_translation text, rodata, data;
     KTEST_ASSERT_EQ(t, vm_translate((uint64_t)(uintptr_t)kmain, &text), 0);
     KTEST_ASSERT_EQ(t, vm_translate((uint64_t)(uintptr_t)&read_only_value, &rodata), 0);
     KTEST_ASSERT_EQ(t, vm_translate((uint64_t)(uintptr_t)ret_in_data, &data), 0);
@@ -89,7 +89,7 @@ static void direct_map_covers_ram_with_large_pages(struct ktest *t)
             continue;
         uint64_t probes[2] = {range->start, range->end - 8};
         for (int p = 0; p < 2; p++) {
-            struct vm_translation where;
+            struct page_translation where;
             KTEST_ASSERT_EQ(t, vm_translate((uint64_t)(uintptr_t)phys_to_virt(probes[p]), &where),
                             0);
             KTEST_EXPECT_EQ(t, where.phys, probes[p]);
@@ -98,7 +98,7 @@ static void direct_map_covers_ram_with_large_pages(struct ktest *t)
         /* A large-aligned stretch inside the range must use a large page. */
         uint64_t aligned = ALIGN_UP(range->start, large);
         if (aligned + large <= range->end) {
-            struct vm_translation where;
+            struct page_translation where;
             vm_translate((uint64_t)(uintptr_t)phys_to_virt(aligned), &where);
             KTEST_EXPECT_EQ(t, where.page_size, large);
             checked++;
@@ -119,7 +119,7 @@ static void map_translate_unmap(struct ktest *t)
     KTEST_ASSERT_EQ(t, vm_map_page(TEST_VIRT, phys, VM_WRITE), 0);
     KTEST_EXPECT_EQ(t, vm_map_page(TEST_VIRT, phys, VM_WRITE), -EEXIST);
 
-    struct vm_translation where;
+    struct page_translation where;
     KTEST_EXPECT_EQ(t, vm_translate(TEST_VIRT + 0x10, &where), 0);
     KTEST_EXPECT_EQ(t, where.phys, phys + 0x10);
     KTEST_EXPECT_EQ(t, where.page_size, PAGE_SIZE);
