@@ -1,20 +1,18 @@
 # mm/ - physical memory: the memory map, the boot allocator, the frame database, the buddy
-# allocator, the atomic reserve, EXCLUSIVE frames, the kernel mapping area. All but mm.c
-# (the boot sequence) and vm.c (page tables) are portable and also build into the host tests.
-KERNEL_SOURCES += \
+# allocator (free lists, hot cache, GFP policy, poisoning, figures), the atomic reserve,
+# EXCLUSIVE frames, the kernel mapping area. All but mm.c (the boot sequence) and vm.c (page
+# tables) are portable and also build into the host tests.
+MM_PORTABLE_SOURCES := \
 	mm/atomic_reserve.c \
 	mm/boot_alloc.c \
+	mm/buddy.c \
 	mm/exclusive.c \
 	mm/frame_db.c \
+	mm/hot_cache.c \
 	mm/memmap.c \
-	mm/mm.c \
 	mm/page_alloc.c \
-	mm/vm.c
+	mm/page_stats.c \
+	mm/poison.c
 
-HOSTED_SOURCES += \
-	mm/atomic_reserve.c \
-	mm/boot_alloc.c \
-	mm/exclusive.c \
-	mm/frame_db.c \
-	mm/memmap.c \
-	mm/page_alloc.c
+KERNEL_SOURCES += $(MM_PORTABLE_SOURCES) mm/mm.c mm/vm.c
+HOSTED_SOURCES += $(MM_PORTABLE_SOURCES)

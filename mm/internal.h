@@ -5,10 +5,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "lib/compiler.h"
-#include "kernel/deferred.h"
 #include "arch/arch.h"
+#include "kernel/deferred.h"
+#include "lib/compiler.h"
 #include "mm/atomic_reserve.h"
+#include "mm/hot_cache.h"
 #include "mm/memmap.h"
 #include "mm/page_alloc.h"
 
@@ -26,10 +27,44 @@ static inline bool frame_db_has(uint64_t pfn)
     return block < frame_db_blocks && (frame_db_present[block / 64] >> (block % 64)) & 1;
 }
 
-/* page_alloc.c: one log line for a broken invariant (the function, the frame or descriptor,
+/* True when page points at a descriptor of the frame database. */
+static inline __attribute__((always_inline)) bool is_descriptor(const struct page *page)
+{
+    uintptr_t address = (uintptr_t)page, base = (uintptr_t)frame_db;
+    return address >= base && (address - base) % sizeof(struct page) == 0 &&
+           frame_db_has((address - base) / sizeof(struct page));
+}
+
+/* page_stats.c: one log line for a broken invariant (the function, the frame or descriptor,
  * what is wrong), and the counter it goes to. Any context. */
 void mm_report(uint64_t *counter, const char *function, const struct page *page, const char *fmt,
                ...) __attribute__((format(printf, 4, 5)));
+
+/* page_stats.c: the problems found so far; changed with interrupts off. */
+extern struct page_alloc_errors mm_errors;
+
+/* page_alloc.c: set at boot, read-only afterwards. */
+struct mm_limits {
+    uint64_t managed; /* frames the allocator owns */
+    uint64_t watermark_min, watermark_low, watermark_high;
+};
+extern struct mm_limits mm_limits;
+extern bool mm_poison_on_free; /* page_poison= (changed only by page_alloc_set_poison) */
+
+/* One per CPU, touched only by its CPU with interrupts off: that, not a lock, protects it. */
+struct cpu_pages {
+    struct hot_cache cache;
+    uint64_t allocations, frees, failures; /* calls */
+    /* Blocks from the pool: [0] outside interrupts, [1 + n] by IRQ line n's handlers. */
+    uint64_t pool_taken_by[1 + ATOMIC_RESERVE_LINES];
+};
+extern struct cpu_pages cpu_pages[MAX_CPUS];
+
+/* poison.c: fills a block with PAGE_POISON_BYTE and flags its frames PG_POISONED (the caller
+ * owns the block); checks the poison of a block's flagged frames (each damaged one reported
+ * and counted), clearing the flags. Any context. */
+void poison_fill(struct page *page, unsigned int order);
+void poison_check(struct page *page, unsigned int order);
 
 /* page_alloc.c, for the atomic reserve: an order-0 frame from the general pool, even below
  * min (NULL when there is none), left in transit; scrubbing (poison check, zeroing); and

@@ -1,0 +1,111 @@
+/* mm/page_stats.c - the page allocator's figures and its reports of broken invariants: what
+ * meminfo prints, what tests compare against their own counts, and the one log line each
+ * refused operation gets. */
+#include <stdarg.h>
+
+#include "kernel/printk.h"
+#include "kernel/spinlock.h"
+#include "mm/buddy.h"
+#include "mm/internal.h"
+
+struct page_alloc_errors mm_errors;
+
+void mm_report(uint64_t *counter, const char *function, const struct page *page, const char *fmt,
+               ...)
+{
+    char message[160];
+    va_list args;
+    va_start(args, fmt);
+    kvsnprintf(message, sizeof(message), fmt, args);
+    va_end(args);
+    (*counter)++;
+    if (is_descriptor(page))
+        printk("page_alloc: %s: frame %#lx: %s\n", function, page_to_phys(page), message);
+    else
+        printk("page_alloc: %s: descriptor %p: %s\n", function, (const void *)page, message);
+}
+
+uint64_t page_alloc_unallocated_count(void)
+{
+    unsigned long flags = arch_irq_save();
+    uint64_t count = page_alloc_free_count() + atomic_reserve_level();
+    arch_irq_restore(flags);
+    return count;
+}
+
+uint64_t page_alloc_free_count(void)
+{
+    unsigned long flags = arch_irq_save();
+    uint64_t free = zone.free_pages;
+    for (unsigned int i = 0; i < MAX_CPUS; i++)
+        free += cpu_pages[i].cache.count;
+    arch_irq_restore(flags);
+    return free;
+}
+
+void page_alloc_get_stats(struct page_alloc_stats *stats)
+{
+    unsigned long flags;
+    spin_lock_irqsave(&zone.lock, &flags);
+    *stats = (struct page_alloc_stats){
+            .managed = mm_limits.managed,
+            .free = zone.free_pages,
+            .watermark_min = mm_limits.watermark_min,
+            .watermark_low = mm_limits.watermark_low,
+            .watermark_high = mm_limits.watermark_high,
+            .poison = mm_poison_on_free,
+    };
+    for (unsigned int order = 0; order <= MAX_ORDER; order++)
+        stats->free_blocks[order] = zone.free_area[order].count;
+    for (unsigned int i = 0; i < MAX_CPUS; i++) {
+        stats->hot_cache += cpu_pages[i].cache.count;
+        stats->allocations += cpu_pages[i].allocations;
+        stats->frees += cpu_pages[i].frees;
+        stats->failures += cpu_pages[i].failures;
+    }
+    spin_unlock_irqrestore(&zone.lock, flags);
+    stats->free += stats->hot_cache;
+    stats->reserve = atomic_reserve_level();
+    stats->allocated = stats->managed - stats->free - stats->reserve;
+}
+
+uint64_t page_alloc_taken_by_line(int line)
+{
+    if (line < 0 || line >= ATOMIC_RESERVE_LINES)
+        return 0;
+    unsigned long flags = arch_irq_save();
+    uint64_t taken = 0;
+    for (unsigned int i = 0; i < MAX_CPUS; i++)
+        taken += reserves[i].taken_by[1 + line];
+    for (unsigned int i = 0; i < MAX_CPUS; i++)
+        taken += cpu_pages[i].pool_taken_by[1 + line];
+    arch_irq_restore(flags);
+    return taken;
+}
+
+void page_alloc_get_errors(struct page_alloc_errors *out)
+{
+    unsigned long flags = arch_irq_save();
+    *out = mm_errors;
+    arch_irq_restore(flags);
+}
+
+void page_alloc_print_stats(void)
+{
+    struct page_alloc_stats s;
+    page_alloc_get_stats(&s);
+    printk("page_alloc: managed %lu pages (%lu MiB), free %lu, allocated %lu, in the atomic "
+           "reserve %lu\n",
+           s.managed, s.managed >> (20 - PAGE_SHIFT), s.free, s.allocated, s.reserve);
+    printk("page_alloc: hot cache %lu of %u; watermarks min %lu low %lu high %lu; poison %s\n",
+           s.hot_cache, PAGE_ALLOC_HOT_CACHE_HIGH, s.watermark_min, s.watermark_low,
+           s.watermark_high, s.poison ? "on" : "off");
+    char line[160];
+    int length = ksnprintf(line, sizeof(line), "page_alloc: free blocks by order:");
+    for (unsigned int order = 0; order <= MAX_ORDER; order++)
+        length += ksnprintf(line + length, sizeof(line) - (size_t)length, " %u:%lu", order,
+                            s.free_blocks[order]);
+    printk("%s\n", line);
+    printk("page_alloc: %lu allocations, %lu frees, %lu failed\n", s.allocations, s.frees,
+           s.failures);
+}
