@@ -3,6 +3,7 @@
 "N passed, N failed". Exits 1 when anything failed, crashed, hung or went missing.
 
 Jobs (run in parallel, reported in this order):
+  tree     the layout check (tools/check_layout.py) and the docs check (tools/check_docs.py)
   host     the host-side suites (build/host/labyrinth-host-tests, ASan + UBSan), as KTAP
   fuzz     each libFuzzer target for a fixed time
   boot     the kernel under QEMU with `selftest`, on several machines and memory sizes
@@ -132,6 +133,19 @@ def fuzz_job(options, target, seconds):
             text.strip().splitlines()[-20:]
         return [Result(f"fuzz {target} ({summary})", ok, details)]
     return Job("fuzz-" + target, run)
+
+
+# --- checks of the tree itself: the layers point one way, the docs name what exists ----------
+
+def tree_check_job(name, script):
+    def run():
+        path = os.path.join(qemu.TOP, "tools", script)
+        process = subprocess.run([sys.executable, path, qemu.TOP], capture_output=True,
+                                 text=True, timeout=120)
+        lines = (process.stdout + process.stderr).strip().splitlines()
+        return [Result(f"tree {name} ({lines[-1] if lines else 'no output'})",
+                       process.returncode == 0, lines[-30:])]
+    return Job("tree-" + name, run)
 
 
 # --- kernel boots with selftest ---------------------------------------------------------------
@@ -283,7 +297,8 @@ class Context:
 # --- running and reporting --------------------------------------------------------------------
 
 def all_jobs(options, args):
-    jobs = [host_job(options)]
+    jobs = [tree_check_job("layout", "check_layout.py"), tree_check_job("docs", "check_docs.py"),
+            host_job(options)]
     jobs += [fuzz_job(options, target, args.fuzz_seconds) for target in args.fuzz]
     expected = expected_kernel_suites()
     jobs += [boot_job(options, boot, expected) for boot in BOOTS]
