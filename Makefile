@@ -45,8 +45,8 @@ KERNEL_SOURCES :=
 HOSTED_SOURCES :=
 HOST_TEST_SOURCES :=
 FUZZ_TARGETS :=
-include boot/build.mk arch/x86_64/build.mk kernel/build.mk mm/build.mk drivers/build.mk \
-	tests/build.mk
+include boot/build.mk arch/x86_64/build.mk kernel/build.mk lib/build.mk mm/build.mk \
+	drivers/build.mk tests/build.mk
 
 # The kernel: freestanding, higher half (-mcmodel=kernel), no red zone (interrupts would
 # clobber it), no SSE/x87 (interrupt entry does not save those registers), frame pointers on
