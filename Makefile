@@ -37,7 +37,8 @@ CLANG  := clang
 # Debian packages the targets below need; tools/deps.sh installs the missing ones as root.
 DEPS_BUILD := nasm grub-pc-bin grub-common grub-efi-amd64-bin xorriso mtools
 DEPS_RUN   := $(DEPS_BUILD) qemu-system-x86
-DEPS_TEST  := $(DEPS_RUN) python3 clang libclang-rt-14-dev ovmf gdb valgrind gnuplot-nox
+DEPS_TEST  := $(DEPS_RUN) python3 clang libclang-rt-14-dev ovmf gdb valgrind gnuplot-nox \
+	bochs bochsbios vgabios
 DEPS_DEBUG := $(DEPS_RUN) gdb
 DEPS_BENCH := $(DEPS_TEST) valgrind gnuplot-nox
 

@@ -5,7 +5,8 @@
 Jobs (run in parallel, reported in this order):
   host     the host-side suites (build/host/labyrinth-host-tests, ASan + UBSan), as KTAP
   fuzz     each libFuzzer target for a fixed time
-  boot     the kernel under QEMU with `selftest`, on several machines and memory sizes
+  boot     the kernel under QEMU with `selftest`, on several machines and memory sizes, and
+           once under Bochs (tests/bochs.py)
   check    boots that check one behaviour from the outside (tests/checks.py)
   e2e      interactive sessions over the serial port and the PS/2 keyboard (tests/e2e/)
 
@@ -26,6 +27,7 @@ import time
 from dataclasses import dataclass, field
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bochs  # noqa: E402
 import ktap  # noqa: E402
 import qemu  # noqa: E402
 from qemu import Machine  # noqa: E402
@@ -192,6 +194,41 @@ def exit_result(prefix, run, log):
     return Result(f"{prefix}(exit, {run.seconds:.1f} s)", not problems, details)
 
 
+# Bochs: 128 MiB keeps it to about 20 s (it emulates each instruction); selftest_ram as above.
+BOCHS_MEGS = 128
+BOCHS_TIMEOUT = 240
+
+
+def bochs_job(options, expected_suites):
+    def run():
+        iso = qemu.make_iso(options, "boot-bochs", f"selftest selftest_ram={BOCHS_MEGS}M")
+        result = bochs.run_to_end(options, "boot-bochs", iso, BOCHS_MEGS, BOCHS_TIMEOUT)
+        log = save_log(options, "boot-bochs", result.output)
+        results = ktap_results("boot bochs ", result.output, expected_suites, False, log)
+        results.append(bochs_end_result(result, log))
+        return results
+    return Job("boot-bochs", run)
+
+
+def bochs_end_result(run, log):
+    """Checks how the Bochs boot ended: the selftest's verdict line, no panic, no timeout."""
+    problems = []
+    if run.verdict == "FAILED":
+        problems.append("the kernel reported failures ('selftest: FAILED')")
+    elif run.verdict != "all suites passed":
+        problems.append("Bochs exited by itself (status {})".format(run.exited)
+                        if run.exited is not None else
+                        f"no end line within {run.seconds:.0f} s")
+    for marker in ("Kernel panic", "*** Unexpected", "Kernel stopped."):
+        if marker in run.output:
+            problems.append(f"'{marker}' in the output")
+    details = problems + [f"log: {log}"]
+    if problems:
+        details += run.output.strip().splitlines()[-25:]
+        details += ["Bochs' console:"] + run.console.strip().splitlines()[-10:]
+    return Result(f"boot bochs (end, {run.seconds:.1f} s)", not problems, details)
+
+
 # --- the benchmark, quickly: it must keep working; nothing is asserted about speed ------------
 
 BENCH_CASES = ("pair", "burst_alloc", "burst_free", "mixed", "reserve_take", "reserve_return",
@@ -287,6 +324,7 @@ def all_jobs(options, args):
     jobs += [fuzz_job(options, target, args.fuzz_seconds) for target in args.fuzz]
     expected = expected_kernel_suites()
     jobs += [boot_job(options, boot, expected) for boot in BOOTS]
+    jobs.append(bochs_job(options, expected))
     jobs += module_jobs(options, "checks", "check")
     jobs.append(bench_job(options))
     for file in sorted(os.listdir(os.path.join(qemu.TOP, "tests", "e2e"))):
