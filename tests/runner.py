@@ -116,24 +116,50 @@ def host_job(options):
     return Job("host", run)
 
 
+def seed_files(directory):
+    """The seed inputs under directory (libFuzzer reads subdirectories too), or []."""
+    return [os.path.join(root, name) for root, _, names in os.walk(directory) for name in names]
+
+
 def fuzz_job(options, target, seconds):
+    """Runs a fuzzer for `seconds` on its seeds (tests/fuzz/seeds/<target>, read-only) and the
+    corpus it grew before (build/fuzz/corpus-<target>, where new inputs go)."""
     def run():
+        seeds = os.path.join(qemu.TOP, "tests", "fuzz", "seeds", target)
+        seed_count = len(seed_files(seeds))
+        if not seed_count:
+            return [Result(f"fuzz {target}", False,
+                           [f"no seeds: {os.path.relpath(seeds, qemu.TOP)} is missing or empty",
+                            "see tests/fuzz/seeds/README.md"])]
         binary = os.path.join(options.build, "fuzz", target)
         corpus = os.path.join(options.build, "fuzz", "corpus-" + target)
+        artifacts = os.path.join(options.build, "fuzz", "artifacts-" + target) + os.sep
         os.makedirs(corpus, exist_ok=True)
-        seeds = os.path.join(qemu.TOP, "tests", "fuzz", "seeds", target)
+        os.makedirs(artifacts, exist_ok=True)
         command = [binary, f"-max_total_time={seconds}", "-timeout=10", "-rss_limit_mb=2048",
-                   "-print_final_stats=1", corpus] + ([seeds] if os.path.isdir(seeds) else [])
+                   "-print_final_stats=1", f"-artifact_prefix={artifacts}", corpus, seeds]
         process = subprocess.run(command, capture_output=True, timeout=seconds + 120)
         text = (process.stdout + process.stderr).decode("utf-8", "replace")
         log = save_log(options, "fuzz-" + target, text)
-        runs = re.search(r"stat::number_of_executed_units:\s*(\d+)", text)
-        summary = f"{runs.group(1) if runs else '?'} inputs in {seconds} s"
-        ok = process.returncode == 0
-        details = [] if ok else [f"exit status {process.returncode}", f"log: {log}"] + \
-            text.strip().splitlines()[-20:]
-        return [Result(f"fuzz {target} ({summary})", ok, details)]
+        return [fuzz_result(target, seconds, seeds, seed_count, process.returncode, text, log)]
     return Job("fuzz-" + target, run)
+
+
+def fuzz_result(target, seconds, seeds, seed_count, status, text, log):
+    """One line: seeds read, inputs run, exit status, the crash file if any."""
+    runs = re.search(r"stat::number_of_executed_units:\s*(\d+)", text)
+    read = re.search(r"INFO:\s+(\d+) files found in " + re.escape(seeds), text)
+    crash = re.search(r"Test unit written to (\S+)", text)
+    summary = f"{read.group(1) if read else '?'} seeds, " \
+        f"{runs.group(1) if runs else '?'} inputs in {seconds} s, exit {status}"
+    if crash:
+        summary += f", crash {os.path.relpath(crash.group(1))}"
+    problems = [] if status == 0 else [f"exit status {status}"]
+    if not read or int(read.group(1)) != seed_count:
+        problems.append(f"libFuzzer did not read the {seed_count} seeds in {seeds}")
+    details = [] if not problems else problems + [f"log: {log}"] + \
+        text.strip().splitlines()[-20:]
+    return Result(f"fuzz {target} ({summary})", not problems, details)
 
 
 # --- kernel boots with selftest ---------------------------------------------------------------
