@@ -6,9 +6,12 @@
 #   make debug    boot halted under QEMU's GDB stub and attach gdb
 #   make iso      build build/labyrinth.elf and build/labyrinth.iso
 #   make bench    run the allocator benchmarks
+#   make fuzz     build the libFuzzer targets; with FUZZ_SECONDS=N also run each for N seconds
+#                 on its seeds (tests/fuzz/seeds/) and print a line per target: seeds read,
+#                 inputs run, exit status, crash file if any
 #
 # Variables: ACCEL (tcg), MACHINE (pc or q35), MEMORY (128M), CMDLINE (kernel options for
-# `make run`), QEMU_DISPLAY (none; gtk to see the VGA screen).
+# `make run`), QEMU_DISPLAY (none; gtk to see the VGA screen), FUZZ_SECONDS (unset: build only).
 
 ACCEL        ?= tcg
 MACHINE      ?= pc
@@ -37,7 +40,8 @@ CLANG  := clang
 # Debian packages the targets below need; tools/deps.sh installs the missing ones as root.
 DEPS_BUILD := nasm grub-pc-bin grub-common grub-efi-amd64-bin xorriso mtools
 DEPS_RUN   := $(DEPS_BUILD) qemu-system-x86
-DEPS_TEST  := $(DEPS_RUN) python3 clang libclang-rt-14-dev ovmf gdb valgrind gnuplot-nox
+DEPS_TEST  := $(DEPS_RUN) python3 clang libclang-rt-14-dev ovmf gdb valgrind gnuplot-nox \
+	bochs bochsbios vgabios
 DEPS_DEBUG := $(DEPS_RUN) gdb
 DEPS_BENCH := $(DEPS_TEST) valgrind gnuplot-nox
 
@@ -69,7 +73,7 @@ FUZZ_CFLAGS := -std=gnu11 -O1 -g -DLABYRINTH_HOSTED -DLABYRINTH_FUZZ -I. -Itests
 KERNEL_OBJECTS := $(patsubst %,$(BUILD)/kernel-objs/%.o,$(KERNEL_SOURCES))
 HOST_TEST_OBJECTS := $(patsubst %,$(BUILD)/host-objs/%.o,$(HOSTED_SOURCES) $(HOST_TEST_SOURCES))
 
-.PHONY: all iso run debug test host-tests fuzz bench clean deps-build deps-run deps-test \
+.PHONY: all iso run debug test host-tests fuzz fuzz-build bench clean deps-build deps-run deps-test \
 	deps-debug deps-bench format
 .DEFAULT_GOAL := all
 all: iso
@@ -160,10 +164,19 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(HOSTED_SOURCES) $(FUZZ_SUPPORT) $(wildcard tes
 	@mkdir -p $(dir $@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) $< $(HOSTED_SOURCES) $(FUZZ_SUPPORT) -o $@
 
-fuzz: $(addprefix $(BUILD)/fuzz/,$(FUZZ_TARGETS))
+fuzz-build: $(addprefix $(BUILD)/fuzz/,$(FUZZ_TARGETS))
+
+# A campaign: the runner's fuzz jobs alone, two at a time; new inputs go to
+# build/fuzz/corpus-<target>, crash files to build/fuzz/artifacts-<target>/.
+FUZZ_SECONDS ?=
+fuzz: fuzz-build
+ifneq ($(FUZZ_SECONDS),)
+	python3 tests/runner.py --build $(BUILD) --only '^fuzz-' --fuzz $(FUZZ_TARGETS) \
+		--fuzz-seconds $(FUZZ_SECONDS)
+endif
 
 # TEST_FLAGS passes options to the runner, e.g. TEST_FLAGS="--only kernel".
-test: deps-test $(BUILD)/labyrinth.elf host-tests fuzz $(BUILD)/bench/host_bench
+test: deps-test $(BUILD)/labyrinth.elf host-tests fuzz-build $(BUILD)/bench/host_bench
 	python3 tests/runner.py --build $(BUILD) --accel $(ACCEL) --qemu $(QEMU) \
 		--fuzz $(FUZZ_TARGETS) $(TEST_FLAGS)
 

@@ -6,6 +6,7 @@
 #include "arch/arch.h"
 #include "kernel/irq.h"
 #include "kernel/printk.h"
+#include "lib/clock_math.h"
 #include "lib/compiler.h"
 #include "lib/errno.h"
 
@@ -25,11 +26,11 @@ static const struct tick_source *tick;
 static uint64_t ticks;
 static uint64_t tick_clocks; /* the tick source's input clocks the counted ticks add up to */
 
-/* Set once by clock_init before interrupts are on; read-only afterwards. The multipliers
- * are 32.32 fixed point, so a conversion is one multiply and a shift. */
+/* Set once by clock_init before interrupts are on; read-only afterwards. A conversion is
+ * one multiply and a shift (lib/clock_math.h); zeroed scales convert everything to 0. */
 static uint64_t tsc_hz;
-static uint64_t ns_per_cycle;  /* 2^32 * 10^9 / tsc_hz */
-static uint64_t cycles_per_ns; /* 2^32 * tsc_hz / 10^9 */
+static struct clock_scale cycles_to_ns;
+static struct clock_scale ns_to_cycles;
 
 static void clock_tick(int irq, void *dev_id)
 {
@@ -88,10 +89,8 @@ static void calibrate_tsc(const struct clock_reference *reference)
         printk("clock: %s does not count; TSC not calibrated\n", reference->name);
         return;
     }
-    ns_per_cycle = (NS_PER_SECOND << 32) / tsc_hz;
-    /* 2^32 * tsc_hz overflows above 4 GHz: split it into whole and fractional gigahertz. */
-    cycles_per_ns =
-            ((tsc_hz / NS_PER_SECOND) << 32) + ((tsc_hz % NS_PER_SECOND) << 32) / NS_PER_SECOND;
+    clock_scale_init(&cycles_to_ns, tsc_hz, NS_PER_SECOND);
+    clock_scale_init(&ns_to_cycles, NS_PER_SECOND, tsc_hz);
     printk("clock: TSC runs at %llu.%03llu MHz (measured against %s)\n",
            (unsigned long long)(tsc_hz / 1000000), (unsigned long long)(tsc_hz / 1000 % 1000),
            reference->name);
@@ -147,10 +146,10 @@ uint64_t clock_tsc_hz(void)
 
 uint64_t clock_cycles_to_ns(uint64_t cycles)
 {
-    return (uint64_t)(((unsigned __int128)cycles * ns_per_cycle) >> 32);
+    return clock_scale_apply(&cycles_to_ns, cycles);
 }
 
 uint64_t clock_ns_to_cycles(uint64_t ns)
 {
-    return (uint64_t)(((unsigned __int128)ns * cycles_per_ns) >> 32);
+    return clock_scale_apply(&ns_to_cycles, ns);
 }

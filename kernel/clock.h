@@ -68,8 +68,9 @@ uint64_t clock_uptime_ns(void);
 /* The TSC's rate in cycles per second, or 0 when calibration failed. Any context. */
 uint64_t clock_tsc_hz(void);
 
-/* Converts between TSC cycles and nanoseconds (0 when the TSC is not calibrated). Exact to
- * about one part in 10^9; valid for spans of up to centuries. Any context, never waits. */
+/* Converts between TSC cycles and nanoseconds (0 when the TSC is not calibrated): the exact
+ * value rounded down, or at most 2 less, at any TSC rate; UINT64_MAX past 2^64 - 1 (584 years
+ * of nanoseconds). Any context, never waits: a multiply and a shift (lib/clock_math.h). */
 uint64_t clock_cycles_to_ns(uint64_t cycles);
 uint64_t clock_ns_to_cycles(uint64_t ns);
 

@@ -4,6 +4,7 @@
 # but string.c (the host has its C library's) build into the host tests alike.
 LIB_SOURCES := \
 	lib/byte_ring.c \
+	lib/clock_math.c \
 	lib/errno.c \
 	lib/format.c \
 	lib/parse.c \

@@ -6,7 +6,8 @@ Jobs (run in parallel, reported in this order):
   tree     the layout check (tools/check_layout.py) and the docs check (tools/check_docs.py)
   host     the host-side suites (build/host/labyrinth-host-tests, ASan + UBSan), as KTAP
   fuzz     each libFuzzer target for a fixed time
-  boot     the kernel under QEMU with `selftest`, on several machines and memory sizes
+  boot     the kernel under QEMU with `selftest`, on several machines and memory sizes, and
+           once under Bochs (tests/bochs.py)
   check    boots that check one behaviour from the outside (tests/checks.py)
   e2e      interactive sessions over the serial port and the PS/2 keyboard (tests/e2e/)
 
@@ -27,6 +28,7 @@ import time
 from dataclasses import dataclass, field
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bochs  # noqa: E402
 import ktap  # noqa: E402
 import qemu  # noqa: E402
 from qemu import Machine  # noqa: E402
@@ -115,24 +117,50 @@ def host_job(options):
     return Job("host", run)
 
 
+def seed_files(directory):
+    """The seed inputs under directory (libFuzzer reads subdirectories too), or []."""
+    return [os.path.join(root, name) for root, _, names in os.walk(directory) for name in names]
+
+
 def fuzz_job(options, target, seconds):
+    """Runs a fuzzer for `seconds` on its seeds (tests/fuzz/seeds/<target>, read-only) and the
+    corpus it grew before (build/fuzz/corpus-<target>, where new inputs go)."""
     def run():
+        seeds = os.path.join(qemu.TOP, "tests", "fuzz", "seeds", target)
+        seed_count = len(seed_files(seeds))
+        if not seed_count:
+            return [Result(f"fuzz {target}", False,
+                           [f"no seeds: {os.path.relpath(seeds, qemu.TOP)} is missing or empty",
+                            "see tests/fuzz/seeds/README.md"])]
         binary = os.path.join(options.build, "fuzz", target)
         corpus = os.path.join(options.build, "fuzz", "corpus-" + target)
+        artifacts = os.path.join(options.build, "fuzz", "artifacts-" + target) + os.sep
         os.makedirs(corpus, exist_ok=True)
-        seeds = os.path.join(qemu.TOP, "tests", "fuzz", "seeds", target)
+        os.makedirs(artifacts, exist_ok=True)
         command = [binary, f"-max_total_time={seconds}", "-timeout=10", "-rss_limit_mb=2048",
-                   "-print_final_stats=1", corpus] + ([seeds] if os.path.isdir(seeds) else [])
+                   "-print_final_stats=1", f"-artifact_prefix={artifacts}", corpus, seeds]
         process = subprocess.run(command, capture_output=True, timeout=seconds + 120)
         text = (process.stdout + process.stderr).decode("utf-8", "replace")
         log = save_log(options, "fuzz-" + target, text)
-        runs = re.search(r"stat::number_of_executed_units:\s*(\d+)", text)
-        summary = f"{runs.group(1) if runs else '?'} inputs in {seconds} s"
-        ok = process.returncode == 0
-        details = [] if ok else [f"exit status {process.returncode}", f"log: {log}"] + \
-            text.strip().splitlines()[-20:]
-        return [Result(f"fuzz {target} ({summary})", ok, details)]
+        return [fuzz_result(target, seconds, seeds, seed_count, process.returncode, text, log)]
     return Job("fuzz-" + target, run)
+
+
+def fuzz_result(target, seconds, seeds, seed_count, status, text, log):
+    """One line: seeds read, inputs run, exit status, the crash file if any."""
+    runs = re.search(r"stat::number_of_executed_units:\s*(\d+)", text)
+    read = re.search(r"INFO:\s+(\d+) files found in " + re.escape(seeds), text)
+    crash = re.search(r"Test unit written to (\S+)", text)
+    summary = f"{read.group(1) if read else '?'} seeds, " \
+        f"{runs.group(1) if runs else '?'} inputs in {seconds} s, exit {status}"
+    if crash:
+        summary += f", crash {os.path.relpath(crash.group(1))}"
+    problems = [] if status == 0 else [f"exit status {status}"]
+    if not read or int(read.group(1)) != seed_count:
+        problems.append(f"libFuzzer did not read the {seed_count} seeds in {seeds}")
+    details = [] if not problems else problems + [f"log: {log}"] + \
+        text.strip().splitlines()[-20:]
+    return Result(f"fuzz {target} ({summary})", not problems, details)
 
 
 # --- checks of the tree itself: the layers point one way, the docs name what exists ----------
@@ -204,6 +232,41 @@ def exit_result(prefix, run, log):
     details = problems + [f"log: {log}"] + \
         (run.output.strip().splitlines()[-25:] if problems else [])
     return Result(f"{prefix}(exit, {run.seconds:.1f} s)", not problems, details)
+
+
+# Bochs: 128 MiB keeps it to about 20 s (it emulates each instruction); selftest_ram as above.
+BOCHS_MEGS = 128
+BOCHS_TIMEOUT = 240
+
+
+def bochs_job(options, expected_suites):
+    def run():
+        iso = qemu.make_iso(options, "boot-bochs", f"selftest selftest_ram={BOCHS_MEGS}M")
+        result = bochs.run_to_end(options, "boot-bochs", iso, BOCHS_MEGS, BOCHS_TIMEOUT)
+        log = save_log(options, "boot-bochs", result.output)
+        results = ktap_results("boot bochs ", result.output, expected_suites, False, log)
+        results.append(bochs_end_result(result, log))
+        return results
+    return Job("boot-bochs", run)
+
+
+def bochs_end_result(run, log):
+    """Checks how the Bochs boot ended: the selftest's verdict line, no panic, no timeout."""
+    problems = []
+    if run.verdict == "FAILED":
+        problems.append("the kernel reported failures ('selftest: FAILED')")
+    elif run.verdict != "all suites passed":
+        problems.append("Bochs exited by itself (status {})".format(run.exited)
+                        if run.exited is not None else
+                        f"no end line within {run.seconds:.0f} s")
+    for marker in ("Kernel panic", "*** Unexpected", "Kernel stopped."):
+        if marker in run.output:
+            problems.append(f"'{marker}' in the output")
+    details = problems + [f"log: {log}"]
+    if problems:
+        details += run.output.strip().splitlines()[-25:]
+        details += ["Bochs' console:"] + run.console.strip().splitlines()[-10:]
+    return Result(f"boot bochs (end, {run.seconds:.1f} s)", not problems, details)
 
 
 # --- the benchmark, quickly: it must keep working; nothing is asserted about speed ------------
@@ -302,6 +365,7 @@ def all_jobs(options, args):
     jobs += [fuzz_job(options, target, args.fuzz_seconds) for target in args.fuzz]
     expected = expected_kernel_suites()
     jobs += [boot_job(options, boot, expected) for boot in BOOTS]
+    jobs.append(bochs_job(options, expected))
     jobs += module_jobs(options, "checks", "check")
     jobs.append(bench_job(options))
     for file in sorted(os.listdir(os.path.join(qemu.TOP, "tests", "e2e"))):
