@@ -12,6 +12,28 @@
  * are arrays of this many, indexed with arch_cpu_id(). */
 #define MAX_CPUS 1
 
+/* A thread's CPU state while it does not run: the callee-saved registers are on its stack,
+ * and this holds where. (kernel/thread.c keeps one per thread.) */
+struct arch_context {
+    uint64_t rsp;
+};
+
+/* Prepares a new thread's stack (its highest address is stack_top) so that the first
+ * arch_context_switch to `context` calls entry(arg) on it, with interrupts as the switch
+ * left them (off) and an empty backtrace above. entry must not return. */
+void arch_context_init(struct arch_context *context, uint64_t stack_top, void (*entry)(void *),
+                       void *arg);
+
+/* Saves the running thread's state into `from` and resumes the thread saved in `to`; it
+ * returns when some later switch resumes `from`. Interrupts off. */
+void arch_context_switch(struct arch_context *from, const struct arch_context *to);
+
+/* Names, into buffer, the stack whose guard page holds address ("stack of thread 'shell'
+ * (id 3)"), or returns NULL: the thread layer registers one for the stacks it maps, so an
+ * overflow report names the thread. */
+typedef const char *(*arch_stack_namer)(uint64_t address, char *buffer, unsigned int size);
+void arch_set_stack_namer(arch_stack_namer namer);
+
 #ifdef LABYRINTH_HOSTED
 /* The host-side build supplies its own stand-ins, from its include path (tests/host/). */
 #include "hosted_arch.h"

@@ -71,8 +71,10 @@ static struct scancode_decoder live_decoder;
 static void handoff_scancode(uint8_t scancode)
 {
     struct scancode_record record = {arch_cycles(), scancode};
-    if (frame_pipe_write(&scancode_pipe, &record)) /* dropped and counted when no frame */
+    if (frame_pipe_write(&scancode_pipe, &record)) { /* dropped and counted when no frame */
         frame_pipe_flush(&scancode_pipe);
+        console_input_arrived();
+    }
 }
 
 /* Moves the records of every handed-over frame into the ring, and frees the frames. */

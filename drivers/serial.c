@@ -85,8 +85,11 @@ static void serial_interrupt(int irq, void *dev_id)
 {
     (void)irq;
     (void)dev_id;
-    for (int byte; (byte = read_uart()) >= 0;)
+    bool received = false;
+    for (int byte; (byte = read_uart()) >= 0; received = true)
         byte_ring_put(&receive_ring, (uint8_t)byte);
+    if (received)
+        console_input_arrived();
 }
 
 /* Used only by the console's one reader. */

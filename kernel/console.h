@@ -53,14 +53,19 @@ int console_read_char(void);
 /* True when any source holds something. Any context; never waits. */
 bool console_input_pending(void);
 
-/* Waits for the next character (see console_read_char), running the idle callbacks
- * meanwhile. Ordinary context with interrupts on; waits. */
+/* Tells the console that a source received something: the thread waiting in
+ * console_getchar wakes. Sources call it from their interrupt handlers, after the data is
+ * where read_char will find it. Any context; never waits. */
+void console_input_arrived(void);
+
+/* Waits for the next character (see console_read_char), asleep while there is none.
+ * Returns -1 when called where sleeping is not allowed (reported). Thread context; waits. */
 int console_getchar(void);
 
 /* Reads one line into line (at most size - 1 characters, NUL-terminated, without the
  * newline), echoing what is typed. Backspace erases a character, Ctrl-U the whole line;
  * Ctrl-C abandons the line (it comes back empty). Characters beyond the room are refused.
- * Returns the line's length. Ordinary context with interrupts on; waits. */
+ * Returns the line's length. Thread context; waits. */
 size_t console_read_line(char *line, size_t size);
 
 #endif

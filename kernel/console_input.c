@@ -3,8 +3,8 @@
  * editing on top of it. */
 #include "kernel/console.h"
 
-#include "kernel/idle.h"
 #include "kernel/spinlock.h"
+#include "kernel/wait.h"
 
 #define CTRL(letter) ((letter) - 'a' + 1)
 #define DELETE       0x7f
@@ -51,13 +51,23 @@ bool console_input_pending(void)
     return false;
 }
 
+/* The reader waits here; the sources' interrupt handlers wake it. */
+static struct wait_queue input_queue = WAIT_QUEUE_INIT("console input");
+
+void console_input_arrived(void)
+{
+    wait_queue_wake_all(&input_queue);
+}
+
 int console_getchar(void)
 {
     for (;;) {
         int c = console_read_char();
         if (c >= 0)
             return c;
-        idle_wait(console_input_pending);
+        /* pending() may see a key release that types nothing: then read again and wait. */
+        if (wait_event(&input_queue, console_input_pending()) != 0)
+            return -1; /* not a thread that may sleep: reported by wait_event */
     }
 }
 
@@ -76,7 +86,10 @@ size_t console_read_line(char *line, size_t size)
 {
     size_t length = 0;
     for (;;) {
-        char c = (char)console_getchar();
+        int got = console_getchar();
+        if (got < 0)
+            break; /* we may not wait here: the line ends as it is */
+        char c = (char)got;
         if (c == '\n') {
             echo("\n", 1);
             break;

@@ -5,8 +5,15 @@
 #include <stddef.h>
 
 #include "kernel/context.h"
+#include "lib/compiler.h"
 
 struct deferred_work *deferred_pending[MAX_CPUS];
+void (*deferred_notify)(void);
+
+bool deferred_any_pending(void)
+{
+    return READ_ONCE(deferred_pending[arch_cpu_id()]) != NULL;
+}
 
 void deferred_request(struct deferred_work *work)
 {

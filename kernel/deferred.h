@@ -1,9 +1,9 @@
 /* kernel/deferred.h - work an interrupt handler asks for but must not do itself (it would
  * take too long, or must not run with interrupts off): the handler calls deferred_request,
- * and the work runs later in ordinary context, from the idle loop or an explicit
- * deferred_run. Like Linux's tasklets, without the softirq machinery. Each CPU keeps its own
- * list of requests, guarded by disabling interrupts on that CPU, so a request costs a few
- * stores and takes no lock.
+ * and the work runs later in ordinary context, in a kernel thread of high priority that the
+ * request wakes (kernel/main.c starts it), or in an explicit deferred_run. Like Linux's tasklets,
+ * without the softirq machinery. Each CPU keeps its own list of requests, guarded by disabling
+ * interrupts on that CPU, so a request costs a few stores and takes no lock.
  */
 #ifndef KERNEL_DEFERRED_H
 #define KERNEL_DEFERRED_H
@@ -31,6 +31,11 @@ struct deferred_work {
 /* The works requested on each CPU and not run yet. */
 extern struct deferred_work *deferred_pending[MAX_CPUS];
 
+/* Called (interrupts off) when a work is queued on a CPU's empty list: the kernel sets it to
+ * wake the thread that runs deferred work. NULL on the host, where tests call deferred_run
+ * themselves. */
+extern void (*deferred_notify)(void);
+
 /* deferred_request for callers that have interrupts off already (the allocator's interrupt
  * path): a handful of instructions. */
 static inline void deferred_request_irqs_off(struct deferred_work *work)
@@ -41,6 +46,8 @@ static inline void deferred_request_irqs_off(struct deferred_work *work)
     work->pending = true;
     work->next = deferred_pending[arch_cpu_id()];
     deferred_pending[arch_cpu_id()] = work;
+    if (deferred_notify && !work->next)
+        deferred_notify(); /* the list was empty: its thread may be asleep */
 }
 
 /* Asks for `work` to run once in ordinary context. Requests made while it is pending are
@@ -50,5 +57,13 @@ void deferred_request(struct deferred_work *work);
 /* Runs every work pending on this CPU, each once, with interrupts as the caller had them.
  * Returns how many ran. Ordinary context only (does nothing in an interrupt handler). */
 int deferred_run(void);
+
+/* True when works are pending on this CPU. Any context. */
+bool deferred_any_pending(void);
+
+/* Starts the thread that runs deferred work (kernel/deferred_thread.c) and has requests
+ * wake it. Returns 0, or -1 when the thread cannot be made. Boot, in a thread, after
+ * sched_start. */
+int deferred_thread_start(void);
 
 #endif

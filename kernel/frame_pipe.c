@@ -39,6 +39,7 @@ void frame_pipe_flush(struct frame_pipe *pipe)
     pipe->filling = NULL;
     page_hand_over(page, pipe->consumer); /* this context owns it: cannot fail */
     enqueue(pipe, page);
+    wait_queue_wake_all(&pipe->ready);
     if (pipe->on_frame)
         deferred_request(pipe->on_frame);
 }
@@ -83,6 +84,18 @@ struct page *frame_pipe_take(struct frame_pipe *pipe)
     }
     spin_unlock_irqrestore(&pipe->lock, flags);
     return page;
+}
+
+struct page *frame_pipe_take_wait(struct frame_pipe *pipe, uint64_t timeout_ms)
+{
+    for (;;) {
+        struct page *page = frame_pipe_take(pipe);
+        if (page)
+            return page;
+        /* queued is written under the pipe's lock before the wake: read whole here. */
+        if (wait_event_timeout(&pipe->ready, READ_ONCE(pipe->stats.queued) > 0, timeout_ms))
+            return NULL;
+    }
 }
 
 void frame_pipe_get_stats(struct frame_pipe *pipe, struct frame_pipe_stats *stats)

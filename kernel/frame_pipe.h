@@ -16,6 +16,7 @@
 #include "kernel/context.h"
 #include "kernel/deferred.h"
 #include "kernel/spinlock.h"
+#include "kernel/wait.h"
 #include "mm/page_alloc.h"
 
 /* The first bytes of every frame in a pipe; the records follow. */
@@ -43,6 +44,7 @@ struct frame_pipe {
     struct spinlock lock;
     uint32_t queue_head, queue_tail; /* frame numbers, linked through struct page.next */
     struct frame_pipe_stats stats;
+    struct wait_queue ready;            /* a consumer thread waits here for frames */
     struct frame_pipe *next_registered; /* the list frame_pipe_frames_in_flight walks */
 };
 
@@ -50,7 +52,7 @@ struct frame_pipe {
     {                                                                                              \
         .name = (pipe_name), .record_size = (size), .consumer = (consumer_context),                \
         .on_frame = (work), .lock = SPINLOCK_INIT(pipe_name), .queue_head = PFN_NONE,              \
-        .queue_tail = PFN_NONE                                                                     \
+        .queue_tail = PFN_NONE, .ready = WAIT_QUEUE_INIT(pipe_name)                                \
     }
 
 /* How many records of the pipe's size one frame holds. */
@@ -69,6 +71,11 @@ void frame_pipe_flush(struct frame_pipe *pipe);
  * queued. The caller reads it (page_address: a frame_pipe_header, then the records) and
  * frees it with free_page. Any context; never waits. */
 struct page *frame_pipe_take(struct frame_pipe *pipe);
+
+/* Takes the oldest handed-over frame as frame_pipe_take does, sleeping while none is queued.
+ * Returns the frame, or NULL when timeout_ms (0: no limit) passed first or the caller may
+ * not sleep (reported). Thread context; waits. */
+struct page *frame_pipe_take_wait(struct frame_pipe *pipe, uint64_t timeout_ms);
 
 void frame_pipe_get_stats(struct frame_pipe *pipe, struct frame_pipe_stats *stats);
 

@@ -7,6 +7,7 @@
 #include "arch/arch.h"
 #include "arch/x86_64/interrupt.h"
 #include "kernel/printk.h"
+#include "kernel/sched.h"
 #include "kernel/spinlock.h"
 #include "lib/errno.h"
 
@@ -79,6 +80,11 @@ static void irq_dispatch(struct interrupt_frame *frame)
     WRITE_ONCE(irq_running_line, interrupted_line);
     WRITE_ONCE(irq_nesting, irq_nesting - 1);
     controller->eoi((unsigned int)irq);
+    /* The outermost interrupt is over: if it woke a thread more urgent than the one it
+     * interrupted, or ended a time slice, switch now. The interrupted thread finishes this
+     * return (and its iretq) when it runs again. */
+    if (irq_nesting == 0)
+        sched_preempt_point();
 }
 
 int irq_set_controller(const struct irq_controller *chip)

@@ -1,6 +1,7 @@
 /* kernel/ksyms.c - looking up the symbol table that tools/ksyms.sh generates. */
 #include "kernel/ksyms.h"
 
+#include "lib/format.h"
 #include "lib/string.h"
 
 /* Generated (build/ksyms.asm): count, sorted addresses, name offsets, then the names. */
@@ -46,4 +47,14 @@ uint64_t ksym_address(const char *name)
             return ksym_table_addresses[i];
     }
     return 0;
+}
+
+const char *ksym_describe(uint64_t address, char *buffer, unsigned int size)
+{
+    struct ksym symbol;
+    if (ksym_lookup(address - 1, &symbol))
+        ksnprintf(buffer, size, "%s+%#lx", symbol.name, address - symbol.address);
+    else
+        ksnprintf(buffer, size, "%#lx", address);
+    return buffer;
 }

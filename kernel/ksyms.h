@@ -17,6 +17,12 @@ struct ksym {
  * (or the table is empty). Any context. */
 bool ksym_lookup(uint64_t address, struct ksym *symbol);
 
+/* Writes "name+0xoffset" for the function containing address (a return address is looked
+ * up one byte earlier, inside its call), or the bare address, into buffer; returns buffer.
+ * Any context. */
+#define KSYM_DESCRIBE_MAX 96
+const char *ksym_describe(uint64_t address, char *buffer, unsigned int size);
+
 /* Returns the address of the named function, or 0 when there is none. */
 uint64_t ksym_address(const char *name);
 

@@ -1,6 +1,7 @@
 /* kernel/main.c - kmain, where the boot path of boot/boot.asm arrives in C, and the order in
  * which the kernel brings itself up: CPU tables, console, boot information, command line,
- * memory, interrupt controller, clock, devices; then the self tests or the shell.
+ * memory, threads, interrupt controller, clock and scheduler, devices, background threads;
+ * then the self tests (in the boot thread) or the shell (in a thread of its own).
  *
  * This file is the composition root: the one place that names every driver and service and
  * calls each one's init, in order. Everything else reaches devices only through the
@@ -21,8 +22,9 @@
 #include "kernel/cmdline.h"
 #include "kernel/deferred.h"
 #include "kernel/frame_pipe.h"
-#include "kernel/idle.h"
 #include "kernel/ktest.h"
+#include "kernel/sched.h"
+#include "kernel/thread.h"
 #include "kernel/multiboot.h"
 #include "kernel/panic.h"
 #include "kernel/power.h"
@@ -69,13 +71,6 @@ static void run_selftest(void)
     power_exit(failures == 0);
 }
 
-/* Work interrupt handlers asked for (refilling the atomic reserve, consuming frames) runs
- * whenever the kernel is about to idle. */
-static void run_deferred_work(void)
-{
-    deferred_run();
-}
-
 /* Frames nobody holds, plus those on their way from handlers to consumers: constant unless
  * something leaks. The test framework checks it around every suite. */
 static uint64_t frames_accounted_for(void)
@@ -86,9 +81,9 @@ static uint64_t frames_accounted_for(void)
     return frames;
 }
 
-/* The interrupt controller, the clock, then each device that interrupts (every driver
- * requests its own line), then interrupts on. A device that fails to start is reported and
- * left out. */
+/* The interrupt controller, the clock and the scheduler's tick, then each device that
+ * interrupts (every driver requests its own line), then interrupts on. A device that fails
+ * to start is reported and left out. */
 static void start_interrupts(void)
 {
     int error = pic_init();
@@ -98,15 +93,33 @@ static void start_interrupts(void)
     error = clock_init(&pit_clock_reference, &pit_tick_source, hz);
     if (error)
         printk("clock: no timer interrupt (%s)\n", errno_name(error));
+    sched_start();
     error = keyboard_init();
     if (error)
         printk("keyboard: no keyboard input (%s)\n", errno_name(error));
     error = serial_enable_receive_interrupt();
     if (error)
         printk("serial: no serial input (%s)\n", errno_name(error));
-    sensor_init();
-    idle_register(run_deferred_work);
     arch_irq_enable();
+}
+
+/* The threads that do the kernel's background work. */
+static void start_threads(void)
+{
+    if (deferred_thread_start() != 0)
+        panic("deferred: no thread to run deferred work");
+    sensor_init();
+}
+
+/* The shell runs in a thread of its own, like any other; the boot thread's work is done. */
+static void start_shell(void)
+{
+    struct thread *shell = thread_create("shell", shell_main, NULL, THREAD_PRIORITY_NORMAL);
+    if (!shell)
+        panic("shell: no thread for the shell");
+    thread_detach(shell);
+    thread_detach(thread_current());
+    thread_exit(0);
 }
 
 void kmain(uint32_t magic, uint64_t info_phys);
@@ -130,11 +143,13 @@ void kmain(uint32_t magic, uint64_t info_phys)
     bool selftest = cmdline_has("selftest");
     panic_set_exit_on_stop(selftest);
     mm_init(&boot_info, selftest);
+    thread_init(); /* kmain becomes the thread "boot" */
     ktest_set_leak_counter(frames_accounted_for);
     if (selftest)
         ktest_read_options();
 
     start_interrupts();
+    start_threads();
     const char *bench = cmdline_value("bench");
     const char *crash = cmdline_value("crash");
     if (crash && !crash_is_known(crash))
@@ -146,5 +161,5 @@ void kmain(uint32_t magic, uint64_t info_phys)
         ktest_benchmark(strcmp(bench, "quick") == 0);
     if (crash)
         crash_run(crash);
-    shell_run();
+    start_shell();
 }

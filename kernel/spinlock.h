@@ -21,6 +21,12 @@ struct spinlock {
     const char *name;
 };
 
+/* How many spinlocks each CPU holds now. While it holds any, the scheduler does not switch
+ * threads on it (kernel/sched.c): a thread switched out holding a spinlock would leave every
+ * other taker spinning, and a sleep there is caught as a sleep in an invalid context. Only
+ * its own CPU changes a count, in single instructions an interrupt cannot split. */
+extern unsigned int spinlocks_held[MAX_CPUS];
+
 #define SPINLOCK_INIT(lock_name)                                                                   \
     {                                                                                              \
         .locked = 0, .name = (lock_name)                                                           \
@@ -32,6 +38,8 @@ __noreturn void spin_lock_deadlock(struct spinlock *lock);
 /* Takes the lock. Only for data no interrupt handler touches; others use the irqsave form. */
 static inline void spin_lock(struct spinlock *lock)
 {
+    spinlocks_held[arch_cpu_id()]++;
+    barrier(); /* the count rises before the lock is ours */
     while (__atomic_exchange_n(&lock->locked, 1, __ATOMIC_ACQUIRE)) {
         /* Labyrinth runs on one CPU: the holder cannot be running elsewhere and will never
          * release the lock while we spin. Say so instead of hanging. */
@@ -42,6 +50,8 @@ static inline void spin_lock(struct spinlock *lock)
 static inline void spin_unlock(struct spinlock *lock)
 {
     __atomic_store_n(&lock->locked, 0, __ATOMIC_RELEASE);
+    barrier(); /* and falls only once it is released */
+    spinlocks_held[arch_cpu_id()]--;
 }
 
 static inline bool spin_is_locked(const struct spinlock *lock)

@@ -1,8 +1,8 @@
 /* lib/compiler.h - attributes and small helpers the compiler gives us, named for what
  * they mean. Nothing here knows about the kernel.
  */
-#ifndef KERNEL_COMPILER_H
-#define KERNEL_COMPILER_H
+#ifndef LIB_COMPILER_H
+#define LIB_COMPILER_H
 
 #define __section(name) __attribute__((section(name)))
 #define __used          __attribute__((used))

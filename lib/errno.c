@@ -30,6 +30,10 @@ const char *errno_name(int error)
         return "ENOSPC";
     case ERANGE:
         return "ERANGE";
+    case EDEADLK:
+        return "EDEADLK";
+    case ETIMEDOUT:
+        return "ETIMEDOUT";
     default:
         return "E?";
     }

@@ -1,8 +1,8 @@
 /* lib/string.h - the memory and string functions of the C library that the kernel needs.
  * The prototypes are the standard ones, so host-side tests link the C library's instead.
  */
-#ifndef KERNEL_STRING_H
-#define KERNEL_STRING_H
+#ifndef LIB_STRING_H
+#define LIB_STRING_H
 
 #include <stddef.h>
 

@@ -3,7 +3,8 @@
  *
  *   0x0000000000000000 ...  nothing: NULL and low addresses fault once boot is done
  *   0xffff800000000000 ...  direct map of all RAM (NX), 64 TiB
- *   0xffffc00000000000 ...  kernel mappings made with vm_map_page (NX unless asked), 1 TiB
+ *   0xffffc00000000000 ...  kernel mappings made with vm_map_page (NX unless asked), 1 TiB;
+ *                           its upper half holds the threads' stacks (kernel/thread.c)
  *   0xffffea0000000000 ...  the frame database: struct page for every frame, 1 TiB
  *   0xffffffff80000000 ...  the kernel image: text RX, rodata R, data and bss RW
  */
@@ -17,10 +18,15 @@
 #define PAGE_SHIFT 12
 #define PAGE_SIZE  (1ul << PAGE_SHIFT)
 
-#define KERNEL_VMA      0xffffffff80000000ul
-#define VM_AREA_BASE    0xffffc00000000000ul
-#define VM_AREA_SIZE    (1ul << 40)
-#define DIRECT_MAP_SIZE (1ul << 46) /* virtual room; physical memory stops at 16 TiB */
+#define KERNEL_VMA   0xffffffff80000000ul
+#define VM_AREA_BASE 0xffffc00000000000ul
+#define VM_AREA_SIZE (1ul << 40)
+
+/* Thread stacks, one slot each (an unmapped guard page, then the stack), in the upper half
+ * of the kernel mapping area, out of the way of other vm_map_page users. */
+#define THREAD_STACKS_BASE (VM_AREA_BASE + VM_AREA_SIZE / 2)
+#define THREAD_STACK_SLOT  (64ul * 1024)
+#define DIRECT_MAP_SIZE    (1ul << 46) /* virtual room; physical memory stops at 16 TiB */
 
 #ifndef LABYRINTH_HOSTED
 #define DIRECT_MAP_BASE 0xffff800000000000ul

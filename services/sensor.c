@@ -1,25 +1,28 @@
-/* services/sensor.c - sampling in the timer's interrupt, processing in ordinary context. */
+/* services/sensor.c - sampling in the timer's interrupt, processing in a consumer thread that
+ * sleeps on the frame pipe until the handler hands it a full frame. */
 #include "services/sensor.h"
 
 #include "arch/arch.h"
 #include "kernel/clock.h"
 #include "kernel/cmdline.h"
-#include "kernel/idle.h"
 #include "kernel/irq.h"
+#include "kernel/mutex.h"
 #include "kernel/printk.h"
+#include "kernel/thread.h"
 #include "lib/errno.h"
 
 #define SAMPLE_EVERY_MAX 100000
 
-static struct deferred_work consume_work = DEFERRED_WORK_INIT("sensor", sensor_consume);
-static struct frame_pipe pipe = FRAME_PIPE_INIT("sensor samples", sizeof(struct sensor_sample),
-                                                CONTEXT_BOOT, &consume_work);
+static struct frame_pipe pipe =
+        FRAME_PIPE_INIT("sensor samples", sizeof(struct sensor_sample), CONTEXT_BOOT, NULL);
 
 /* The interrupt handler's: written by sensor_set_interval with a single store. */
 static uint32_t sample_every;
 static uint32_t ticks_to_next; /* the handler's own countdown */
 
-/* Ordinary context only (sensor_consume and its readers). */
+/* figures_lock guards the consumer's figures: the consumer thread writes them, the shell's
+ * thread reads them. */
+static struct mutex figures_lock = MUTEX_INIT("sensor figures");
 static struct sensor_stats figures;
 static uint64_t jitter_sum_ns, interval_sum_ns, previous_tsc;
 
@@ -59,27 +62,47 @@ static void take_sample(const struct sensor_sample *sample, uint32_t every)
     previous_tsc = sample->tsc;
 }
 
-void sensor_consume(void)
+/* Works out the figures of one frame's samples, then frees the frame (ours since the
+ * hand-over; the free also tops the reserve up). */
+static void consume_frame(struct page *frame)
 {
-    struct page *frame;
-    while ((frame = frame_pipe_take(&pipe)) != NULL) {
-        const struct frame_pipe_header *header = page_address(frame);
-        const struct sensor_sample *samples = (const void *)(header + 1);
-        uint32_t every = READ_ONCE(sample_every);
+    const struct frame_pipe_header *header = page_address(frame);
+    const struct sensor_sample *samples = (const void *)(header + 1);
+    uint32_t every = READ_ONCE(sample_every);
+    if (mutex_lock(&figures_lock) == 0) {
         for (uint32_t i = 0; i < header->records; i++)
             take_sample(&samples[i], every);
-        free_page(frame); /* ours since the hand-over; this also tops the reserve up */
+        mutex_unlock(&figures_lock);
+    }
+    int error = free_page(frame);
+    if (error)
+        printk("sensor: a consumed frame was not freed (%s)\n", errno_name(error));
+}
+
+/* The consumer thread: asleep until the handler hands a frame over. */
+static void sensor_consumer(void *arg)
+{
+    (void)arg;
+    for (;;) {
+        struct page *frame = frame_pipe_take_wait(&pipe, 0);
+        if (frame)
+            consume_frame(frame);
     }
 }
 
 void sensor_get_stats(struct sensor_stats *stats)
 {
+    if (mutex_lock(&figures_lock) != 0) {
+        *stats = (struct sensor_stats){0};
+        return;
+    }
     *stats = figures;
     stats->sample_every = READ_ONCE(sample_every);
     if (figures.intervals) {
         stats->mean_ns = interval_sum_ns / figures.intervals;
         stats->mean_jitter_ns = jitter_sum_ns / figures.intervals;
     }
+    mutex_unlock(&figures_lock);
     frame_pipe_get_stats(&pipe, &stats->pipe);
 }
 
@@ -91,7 +114,14 @@ void sensor_init(void)
         printk("sensor: cannot share the timer's line; no samples\n");
         return;
     }
-    idle_register(sensor_consume);
+    struct thread *consumer =
+            thread_create("sensor", sensor_consumer, NULL, THREAD_PRIORITY_NORMAL);
+    if (!consumer) {
+        free_irq(clock_tick_line(), &pipe);
+        printk("sensor: no consumer thread; no samples\n");
+        return;
+    }
+    thread_detach(consumer);
     sensor_set_interval(every);
     printk("sensor: a sample every %u ticks, %u samples a frame\n", every,
            frame_pipe_capacity(&pipe));

@@ -1,7 +1,7 @@
 /* services/sensor.h - the timer as a sensor, standing in for the data source of an embedded
  * system: every `sample_every` ticks (default 10, option sample_every=) the timer interrupt
  * records a timestamped sample into a frame taken with alloc_page(GFP_ATOMIC | EXCLUSIVE),
- * many samples a frame, and hands full frames to ordinary context, which works out how
+ * many samples a frame, and hands full frames to its consumer thread, which works out how
  * regular the samples were (the jitter) and frees the frames.
  */
 #ifndef SERVICES_SENSOR_H
@@ -26,18 +26,17 @@ struct sensor_stats {
     struct frame_pipe_stats pipe; /* records written, dropped, frames handed and taken */
 };
 
-/* Reads sample_every= (1 ... 100000; bad values get the one-line report and 10) and shares
- * the tick's IRQ line with the clock. Boot, ordinary context, after clock_init. */
+/* Reads sample_every= (1 ... 100000; bad values get the one-line report and 10), shares the
+ * tick's IRQ line with the clock and starts the consumer thread. Boot, in a thread, after
+ * clock_init and sched_start. */
 void sensor_init(void);
 
 /* Samples every `ticks` ticks from now on; 0 pauses. Returns 0, or -EINVAL above 100000.
  * Any context. */
 int sensor_set_interval(uint32_t ticks);
 
-/* Processes and frees every frame handed over so far. Ordinary context; deferred work and
- * the idle loop call it. */
-void sensor_consume(void);
-
+/* The figures so far (zero from a context that may not sleep). Thread context; waits for
+ * the consumer to finish the frame it is on. */
 void sensor_get_stats(struct sensor_stats *stats);
 
 #endif

@@ -70,9 +70,9 @@ static void describe_page_fault(const struct interrupt_frame *frame)
            !!(code & X86_PF_RESERVED), !!(code & X86_PF_FETCH));
     if (address < PAGE_SIZE)
         printk("Hint: the address is in the first page: a NULL pointer dereference?\n");
-    const char *stack = kernel_stack_guard_name(address);
-    if (stack)
-        printk("Hint: the address is the guard page of the %s stack: a stack overflow\n", stack);
+    char name[64];
+    if (x86_stack_guard_describe(address, name, sizeof(name)))
+        printk("Hint: the address is the guard page of the %s: a stack overflow\n", name);
 }
 
 /* Vectors whose error code is a segment selector (Intel SDM vol. 3, 6.13). */
@@ -101,10 +101,9 @@ static void describe_error_code(const struct interrupt_frame *frame)
         describe_selector_error(frame);
         break;
     case X86_VECTOR_DOUBLE_FAULT: {
-        const char *stack = kernel_stack_guard_name(frame->rsp - 8);
-        if (stack)
-            printk("Hint: RSP is at the guard page of the %s stack: a kernel stack overflow\n",
-                   stack);
+        char name[64];
+        if (x86_stack_guard_describe(frame->rsp - 8, name, sizeof(name)))
+            printk("Hint: RSP is at the guard page of the %s: a kernel stack overflow\n", name);
         break;
     }
     default:

@@ -4,7 +4,9 @@
 
 #include <stddef.h>
 
+#include "arch/arch.h"
 #include "lib/compiler.h"
+#include "lib/format.h"
 
 struct kernel_stack kernel_stacks[STACK_COUNT] __section(".bss.stacks");
 
@@ -27,4 +29,22 @@ const char *kernel_stack_guard_name(uint64_t address)
             return stack_names[id];
     }
     return NULL;
+}
+
+/* Set once by the thread layer at boot. */
+static arch_stack_namer thread_stack_namer;
+
+void arch_set_stack_namer(arch_stack_namer namer)
+{
+    thread_stack_namer = namer;
+}
+
+const char *x86_stack_guard_describe(uint64_t address, char *buffer, unsigned int size)
+{
+    const char *name = kernel_stack_guard_name(address);
+    if (name) {
+        ksnprintf(buffer, size, "%s stack", name);
+        return buffer;
+    }
+    return thread_stack_namer ? thread_stack_namer(address, buffer, size) : NULL;
 }

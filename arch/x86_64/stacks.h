@@ -33,7 +33,12 @@ static inline uint64_t kernel_stack_top(enum kernel_stack_id id)
     return (uint64_t)(uintptr_t)(kernel_stacks[id].stack + KERNEL_STACK_SIZE);
 }
 
-/* Returns the name of the stack whose guard page holds address, or NULL. */
+/* Returns the name of the static stack whose guard page holds address, or NULL. */
 const char *kernel_stack_guard_name(uint64_t address);
+
+/* Describes, into buffer, any stack whose guard page holds address: a static one ("boot
+ * stack") or one the thread layer made (through the namer it registered with
+ * arch_set_stack_namer). Returns buffer, or NULL when address is on no guard page. */
+const char *x86_stack_guard_describe(uint64_t address, char *buffer, unsigned int size);
 
 #endif

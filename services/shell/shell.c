@@ -96,8 +96,9 @@ int shell_execute(char *line)
     return result;
 }
 
-void shell_run(void)
+void shell_main(void *arg)
 {
+    (void)arg;
     static char line[SHELL_LINE_MAX];
     printk("Labyrinth shell: type 'help' for the list of commands.\n");
     for (;;) {

@@ -53,7 +53,7 @@ const struct shell_command *shell_find(const char *name);
  * the last. Any context. */
 const struct shell_command *shell_next_by_name(const struct shell_command *after);
 
-/* Prompts, reads a line, runs it; forever. Ordinary context with interrupts on. */
-__noreturn void shell_run(void);
+/* The shell thread's function: prompts, reads a line, runs it; forever. arg is unused. */
+__noreturn void shell_main(void *arg);
 
 #endif

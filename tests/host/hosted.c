@@ -12,6 +12,8 @@
 #include "kernel/panic.h"
 #include "kernel/printk.h"
 #include "kernel/spinlock.h"
+#include "kernel/wait.h"
+#include "lib/errno.h"
 #include "lib/string.h"
 
 context_t hosted_context = CONTEXT_BOOT;
@@ -89,4 +91,38 @@ void panic(const char *fmt, ...)
     va_end(args);
     fflush(stdout);
     abort();
+}
+
+/* Nothing sleeps on the host: the one process is the only "thread", and wakes find no one.
+ * A wait is refused as from an invalid context, which the code under test must handle. */
+void wait_queue_wake_one(struct wait_queue *queue)
+{
+    (void)queue;
+}
+
+void wait_queue_wake_all(struct wait_queue *queue)
+{
+    (void)queue;
+}
+
+int wait_begin(struct wait_ticket *ticket, uint64_t timeout_ms, const char *function,
+               const void *caller)
+{
+    (void)timeout_ms;
+    (void)function;
+    (void)caller;
+    ticket->locked = false;
+    return -EPERM;
+}
+
+int wait_sleep(struct wait_ticket *ticket, struct wait_queue *queue)
+{
+    (void)ticket;
+    (void)queue;
+    return -EPERM;
+}
+
+void wait_end(struct wait_ticket *ticket)
+{
+    (void)ticket;
 }

@@ -1,10 +1,8 @@
 /* tests/kernel/shell_test.c - the shell without a keyboard: lines cut into words, commands
- * found in the registration section, every failure reported in exactly one line; and the
- * idle loop it waits in: callbacks run before each sleep. */
+ * found in the registration section, every failure reported in exactly one line. */
 #include "kernel/clock.h"
 #include "kernel/console.h"
 #include "lib/errno.h"
-#include "kernel/idle.h"
 #include "kernel/ktest.h"
 #include "services/shell/shell.h"
 #include "lib/string.h"
@@ -80,43 +78,11 @@ static void irqstat_shows_the_timer(struct ktest *t)
     KTEST_EXPECT_TRUE(t, timer && end && timer < end);
 }
 
-static int idle_calls;
-static uint64_t idle_target;
-
-static void count_idle_call(void)
-{
-    idle_calls++;
-}
-
-static bool target_tick_reached(void)
-{
-    return clock_ticks() >= idle_target;
-}
-
-static void idle_wait_runs_callbacks_until_ready(struct ktest *t)
-{
-    KTEST_ASSERT_EQ(t, idle_register(count_idle_call), 0);
-    KTEST_EXPECT_EQ(t, idle_register(count_idle_call), -EEXIST);
-    idle_calls = 0;
-    idle_target = clock_ticks() + 3;
-    idle_wait(target_tick_reached); /* three ticks: at least one sleep (a busy host can
-                                     * deliver them together) */
-    KTEST_EXPECT_GE(t, clock_ticks(), idle_target);
-    KTEST_EXPECT_GE(t, idle_calls, 1);
-    KTEST_EXPECT_EQ(t, idle_unregister(count_idle_call), 0);
-    KTEST_EXPECT_EQ(t, idle_unregister(count_idle_call), -ENOENT);
-    int calls = idle_calls;
-    idle_target = clock_ticks() + 2;
-    idle_wait(target_tick_reached);
-    KTEST_EXPECT_EQ(t, idle_calls, calls);
-}
-
 static const struct ktest_case shell_cases[] = {
         KTEST_CASE(echo_joins_its_words),
         KTEST_CASE(help_lists_every_registered_command),
         KTEST_CASE(failures_take_one_line),
         KTEST_CASE(irqstat_shows_the_timer),
-        KTEST_CASE(idle_wait_runs_callbacks_until_ready),
         {},
 };
 KTEST_SUITE(shell, shell_cases);

@@ -9,7 +9,6 @@ static int sensor_command(int argc, char **argv)
     (void)argv;
     if (argc != 1)
         return -EINVAL;
-    sensor_consume();
     struct sensor_stats s;
     sensor_get_stats(&s);
     printk("sensor: a sample every %u ticks; %lu samples consumed, %lu dropped (no frame)\n",

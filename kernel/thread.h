@@ -1,0 +1,124 @@
+/* kernel/thread.h - kernel threads: create one (a name, a function, its argument, a
+ * priority), let it run, join it when it ends. Each has its own stack of
+ * THREAD_STACK_SIZE, from the page allocator, mapped with an unmapped guard page below it:
+ * running off the end is a clean report naming the thread, never silent corruption.
+ *
+ * The scheduler (kernel/sched.c) is preemptive: the timer tick ends a thread's time slice,
+ * and a thread woken at a higher priority than the one running takes the CPU at once (at the
+ * end of the interrupt that woke it, or right away when a thread woke it). Within a priority
+ * threads take turns, round robin. While a CPU holds a spinlock or has interrupts off, it
+ * does not switch threads. The boot thread (kmain) is a thread like the others.
+ */
+#ifndef KERNEL_THREAD_H
+#define KERNEL_THREAD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "arch/arch.h"
+#include "kernel/wait.h"
+#include "lib/compiler.h"
+
+#define THREADS_MAX       128         /* threads alive at once, dead ones not yet joined incl. */
+#define THREAD_NAME_MAX   16          /* with the NUL */
+#define THREAD_STACK_SIZE (16 * 1024) /* each thread's kernel stack */
+
+enum thread_priority {
+    THREAD_PRIORITY_IDLE,   /* the idle thread only: runs when nothing else can */
+    THREAD_PRIORITY_LOW,    /* background work */
+    THREAD_PRIORITY_NORMAL, /* the shell, consumers, tests */
+    THREAD_PRIORITY_HIGH,   /* work interrupt handlers wait on: refilling landing pads */
+    THREAD_PRIORITIES
+};
+
+/* A thread's life: READY (on a run queue) <-> RUNNING <-> BLOCKED (on a wait queue, or
+ * asleep), then DEAD (ended, its stack not yet freed) until it is joined or, detached,
+ * reaped, when its slot is UNUSED again. Every change happens under the scheduler's lock,
+ * in kernel/sched.c but for the slot's claim and release in kernel/thread.c. */
+enum thread_state {
+    THREAD_UNUSED,
+    THREAD_READY,
+    THREAD_RUNNING,
+    THREAD_BLOCKED,
+    THREAD_DEAD,
+};
+
+struct thread {
+    /* Set at creation; read-only while the thread lives. */
+    uint32_t id;
+    char name[THREAD_NAME_MAX];
+    enum thread_priority priority;
+    void (*entry)(void *arg);
+    void *arg;
+    uint64_t stack_bottom; /* lowest address of the stack (its guard page is below) */
+    int stack_slot;        /* which slot of the stack area; -1: a static stack (boot) */
+
+    /* sched_lock (kernel/sched.c) guards these. */
+    enum thread_state state;
+    struct arch_context context;   /* saved while not running */
+    struct thread *next;           /* run queue or wait queue link */
+    struct wait_queue *waiting_on; /* while BLOCKED on a queue; NULL when only asleep */
+    uint64_t deadline;             /* tick a timed sleep ends at; 0: none */
+    struct thread *next_timer;     /* the timer list, ordered by deadline */
+    int wake_result;               /* 0: woken; -ETIMEDOUT: the deadline passed */
+    bool detached;                 /* nobody joins it: reaped when it ends */
+    bool joining;                  /* a joiner waits for it */
+    int exit_code;
+    struct wait_queue exited; /* where a joiner waits */
+
+    /* Written only on the thread's CPU (by the tick handler, the switch). */
+    uint64_t ticks;    /* CPU time: ticks that found it running */
+    uint64_t switches; /* times it was switched in */
+};
+
+/* Turns the code running kmain into the thread "boot" and makes the idle thread. Boot,
+ * once the page allocator works, before interrupts are enabled. */
+void thread_init(void);
+
+/* Creates a thread that runs entry(arg) at `priority` (LOW, NORMAL or HIGH) and makes it
+ * ready. Returns it, or NULL (one log line says why) when THREADS_MAX threads exist, the name
+ * is NULL or the priority is not one of those three, or its stack cannot be had. It must be
+ * joined with thread_join, or detached. Ordinary context; may wait for memory. */
+struct thread *thread_create(const char *name, void (*entry)(void *arg), void *arg,
+                             enum thread_priority priority);
+
+/* Ends the calling thread with exit_code: its joiner wakes; its stack is freed by the
+ * joiner, or (detached) by the idle thread. Never returns. Thread context. */
+__noreturn void thread_exit(int exit_code);
+
+/* Waits until `thread` has ended, frees what it held and returns 0 with its exit code in
+ * *exit_code (if not NULL). Returns -EINVAL for the caller itself, a detached thread, one
+ * already joined or joining, or -EPERM from an invalid context (reported). Thread context;
+ * waits. */
+int thread_join(struct thread *thread, int *exit_code);
+
+/* Nobody will join the thread: it is reaped when it ends. Any context. */
+void thread_detach(struct thread *thread);
+
+/* The thread running on this CPU. Any context (in an interrupt handler: the interrupted
+ * thread). */
+struct thread *thread_current(void);
+
+/* A snapshot of one thread, for ps. */
+struct thread_info {
+    uint32_t id;
+    char name[THREAD_NAME_MAX];
+    enum thread_state state;
+    enum thread_priority priority;
+    uint64_t ticks;
+    const char *waiting_on; /* the wait queue's name, "sleep", or NULL */
+};
+
+/* Copies up to max threads, in the table's order, into out. Returns how many there are.
+ * Any context but an interrupt handler. */
+int thread_list(struct thread_info *out, int max);
+
+/* Short names, for reports and ps. */
+const char *thread_state_name(enum thread_state state);
+const char *thread_priority_name(enum thread_priority priority);
+
+/* Frees the stacks of detached threads that ended. The idle thread calls it; ordinary
+ * context. */
+void thread_reap(void);
+
+#endif
