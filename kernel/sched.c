@@ -16,6 +16,7 @@
 #include "kernel/spinlock.h"
 #include "kernel/wait.h"
 #include "lib/errno.h"
+#include "lib/format.h"
 
 static struct spinlock sched_lock = SPINLOCK_INIT("scheduler");
 
@@ -263,18 +264,30 @@ static uint64_t deadline_after(uint64_t timeout_ms)
     return clock_ticks() + (ticks ? ticks : 1);
 }
 
+/* Why the running code may not sleep, all reasons at once ("with interrupts off, holding
+ * 1 spinlock"), or false when it may. */
+static bool sleep_forbidden(char *why, unsigned int size)
+{
+    unsigned int held = spinlocks_held[arch_cpu_id()];
+    int used = 0;
+    if (in_interrupt())
+        used += ksnprintf(why + used, size - (unsigned int)used, "in an interrupt handler, ");
+    if (!arch_irqs_enabled())
+        used += ksnprintf(why + used, size - (unsigned int)used, "with interrupts off, ");
+    if (held)
+        used += ksnprintf(why + used, size - (unsigned int)used, "holding %u spinlock%s, ", held,
+                          held == 1 ? "" : "s");
+    if (!READ_ONCE(started))
+        used += ksnprintf(why + used, size - (unsigned int)used, "before the scheduler ran, ");
+    if (used >= 2)
+        why[used - 2] = '\0'; /* the last ", " */
+    return used > 0;
+}
+
 int sched_might_sleep(const char *function, const void *caller)
 {
-    const char *why = NULL;
-    if (in_interrupt())
-        why = "in an interrupt handler";
-    else if (!arch_irqs_enabled())
-        why = "with interrupts off";
-    else if (spinlocks_held[arch_cpu_id()])
-        why = "holding a spinlock";
-    else if (!READ_ONCE(started))
-        why = "before the scheduler started";
-    if (!why)
+    char why[128];
+    if (!sleep_forbidden(why, sizeof(why)))
         return 0;
     __atomic_add_fetch(&invalid_sleeps, 1, __ATOMIC_RELAXED);
     char where[KSYM_DESCRIBE_MAX];
