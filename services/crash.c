@@ -7,6 +7,7 @@
 #include "lib/errno.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
+#include "kernel/thread.h"
 #include "lib/string.h"
 
 void kmain(uint32_t magic, uint64_t info_phys);
@@ -53,6 +54,22 @@ static void crash_stack_overflow(void)
     recurse(opaque_zero);
 }
 
+static void overflow_in_thread(void *arg)
+{
+    (void)arg;
+    recurse(opaque_zero);
+}
+
+/* The same overflow in a thread's stack, whose guard page the thread layer mapped: the
+ * report names the thread. */
+static void crash_thread_stack_overflow(void)
+{
+    struct thread *thread =
+            thread_create("overflow", overflow_in_thread, NULL, THREAD_PRIORITY_NORMAL);
+    if (thread)
+        thread_join(thread, NULL);
+}
+
 static void crash_panic(void)
 {
     panic("crash=panic asked for a panic");
@@ -67,6 +84,7 @@ static const struct {
         {"divide", crash_divide},
         {"opcode", crash_opcode},
         {"stack-overflow", crash_stack_overflow},
+        {"thread-stack-overflow", crash_thread_stack_overflow},
         {"panic", crash_panic},
 };
 
@@ -84,7 +102,7 @@ bool crash_is_known(const char *kind)
     if (find(kind) >= 0)
         return true;
     printk("cmdline: bad value '%s' for crash (expected null, write-text, divide, opcode, "
-           "stack-overflow or panic); no crash\n",
+           "stack-overflow, thread-stack-overflow or panic); no crash\n",
            kind);
     return false;
 }

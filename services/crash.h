@@ -7,7 +7,8 @@
 
 /* True when `kind` names a crash: null (read through a NULL pointer), write-text (write to
  * kernel code), divide (divide by zero), opcode (an invalid instruction), stack-overflow
- * (unbounded recursion into the guard page), panic. Otherwise logs the bad-value line of the
+ * (unbounded recursion into the guard page), thread-stack-overflow (the same in a
+ * thread), panic. Otherwise logs the bad-value line of the
  * crash= option and returns false. */
 bool crash_is_known(const char *kind);
 

@@ -24,6 +24,9 @@ CRASH_REPORTS = {
     "opcode": ["Unexpected invalid opcode (#UD), vector 6", "<crash_opcode+", "crash_run+"],
     "stack-overflow": ["Unexpected double fault (#DF), vector 8",
                        "guard page of the boot stack: a kernel stack overflow", "<recurse"],
+    "thread-stack-overflow": ["Unexpected double fault (#DF), vector 8",
+                              "guard page of the stack of thread 'overflow' (id ",
+                              "a kernel stack overflow", "<recurse"],
     "panic": ["Kernel panic: crash=panic asked for a panic", "Backtrace:", "crash_panic+",
               "kmain+"],
 }
@@ -54,7 +57,7 @@ def bad_values_are_reported_once(context):
     expected = [
         "cmdline: bad value 'maybe' for page_poison (expected on or off); using on",
         "cmdline: bad value 'bogus' for crash (expected null, write-text, divide, opcode, "
-        "stack-overflow or panic); no crash",
+        "stack-overflow, thread-stack-overflow or panic); no crash",
         "cmdline: unknown option 'mystery_option' ignored",
         "cmdline: bad value 'no_such_suite' for selftest (no such suite); running all suites",
     ]
