@@ -2,7 +2,8 @@
  * with `bench`: order-0 pairs (interrupts off, and on), bursts of allocations then frees,
  * mixed orders, the atomic reserve taken inside the PIT handler, and the boot-time build of
  * the frame database; with the bare free list and the bitmap allocator of baselines.h run on
- * the same frames. Each operation is timed alone with the TSC. Under QEMU with
+ * the same frames; and a context switch between two threads. Each operation is timed alone
+ * with the TSC. Under QEMU with
  * `-icount shift=0` the TSC counts guest instructions, which the first measurement checks.
  *
  * Output, parsed by tests/bench/run_bench.py:
@@ -18,6 +19,8 @@
 #include "kernel/ktest.h"
 #include "kernel/power.h"
 #include "kernel/printk.h"
+#include "kernel/sched.h"
+#include "kernel/thread.h"
 #include "services/sensor.h"
 #include "mm/atomic_reserve.h"
 #include "mm/exclusive.h"
@@ -409,6 +412,42 @@ static void baselines(void)
 }
 
 /* The benchmark kmain runs through ktest_benchmark (kernel/ktest.h). */
+/* --- threads ------------------------------------------------------------------------------ */
+
+/* Two threads hand the CPU to each other with thread_yield: each sample is one whole yield,
+ * from the call in one thread to the return in the other (the scheduler's lock, the pick,
+ * the switch), timer ticks that fall inside included. */
+static struct {
+    uint64_t started; /* the TSC when the last yield began */
+    uint64_t taken, wanted;
+} ping_pong;
+
+static void ping_pong_thread(void *arg)
+{
+    (void)arg;
+    while (ping_pong.taken < ping_pong.wanted) {
+        ping_pong.started = arch_cycles();
+        thread_yield();
+        uint64_t now = arch_cycles();
+        if (ping_pong.taken < ping_pong.wanted)
+            samples[ping_pong.taken++] = elapsed(ping_pong.started, now);
+    }
+}
+
+static void context_switches(uint64_t count)
+{
+    ping_pong.taken = 0;
+    ping_pong.wanted = MIN(count, SAMPLES_MAX);
+    /* Above the benchmark's own thread: the two have the CPU to themselves until done. */
+    struct thread *a = thread_create("ping", ping_pong_thread, NULL, THREAD_PRIORITY_HIGH);
+    struct thread *b = thread_create("pong", ping_pong_thread, NULL, THREAD_PRIORITY_HIGH);
+    if (a)
+        thread_join(a, NULL);
+    if (b)
+        thread_join(b, NULL);
+    report("context_switch", ping_pong.taken);
+}
+
 void ktest_benchmark_run(bool quick);
 
 void ktest_benchmark_run(bool quick)
@@ -433,6 +472,7 @@ void ktest_benchmark_run(bool quick)
     buddy_burst(burst_size());
     buddy_mixed();
     reserve_in_handler();
+    context_switches(pair_ops);
     baselines();
     free_pages(store, SAMPLES_ORDER);
     printk("bench: done\n");
