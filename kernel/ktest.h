@@ -62,8 +62,15 @@ int ktest_run_all(const char *only);
 bool ktest_suite_exists(const char *name);
 
 /* Sets the function the framework calls before and after each suite to count free frames:
- * a suite that ends with fewer free frames than it started with fails its leak check. */
-void ktest_set_leak_counter(uint64_t (*free_frames)(void));
+ * a suite that ends with a different count than it started with fails its leak check.
+ * settle (may be NULL) lets background threads finish what they hold for a moment (a
+ * consumer between taking a frame and freeing it): the count is taken when two readings a
+ * settle apart agree. */
+void ktest_set_leak_counter(uint64_t (*free_frames)(void), void (*settle)(void));
+
+/* The leak counter's reading once it is steady (see ktest_set_leak_counter), for tests
+ * that check a case of their own. */
+uint64_t ktest_frames_accounted_for(void);
 
 /* Reads the options of a test run, so they are not reported as unknown:
  * selftest_ram=<size> is the RAM QEMU was given (-m), for the memory-map test. */

@@ -84,6 +84,13 @@ static uint64_t frames_accounted_for(void)
 /* The interrupt controller, the clock and the scheduler's tick, then each device that
  * interrupts (every driver requests its own line), then interrupts on. A device that fails
  * to start is reported and left out. */
+/* For the leak check: a few milliseconds for the background threads (a consumer between
+ * taking a frame and freeing it, the refill between the pool and the reserve). */
+static void let_threads_settle(void)
+{
+    thread_sleep_ms(5);
+}
+
 static void start_interrupts(void)
 {
     int error = pic_init();
@@ -144,7 +151,7 @@ void kmain(uint32_t magic, uint64_t info_phys)
     panic_set_exit_on_stop(selftest);
     mm_init(&boot_info, selftest);
     thread_init(); /* kmain becomes the thread "boot" */
-    ktest_set_leak_counter(frames_accounted_for);
+    ktest_set_leak_counter(frames_accounted_for, let_threads_settle);
     if (selftest)
         ktest_read_options();
 

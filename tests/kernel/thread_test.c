@@ -219,7 +219,7 @@ static void note_exit(void *arg)
 
 static void a_thousand_threads_come_and_go(struct ktest *t)
 {
-    uint64_t free_before = page_alloc_unallocated_count();
+    uint64_t free_before = ktest_frames_accounted_for();
     int created = 0, joined = 0, wrong_code = 0;
     struct thread *batch[50];
     while (created < 1000) {
@@ -241,7 +241,7 @@ static void a_thousand_threads_come_and_go(struct ktest *t)
     KTEST_EXPECT_EQ(t, created, 1000);
     KTEST_EXPECT_EQ(t, joined, 1000);
     KTEST_EXPECT_EQ(t, wrong_code, 0);
-    KTEST_EXPECT_EQ(t, page_alloc_unallocated_count(), free_before);
+    KTEST_EXPECT_EQ(t, ktest_frames_accounted_for(), free_before);
 }
 
 static void joins_are_checked(struct ktest *t)
