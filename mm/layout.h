@@ -3,7 +3,8 @@
  *
  *   0x0000000000000000 ...  nothing: NULL and low addresses fault once boot is done
  *   0xffff800000000000 ...  direct map of all RAM (NX), 64 TiB
- *   0xffffc00000000000 ...  kernel mappings made with vm_map_page (NX unless asked), 1 TiB
+ *   0xffffc00000000000 ...  kernel mappings made with vm_map_page (NX unless asked), 1 TiB;
+ *                           its upper half (VM_IO_BASE) holds device memory, from vm_map_io
  *   0xffffea0000000000 ...  the frame database: struct page for every frame, 1 TiB
  *   0xffffffff80000000 ...  the kernel image: text RX, rodata R, data and bss RW
  */
@@ -20,6 +21,8 @@
 #define KERNEL_VMA      0xffffffff80000000ul
 #define VM_AREA_BASE    0xffffc00000000000ul
 #define VM_AREA_SIZE    (1ul << 40)
+#define VM_IO_BASE      (VM_AREA_BASE + VM_AREA_SIZE / 2)
+#define VM_IO_SIZE      (VM_AREA_SIZE / 2)
 #define DIRECT_MAP_SIZE (1ul << 46) /* virtual room; physical memory stops at 16 TiB */
 
 #ifndef LABYRINTH_HOSTED

@@ -9,8 +9,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define VM_WRITE 0x1u /* writable; otherwise read-only */
-#define VM_EXEC  0x2u /* executable; otherwise no-execute */
+#define VM_WRITE    0x1u /* writable; otherwise read-only */
+#define VM_EXEC     0x2u /* executable; otherwise no-execute */
+#define VM_UNCACHED 0x4u /* every access goes to the bus, in order (device registers: MMIO) */
 
 /* Maps the 4 KiB page at virt (in the kernel mapping area, page-aligned) to the frame at
  * phys. Returns 0, -EINVAL (bad address or alignment), -EEXIST (virt already mapped),
@@ -18,6 +19,17 @@
  * table). Flushes the TLB entry. Ordinary context (page tables come with GFP_KERNEL); never
  * waits. */
 int vm_map_page(uint64_t virt, uint64_t phys, unsigned int flags);
+
+/* Maps size bytes of device memory at phys (a PCI BAR, say: not RAM, which the direct map
+ * covers) writable, uncached and not executable, at a fresh address in the I/O part of the
+ * mapping area (VM_IO_BASE), and returns the address of phys there. Returns NULL when size
+ * is 0, the I/O area is used up or a page table cannot be had. Ordinary context; never
+ * waits. */
+void *vm_map_io(uint64_t phys, uint64_t size);
+
+/* Unmaps what vm_map_io(phys, size) returned as address (the page tables it emptied go back
+ * to the allocator; the virtual addresses are not handed out again). Ordinary context. */
+void vm_unmap_io(void *address, uint64_t size);
 
 /* Unmaps the page at virt, flushes its TLB entry (invlpg) and frees page tables left empty.
  * Returns 0, -EINVAL (outside the mapping area) or -ENOENT (nothing mapped there). */
@@ -28,6 +40,7 @@ struct vm_translation {
     uint64_t page_size; /* 4 KiB, 2 MiB or 1 GiB: the size of the mapping that covers virt */
     bool writable;
     bool executable;
+    bool uncached; /* the leaf entry disables caching (VM_UNCACHED) */
 };
 
 /* Walks the page tables for any virtual address. Returns 0 and fills *out, or -ENOENT when

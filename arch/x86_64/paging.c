@@ -22,6 +22,8 @@
 
 #define PTE_PRESENT (1ull << 0)
 #define PTE_WRITE   (1ull << 1)
+#define PTE_PWT     (1ull << 3) /* write-through; with PCD, and PAT as reset leaves it: uncached */
+#define PTE_PCD     (1ull << 4) /* cache disable */
 #define PTE_HUGE    (1ull << 7) /* in a PDPT or PD entry: maps 1 GiB or 2 MiB directly */
 #define PTE_NX      (1ull << 63)
 #define PTE_ADDRESS 0x000ffffffffff000ull
@@ -222,7 +224,7 @@ int vm_map_page(uint64_t virt, uint64_t phys, unsigned int flags)
         error = exclusive_note_map(frame); /* one mapping only for an EXCLUSIVE frame */
     if (!error) {
         *entry = phys | PTE_PRESENT | (flags & VM_WRITE ? PTE_WRITE : 0) |
-                 (flags & VM_EXEC ? 0 : no_execute);
+                 (flags & VM_EXEC ? 0 : no_execute) | (flags & VM_UNCACHED ? PTE_PCD | PTE_PWT : 0);
         x86_invlpg((const void *)virt);
     }
     spin_unlock_irqrestore(&vm_lock, irq_flags);
@@ -297,6 +299,7 @@ int vm_translate(uint64_t virt, struct vm_translation *out)
                     .page_size = size,
                     .writable = writable,
                     .executable = executable,
+                    .uncached = (entry & PTE_PCD) != 0,
             };
             return 0;
         }
