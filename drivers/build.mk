@@ -1,9 +1,11 @@
 # drivers/ - serial port, VGA text, 8259A interrupt controllers, 8254 timer, PS/2 keyboard,
-# QEMU's debug exit.
+# QEMU's debug exit, PCI enumeration and the lspci command.
 KERNEL_SOURCES += \
 	drivers/debug_exit.c \
 	drivers/keyboard.c \
+	drivers/lspci.c \
 	drivers/pic.c \
+	drivers/pci.c \
 	drivers/pit.c \
 	drivers/serial.c \
 	drivers/vga.c

@@ -8,6 +8,7 @@
 #include "arch/x86_64/interrupt.h"
 #include "drivers/debug_exit.h"
 #include "drivers/keyboard.h"
+#include "drivers/pci.h"
 #include "drivers/pit.h"
 #include "drivers/serial.h"
 #include "kernel/clock.h"
@@ -97,6 +98,7 @@ static void start_interrupts(void)
     if (error)
         printk("serial: no serial input (%s)\n", errno_name(error));
     sensor_init();
+    pci_init(); /* drivers request their lines as they bind */
     mm_commands_init();
     idle_register(run_deferred_work);
     arch_irq_enable();
