@@ -46,8 +46,7 @@ HOSTED_SOURCES :=
 HOST_TEST_SOURCES :=
 FUZZ_TARGETS :=
 include boot/build.mk arch/x86_64/build.mk kernel/build.mk mm/build.mk drivers/build.mk \
-	lib/build.mk \
-	tests/build.mk
+	lib/build.mk services/net/build.mk tests/build.mk
 
 # The kernel: freestanding, higher half (-mcmodel=kernel), no red zone (interrupts would
 # clobber it), no SSE/x87 (interrupt entry does not save those registers), frame pointers on

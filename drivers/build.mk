@@ -1,7 +1,8 @@
 # drivers/ - serial port, VGA text, 8259A interrupt controllers, 8254 timer, PS/2 keyboard,
-# QEMU's debug exit, PCI enumeration and the lspci command.
+# QEMU's debug exit, PCI enumeration and the lspci command, the e1000 network card.
 KERNEL_SOURCES += \
 	drivers/debug_exit.c \
+	drivers/e1000.c \
 	drivers/keyboard.c \
 	drivers/lspci.c \
 	drivers/pic.c \

@@ -1,6 +1,7 @@
 # kernel/ - kmain, printk, the command line, the boot information, the test framework,
 # interrupt lines, the clock, console input, the idle loop, the shell, execution contexts,
-# deferred work and the frame pipe from interrupt handlers to ordinary code.
+# deferred work and the frame pipe from interrupt handlers to ordinary code, the network
+# devices' receive queues.
 # The pure-C files also build into the host-side tests and fuzzers (HOSTED_SOURCES).
 KERNEL_SOURCES += \
 	kernel/byte_ring.c \
@@ -20,6 +21,7 @@ KERNEL_SOURCES += \
 	kernel/ktest.c \
 	kernel/main.c \
 	kernel/multiboot.c \
+	kernel/netdev.c \
 	kernel/panic.c \
 	kernel/printk.c \
 	kernel/sensor.c \

@@ -22,6 +22,7 @@
 #include "kernel/irq.h"
 #include "kernel/ktest.h"
 #include "kernel/multiboot.h"
+#include "kernel/netdev.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
 #include "kernel/sensor.h"
@@ -30,6 +31,7 @@
 #include "mm/layout.h"
 #include "mm/mm.h"
 #include "mm/page_alloc.h"
+#include "services/net/net.h"
 #include "tests/bench/kernel_bench.h"
 
 /* Parsed once here; read-only afterwards. */
@@ -79,7 +81,8 @@ static void run_deferred_work(void)
 static uint64_t frames_accounted_for(void)
 {
     unsigned long flags = arch_irq_save();
-    uint64_t frames = page_alloc_unallocated_count() + frame_pipe_frames_in_flight();
+    uint64_t frames = page_alloc_unallocated_count() + frame_pipe_frames_in_flight() +
+                      netdev_frames_in_flight();
     arch_irq_restore(flags);
     return frames;
 }
@@ -99,6 +102,7 @@ static void start_interrupts(void)
         printk("serial: no serial input (%s)\n", errno_name(error));
     sensor_init();
     pci_init(); /* drivers request their lines as they bind */
+    net_init();
     mm_commands_init();
     idle_register(run_deferred_work);
     arch_irq_enable();

@@ -5,6 +5,7 @@
 #include "kernel/errno.h"
 #include "kernel/frame_pipe.h"
 #include "kernel/irq.h"
+#include "kernel/netdev.h"
 #include "kernel/printk.h"
 #include "kernel/shell.h"
 #include "kernel/string.h"
@@ -38,7 +39,7 @@ static int meminfo_command(int argc, char **argv)
     page_alloc_print_stats();
     atomic_reserve_print_stats();
     printk("frames in flight from interrupt handlers to their consumers: %lu\n",
-           frame_pipe_frames_in_flight());
+           frame_pipe_frames_in_flight() + netdev_frames_in_flight());
     print_errors();
     return 0;
 }

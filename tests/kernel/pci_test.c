@@ -1,6 +1,7 @@
 /* tests/kernel/pci_test.c - PCI enumeration as the kernel sees it, on every machine: the host
  * bridge first, BARs that are powers of two and aligned, every bus behind a bridge, the
- * one-line format; and device memory mapped uncached by vm_map_io. */
+ * e1000 driver bound with bus mastering on, the one-line format; and device memory mapped
+ * uncached by vm_map_io. */
 #include "drivers/pci.h"
 #include "kernel/ktest.h"
 #include "kernel/string.h"
@@ -61,6 +62,20 @@ static void every_bus_is_behind_a_bridge(struct ktest *t)
     }
 }
 
+static void e1000s_have_their_driver_and_bus_mastering(struct ktest *t)
+{
+    for (size_t i = 0; i < pci_device_count(); i++) {
+        const struct pci_device *d = pci_device_get(i);
+        if (d->vendor_id != 0x8086 || d->device_id != 0x100e)
+            continue;
+        KTEST_ASSERT_NOT_NULL(t, d->driver);
+        KTEST_EXPECT_STREQ(t, d->driver->name, "e1000");
+        uint16_t command = pci_read16(d, PCI_COMMAND);
+        KTEST_EXPECT_TRUE(t, command & PCI_COMMAND_BUS_MASTER);
+        KTEST_EXPECT_TRUE(t, command & PCI_COMMAND_MEMORY);
+    }
+}
+
 static void lines_name_the_device(struct ktest *t)
 {
     char line[160];
@@ -103,6 +118,7 @@ static const struct ktest_case pci_cases[] = {
         KTEST_CASE(finds_the_host_bridge),
         KTEST_CASE(bars_are_powers_of_two_and_aligned),
         KTEST_CASE(every_bus_is_behind_a_bridge),
+        KTEST_CASE(e1000s_have_their_driver_and_bus_mastering),
         KTEST_CASE(lines_name_the_device),
         KTEST_CASE(device_memory_is_mapped_uncached),
         {},
