@@ -37,5 +37,6 @@ HOSTED_SOURCES += \
 	kernel/format.c \
 	kernel/frame_pipe.c \
 	kernel/multiboot.c \
+	kernel/netdev.c \
 	kernel/printk.c \
 	kernel/spinlock.c
