@@ -11,13 +11,16 @@
 #                 inputs run, exit status, crash file if any
 #
 # Variables: ACCEL (tcg), MACHINE (pc or q35), MEMORY (128M), CMDLINE (kernel options for
-# `make run`), QEMU_DISPLAY (none; gtk to see the VGA screen), FUZZ_SECONDS (unset: build only).
+# `make run`), QEMU_DISPLAY (none; gtk to see the VGA screen), FUZZ_SECONDS (unset: build only),
+# NET (QEMU's -nic: the e1000 on its user network; add hostfwd=udp:127.0.0.1:5555-:5555 to
+# reach the telemetry port).
 
 ACCEL        ?= tcg
 MACHINE      ?= pc
 MEMORY       ?= 128M
 CMDLINE      ?=
 QEMU_DISPLAY ?= none
+NET          ?= user,model=e1000
 QEMU         ?= qemu-system-x86_64
 BUILD        := build
 
@@ -129,7 +132,8 @@ $(BUILD)/labyrinth.iso: $(BUILD)/labyrinth.elf $(BUILD)/cmdline.stamp iso/grub.c
 iso: $(BUILD)/labyrinth.iso
 
 QEMU_FLAGS = -accel $(ACCEL) -machine $(MACHINE) -m $(MEMORY) -cdrom $(BUILD)/labyrinth.iso \
-	-device isa-debug-exit,iobase=0xf4,iosize=0x04 -no-reboot -display $(QEMU_DISPLAY)
+	-device isa-debug-exit,iobase=0xf4,iosize=0x04 -no-reboot -display $(QEMU_DISPLAY) \
+	-nic $(NET)
 
 # Exit statuses 33 and 35 are the kernel leaving through the debug-exit device (halt,
 # selftest results): not errors of make.

@@ -42,8 +42,10 @@ void arch_paging_set_frame_source(const struct arch_frame_source *source);
 void arch_paging_back_range(uint64_t virt_start, uint64_t virt_end,
                             uint64_t (*alloc)(uint64_t size, uint64_t align));
 
-#define ARCH_MAP_WRITE 0x1u /* writable; otherwise read-only */
-#define ARCH_MAP_EXEC  0x2u /* executable; otherwise no-execute (where the CPU has NX) */
+#define ARCH_MAP_WRITE    0x1u /* writable; otherwise read-only */
+#define ARCH_MAP_EXEC     0x2u /* executable; otherwise no-execute (where the CPU has NX) */
+#define ARCH_MAP_UNCACHED 0x4u /* every access goes to the bus, in order: device registers (MMIO)  \
+                                */
 
 /* Maps the 4 KiB page at virt to the frame at phys and flushes its TLB entry. Returns 0,
  * -EEXIST (virt is mapped already), -EBUSY (a large page covers virt) or -ENOMEM (no frame
@@ -61,6 +63,7 @@ struct page_translation {
     uint64_t page_size; /* 4 KiB, 2 MiB or 1 GiB: the size of the mapping that covers virt */
     bool writable;
     bool executable;
+    bool uncached; /* the leaf entry disables caching (ARCH_MAP_UNCACHED) */
 };
 
 /* Walks the page tables for any virtual address. Returns 0 and fills *out, or -ENOENT when

@@ -1,9 +1,11 @@
 # drivers/ - serial port, VGA text, 8259A interrupt controllers, 8254 timer, PS/2 keyboard,
-# QEMU's debug exit.
+# QEMU's debug exit, PCI enumeration, the e1000 network card.
 KERNEL_SOURCES += \
 	drivers/debug_exit.c \
+	drivers/e1000.c \
 	drivers/keyboard.c \
 	drivers/pic.c \
+	drivers/pci.c \
 	drivers/pit.c \
 	drivers/serial.c \
 	drivers/vga.c

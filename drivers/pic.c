@@ -12,6 +12,8 @@
 #define MASTER_DATA    0x21
 #define SLAVE_COMMAND  0xa0
 #define SLAVE_DATA     0xa1
+#define ELCR_MASTER    0x4d0 /* edge/level control (PIIX and ICH chipsets): bit n, line n */
+#define ELCR_SLAVE     0x4d1
 
 #define ICW1_INIT       0x10 /* start the initialisation sequence */
 #define ICW1_NEEDS_ICW4 0x01
@@ -137,10 +139,19 @@ static const struct irq_controller pic_controller = {
         .unmask = pic_unmask,
         .eoi = pic_send_eoi,
         .is_spurious = pic_is_spurious,
+        .is_level_triggered = pic_is_level_triggered,
 };
 
 int pic_init(void)
 {
     pic_reset();
     return irq_set_controller(&pic_controller);
+}
+
+bool pic_is_level_triggered(unsigned int irq)
+{
+    if (irq >= PIC_LINES)
+        return false;
+    uint8_t bits = x86_inb(irq < 8 ? ELCR_MASTER : ELCR_SLAVE);
+    return (bits >> (irq % 8)) & 1;
 }

@@ -39,4 +39,10 @@ void pic_send_eoi(unsigned int irq);
  * Call with interrupts off, from the interrupt path. */
 bool pic_is_spurious(unsigned int irq);
 
+/* True when the chipset's edge/level control register (ELCR, ports 0x4d0-0x4d1) has the line
+ * level-triggered, as firmware sets the lines it routes PCI interrupts to: the line then
+ * interrupts again after EOI for as long as a device holds it, so a handler must quiet its
+ * device before returning. Out-of-range lines are edge. Any context. */
+bool pic_is_level_triggered(unsigned int irq);
+
 #endif

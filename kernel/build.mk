@@ -1,7 +1,7 @@
 # kernel/ - the core: kmain (the composition root), printk and the consoles, the command
 # line, the multiboot2 information, the test framework, interrupt lines, the clock, threads and
 # the scheduler, wait queues, mutexes and completions, execution contexts, deferred work and
-# the frame pipe from handlers to ordinary code.
+# the frame pipe from handlers to ordinary code, the network devices' receive queues.
 # The portable files also build into the host-side tests and fuzzers (HOSTED_SOURCES).
 KERNEL_SOURCES += \
 	kernel/clock.c \
@@ -19,6 +19,7 @@ KERNEL_SOURCES += \
 	kernel/main.c \
 	kernel/multiboot.c \
 	kernel/mutex.c \
+	kernel/netdev.c \
 	kernel/panic.c \
 	kernel/power.c \
 	kernel/printk.c \
@@ -32,5 +33,6 @@ HOSTED_SOURCES += \
 	kernel/deferred.c \
 	kernel/frame_pipe.c \
 	kernel/multiboot.c \
+	kernel/netdev.c \
 	kernel/printk.c \
 	kernel/spinlock.c

@@ -186,6 +186,13 @@ int irq_stats_read(int irq, struct irq_stats *stats)
     return 0;
 }
 
+bool irq_is_level_triggered(int irq)
+{
+    if (!valid_line(irq) || !controller->is_level_triggered)
+        return false;
+    return controller->is_level_triggered((unsigned int)irq);
+}
+
 int irq_handlers_of(int irq, struct irq_handler_info *out, int max)
 {
     if (!valid_line(irq))

@@ -34,6 +34,10 @@ struct irq_controller {
     /* True when the controller raised the line for a request that vanished: the interrupt
      * is counted as spurious and not acknowledged. */
     bool (*is_spurious)(unsigned int line);
+    /* True when the line is level-triggered (it interrupts again after the EOI for as long
+     * as a device holds it: a handler must quiet its device before returning). May be NULL:
+     * every line edge-triggered. */
+    bool (*is_level_triggered)(unsigned int line);
 };
 
 /* Makes `controller` the one request_irq unmasks lines on and the dispatcher acknowledges,
@@ -84,6 +88,10 @@ struct irq_stats {
 /* Copies the line's figures into *stats. Returns 0 or -EINVAL (no such line). The figures
  * are read without a lock, each one whole. Any context. */
 int irq_stats_read(int irq, struct irq_stats *stats);
+
+/* True when the line is level-triggered, as its controller says (see struct
+ * irq_controller). False for a bad line. Any context. */
+bool irq_is_level_triggered(int irq);
 
 /* One registration on a line, as irqstat shows it. */
 struct irq_handler_info {

@@ -14,6 +14,7 @@
 #include "arch/x86_64/interrupt.h"
 #include "drivers/debug_exit.h"
 #include "drivers/keyboard.h"
+#include "drivers/pci.h"
 #include "drivers/pic.h"
 #include "drivers/pit.h"
 #include "drivers/serial.h"
@@ -26,6 +27,7 @@
 #include "kernel/sched.h"
 #include "kernel/thread.h"
 #include "kernel/multiboot.h"
+#include "kernel/netdev.h"
 #include "kernel/panic.h"
 #include "kernel/power.h"
 #include "kernel/printk.h"
@@ -37,6 +39,7 @@
 #include "services/crash.h"
 #include "services/sensor.h"
 #include "services/shell/shell.h"
+#include "services/net/net.h"
 
 /* Parsed once here; read-only afterwards. */
 static struct boot_info boot_info;
@@ -76,7 +79,8 @@ static void run_selftest(void)
 static uint64_t frames_accounted_for(void)
 {
     unsigned long flags = arch_irq_save();
-    uint64_t frames = page_alloc_unallocated_count() + frame_pipe_frames_in_flight();
+    uint64_t frames = page_alloc_unallocated_count() + frame_pipe_frames_in_flight() +
+                      netdev_frames_in_flight();
     arch_irq_restore(flags);
     return frames;
 }
@@ -107,6 +111,7 @@ static void start_interrupts(void)
     error = serial_enable_receive_interrupt();
     if (error)
         printk("serial: no serial input (%s)\n", errno_name(error));
+    pci_init(); /* drivers request their lines as they bind */
     arch_irq_enable();
 }
 
@@ -116,6 +121,7 @@ static void start_threads(void)
     if (deferred_thread_start() != 0)
         panic("deferred: no thread to run deferred work");
     sensor_init();
+    net_init();
 }
 
 /* The shell runs in a thread of its own, like any other; the boot thread's work is done. */

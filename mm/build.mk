@@ -1,7 +1,7 @@
 # mm/ - physical memory: the memory map, the boot allocator, the frame database, the buddy
 # allocator (free lists, hot cache, GFP policy, poisoning, figures), the atomic reserve,
-# EXCLUSIVE frames, the kernel mapping area. All but mm.c (the boot sequence) and vm.c (page
-# tables) are portable and also build into the host tests.
+# EXCLUSIVE frames, the kernel mapping area and device memory mappings. All but mm.c (the
+# boot sequence), vm.c and vm_io.c (page tables) are portable and build into the host tests.
 MM_PORTABLE_SOURCES := \
 	mm/atomic_reserve.c \
 	mm/boot_alloc.c \
@@ -14,5 +14,5 @@ MM_PORTABLE_SOURCES := \
 	mm/page_stats.c \
 	mm/poison.c
 
-KERNEL_SOURCES += $(MM_PORTABLE_SOURCES) mm/mm.c mm/vm.c
+KERNEL_SOURCES += $(MM_PORTABLE_SOURCES) mm/mm.c mm/vm.c mm/vm_io.c
 HOSTED_SOURCES += $(MM_PORTABLE_SOURCES)

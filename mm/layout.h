@@ -4,7 +4,8 @@
  *   0x0000000000000000 ...  nothing: NULL and low addresses fault once boot is done
  *   0xffff800000000000 ...  direct map of all RAM (NX), 64 TiB
  *   0xffffc00000000000 ...  kernel mappings made with vm_map_page (NX unless asked), 1 TiB;
- *                           its upper half holds the threads' stacks (kernel/thread.c)
+ *                           its third quarter holds the threads' stacks (kernel/thread.c),
+ *                           its last quarter device memory (VM_IO_BASE, from vm_map_io)
  *   0xffffea0000000000 ...  the frame database: struct page for every frame, 1 TiB
  *   0xffffffff80000000 ...  the kernel image: text RX, rodata R, data and bss RW
  */
@@ -22,11 +23,16 @@
 #define VM_AREA_BASE 0xffffc00000000000ul
 #define VM_AREA_SIZE (1ul << 40)
 
-/* Thread stacks, one slot each (an unmapped guard page, then the stack), in the upper half
+/* Thread stacks, one slot each (an unmapped guard page, then the stack), in the third quarter
  * of the kernel mapping area, out of the way of other vm_map_page users. */
 #define THREAD_STACKS_BASE (VM_AREA_BASE + VM_AREA_SIZE / 2)
 #define THREAD_STACK_SLOT  (64ul * 1024)
-#define DIRECT_MAP_SIZE    (1ul << 46) /* virtual room; physical memory stops at 16 TiB */
+
+/* Device memory (PCI BARs, APIC registers), mapped uncached by vm_map_io: the last quarter. */
+#define VM_IO_BASE (VM_AREA_BASE + VM_AREA_SIZE / 4 * 3)
+#define VM_IO_SIZE (VM_AREA_SIZE / 4)
+
+#define DIRECT_MAP_SIZE (1ul << 46) /* virtual room; physical memory stops at 16 TiB */
 
 #ifndef LABYRINTH_HOSTED
 #define DIRECT_MAP_BASE 0xffff800000000000ul

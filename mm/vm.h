@@ -12,8 +12,9 @@
 
 #include "arch/arch_mm.h"
 
-#define VM_WRITE ARCH_MAP_WRITE /* writable; otherwise read-only */
-#define VM_EXEC  ARCH_MAP_EXEC  /* executable; otherwise no-execute */
+#define VM_WRITE    ARCH_MAP_WRITE    /* writable; otherwise read-only */
+#define VM_EXEC     ARCH_MAP_EXEC     /* executable; otherwise no-execute */
+#define VM_UNCACHED ARCH_MAP_UNCACHED /* uncached, in order: device registers (MMIO) */
 
 /* From now on page tables come from the page allocator (until then: the boot allocator).
  * Boot, once page_alloc_init has run. */
@@ -25,6 +26,17 @@ void vm_init(void);
  * table). Flushes the TLB entry. Ordinary context (page tables come with GFP_KERNEL); never
  * waits. */
 int vm_map_page(uint64_t virt, uint64_t phys, unsigned int flags);
+
+/* Maps size bytes of device memory at phys (a PCI BAR, say: not RAM, which the direct map
+ * covers) writable, uncached and not executable, at a fresh address in the I/O part of the
+ * mapping area (VM_IO_BASE), and returns the address of phys there. Returns NULL when size
+ * is 0, the I/O area is used up or a page table cannot be had. Ordinary context; never
+ * waits. */
+void *vm_map_io(uint64_t phys, uint64_t size);
+
+/* Unmaps what vm_map_io(phys, size) returned as address (the page tables it emptied go back
+ * to the allocator; the virtual addresses are not handed out again). Ordinary context. */
+void vm_unmap_io(void *address, uint64_t size);
 
 /* Unmaps the page at virt, flushes its TLB entry (invlpg) and frees page tables left empty.
  * Returns 0, -EINVAL (outside the mapping area) or -ENOENT (nothing mapped there). */

@@ -73,16 +73,42 @@ def cpu_without_long_mode_gets_a_message(context):
     assert run.status is None, f"QEMU exited with {run.status}: the CPU should halt, not reset"
 
 
+def vga_screen(text, columns=80, rows=25):
+    """The rows drivers/vga.c shows after writing text on a cleared screen: a new line at
+    '\n' and after the last column, tabs to the next multiple of 8, scrolling at the bottom."""
+    screen, row, column = [[" "] * columns for _ in range(rows)], 0, 0
+    for char in text.replace("\t", "\0"):
+        for piece in (" " * (8 - column % 8) if char == "\0" else char):
+            if piece == "\n":
+                row, column = row + 1, 0
+            else:
+                screen[row][column] = piece
+                column += 1
+                if column == columns:
+                    row, column = row + 1, 0
+            if row == rows:
+                screen, row = screen[1:] + [[" "] * columns], rows - 1
+    return ["".join(cells) for cells in screen]
+
+
 def vga_mirrors_the_console(context):
+    """Once the shell prompts, the text screen holds exactly what the serial console printed
+    from the kernel's first line on, as the VGA driver lays it out."""
     session = context.session("")
-    session.wait_for(r"Labyrinth: command line", timeout=30)
+    session.wait_for(r"labyrinth> $", timeout=30)
     time.sleep(0.3)
-    reply = session.monitor_command("xp /80hx 0xb8000")
+    reply = session.monitor_command("xp /2000hx 0xb8000")
     # Only the dump lines ("00000000000b8000: 0x074c ..."), not the echo of the command.
-    rows = re.findall(r"^[0-9a-f]{16}: (.*)$", reply.replace("\r", ""), re.M)
-    cells = [int(value, 16) for row in rows for value in row.split()]
+    lines = re.findall(r"^[0-9a-f]{16}: (.*)$", reply.replace("\r", ""), re.M)
+    cells = [int(value, 16) for line in lines for value in line.split()]
     text = "".join(chr(cell & 0xff) for cell in cells)
-    assert text.startswith("Labyrinth: x86-64 kernel, booted by"), f"VGA row 0: {text!r}"
+    shown = [text[i:i + 80] for i in range(0, 2000, 80)]
+    printed = session.output()
+    printed = printed[printed.index("Labyrinth: x86-64 kernel, booted by"):]
+    expected = vga_screen(printed)
+    for number, (got, want) in enumerate(zip(shown, expected)):
+        assert got == want, f"VGA row {number}: {got.rstrip()!r}, expected {want.rstrip()!r}"
+    assert len(shown) == 25, f"read {len(shown)} rows of the screen"
 
 
 def free_port():

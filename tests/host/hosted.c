@@ -94,15 +94,39 @@ void panic(const char *fmt, ...)
 }
 
 /* Nothing sleeps on the host: the one process is the only "thread", and wakes find no one.
- * A wait is refused as from an invalid context, which the code under test must handle. */
+ * They are counted per queue, so tests can see a producer wake its consumer. A wait is
+ * refused as from an invalid context, which the code under test must handle. */
+#define WAKE_COUNTERS 16
+static struct {
+    const struct wait_queue *queue;
+    uint64_t wakes;
+} wake_counters[WAKE_COUNTERS];
+
+static uint64_t *wake_counter(const struct wait_queue *queue)
+{
+    for (int i = 0; i < WAKE_COUNTERS; i++) {
+        if (wake_counters[i].queue == queue || !wake_counters[i].queue) {
+            wake_counters[i].queue = queue;
+            return &wake_counters[i].wakes;
+        }
+    }
+    fprintf(stderr, "hosted: more than %d wait queues woken\n", WAKE_COUNTERS);
+    abort();
+}
+
 void wait_queue_wake_one(struct wait_queue *queue)
 {
-    (void)queue;
+    (*wake_counter(queue))++;
 }
 
 void wait_queue_wake_all(struct wait_queue *queue)
 {
-    (void)queue;
+    (*wake_counter(queue))++;
+}
+
+uint64_t hosted_wakes(const struct wait_queue *queue)
+{
+    return *wake_counter(queue);
 }
 
 int wait_begin(struct wait_ticket *ticket, uint64_t timeout_ms, const char *function,

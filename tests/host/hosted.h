@@ -1,5 +1,5 @@
 /* tests/host/hosted.h - knobs the host-side tests turn to stand in for the kernel around the
- * portable code: which context is "running". */
+ * portable code: which context is "running", and what woke whom. */
 #ifndef TESTS_HOST_HOSTED_H
 #define TESTS_HOST_HOSTED_H
 
@@ -8,5 +8,10 @@
 /* The context context_current() reports: CONTEXT_BOOT by default; set CONTEXT_IRQ(n) to act
  * as the handler of IRQ line n (context_in_interrupt() is then true). */
 extern context_t hosted_context;
+
+struct wait_queue;
+
+/* How many times a wait queue was woken (nothing sleeps on the host; wakes are counted). */
+uint64_t hosted_wakes(const struct wait_queue *queue);
 
 #endif

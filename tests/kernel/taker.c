@@ -7,6 +7,7 @@
 #include "kernel/clock.h"
 #include "kernel/frame_pipe.h"
 #include "kernel/irq.h"
+#include "kernel/netdev.h"
 #include "mm/exclusive.h"
 
 static uint32_t saved_hz;
@@ -94,7 +95,8 @@ uint64_t taker_free_chain(struct taker *taker)
 uint64_t frames_not_held(void)
 {
     unsigned long flags = arch_irq_save();
-    uint64_t frames = page_alloc_unallocated_count() + frame_pipe_frames_in_flight();
+    uint64_t frames = page_alloc_unallocated_count() + frame_pipe_frames_in_flight() +
+                      netdev_frames_in_flight();
     arch_irq_restore(flags);
     return frames;
 }

@@ -2,6 +2,7 @@
  * atomic reserve and the frames on their way from interrupt handlers to their consumers,
  * and every problem the allocator refused. */
 #include "kernel/frame_pipe.h"
+#include "kernel/netdev.h"
 #include "kernel/printk.h"
 #include "lib/errno.h"
 #include "mm/atomic_reserve.h"
@@ -31,7 +32,7 @@ static int meminfo_command(int argc, char **argv)
     page_alloc_print_stats();
     atomic_reserve_print_stats();
     printk("frames in flight from interrupt handlers to their consumers: %lu\n",
-           frame_pipe_frames_in_flight());
+           frame_pipe_frames_in_flight() + netdev_frames_in_flight());
     print_errors();
     return 0;
 }
