@@ -107,6 +107,9 @@ static void start_interrupts(void)
     sensor_init();
     idle_register(run_deferred_work);
     arch_irq_enable();
+    /* Work asked for while interrupts were off (moving the pads the drivers claimed) runs now,
+     * before the self tests or the shell, not at the first idle. */
+    deferred_run();
 }
 
 void kmain(uint32_t magic, uint64_t info_phys);

@@ -11,6 +11,12 @@
 
 #define SAMPLE_EVERY_MAX 100000
 
+/* Landing pads of the handler's own (kernel/irq.h: irq_claim_pads). A frame holds 255
+ * samples: at the default rate (a sample every 10 ticks at 1000 Hz) one frame lasts 2.5 s, at
+ * a sample every tick 255 ms, at every tick of 10 kHz 25 ms. 4 pads carry it through a second
+ * of sampling every tick at 1000 Hz with no refill at all. */
+#define SENSOR_PADS 4
+
 static struct deferred_work consume_work = DEFERRED_WORK_INIT("sensor", sensor_consume);
 static struct frame_pipe pipe = FRAME_PIPE_INIT("sensor samples", sizeof(struct sensor_sample),
                                                 CONTEXT_BOOT, &consume_work);
@@ -68,7 +74,9 @@ void sensor_consume(void)
         uint32_t every = READ_ONCE(sample_every);
         for (uint32_t i = 0; i < header->records; i++)
             take_sample(&samples[i], every);
-        free_page(frame); /* ours since the hand-over; this also tops the reserve up */
+        int error = free_page(frame); /* ours since the hand-over; tops the pads up */
+        if (error)
+            printk("sensor: frame %#lx not freed (%s)\n", page_to_phys(frame), errno_name(error));
     }
 }
 
@@ -86,11 +94,15 @@ void sensor_get_stats(struct sensor_stats *stats)
 void sensor_init(void)
 {
     uint32_t every = (uint32_t)cmdline_uint("sample_every", 10, 1, SAMPLE_EVERY_MAX);
-    frame_pipe_register(&pipe);
-    if (request_irq(clock_tick_line(), sensor_tick, "sensor", &pipe) != 0) {
+    if (frame_pipe_register(&pipe) != 0 ||
+        request_irq(clock_tick_line(), sensor_tick, "sensor", &pipe) != 0) {
         printk("sensor: cannot share the timer's line; no samples\n");
         return;
     }
+    int error = irq_claim_pads(clock_tick_line(), &pipe, SENSOR_PADS);
+    if (error)
+        printk("sensor: no landing pads of its own (%s); using the shared ones\n",
+               errno_name(error));
     idle_register(sensor_consume);
     sensor_set_interval(every);
     printk("sensor: a sample every %u ticks, %u samples a frame\n", every,
