@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """tests/runner.py - runs every Labyrinth test and prints one line per test, then
-"N passed, N failed". Exits 1 when anything failed, crashed, hung or went missing.
+"N passed, N failed" (and ", N skipped" when some were skipped: a skip is never counted as a
+pass). Exits 1 when anything failed, crashed, hung or went missing.
 
 Jobs (run in parallel, reported in this order):
   tree     the layout check (tools/check_layout.py) and the docs check (tools/check_docs.py)
@@ -79,10 +80,15 @@ def ktap_results(prefix, text, expected_suites, per_case, log):
                 results.append(Result(f"{prefix}{suite.name}", False, suite.diagnostics))
         else:
             failed = [case for case in suite.cases if not case.ok]
+            skipped = [case for case in suite.cases if case.skipped]
             details = suite.diagnostics[:]
             for case in failed:
                 details += [f"case {case.name} failed:"] + case.diagnostics
-            results.append(Result(f"{prefix}{suite.name}", suite.ok, details))
+            every_case_skipped = bool(skipped) and len(skipped) == len(suite.cases)
+            results.append(Result(f"{prefix}{suite.name}", suite.ok, details, every_case_skipped))
+            if not every_case_skipped:  # a skip is reported as one, not hidden in a pass
+                results += [Result(f"{prefix}{suite.name}/{case.name}", case.ok,
+                                   case.diagnostics, True) for case in skipped]
     if report.errors:
         results.append(Result(f"{prefix}(output)", False, report.errors + [f"log: {log}"]))
     return results
@@ -352,14 +358,15 @@ def main():
         return 0
 
     started = time.monotonic()
-    passed = failed = 0
+    passed = failed = skipped = 0
 
     def report(results):
-        nonlocal passed, failed
+        nonlocal passed, failed, skipped
         for result in results:
             print_result(result)
-            passed += result.ok
-            failed += not result.ok
+            skipped += result.skipped
+            passed += result.ok and not result.skipped
+            failed += not result.ok and not result.skipped
 
     # Timing-sensitive jobs first, one at a time, while nothing else loads the machine.
     for job in (job for job in jobs if job.alone):
@@ -372,7 +379,7 @@ def main():
         print("no tests matched")
         failed += 1
     print(f"({len(jobs)} jobs in {time.monotonic() - started:.0f} s)")
-    print(f"{passed} passed, {failed} failed")
+    print(f"{passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else ""))
     return 1 if failed else 0
 
 
