@@ -216,8 +216,8 @@ def exit_result(prefix, run, log):
 
 BENCH_CASES = ("pair", "burst_alloc", "burst_free", "mixed", "reserve_take", "reserve_return",
                "bare_list_pair", "bitmap_pair", "bitmap_burst_alloc", "bitmap_mixed")
-KERNEL_BENCH_CASES = ("pair", "pair_irqs_on", "burst_alloc", "mixed", "reserve_take_in_irq",
-                      "bare_list_pair", "bitmap_pair")
+KERNEL_BENCH_CASES = ("pair", "pair_irqs_on", "burst_alloc", "mixed", "take_in_irq_plentiful",
+                      "take_in_irq_exhausted", "bare_list_pair", "bitmap_pair")
 
 
 def bench_job(options):
