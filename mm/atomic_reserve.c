@@ -46,8 +46,7 @@ static void empty_stack(struct pad_stack *stack, uint32_t target)
 
 static void push(struct cpu_pads *pads, struct pad_stack *stack, context_t owner, struct page *page)
 {
-    pads->lowest = MIN(pads->lowest, pads->level); /* the low points before the level rises */
-    stack->lowest = MIN(stack->lowest, stack->level);
+    pads->lowest = MIN(pads->lowest, pads->level); /* the low point before the level rises */
     page->state = PAGE_RESERVE;
     page->owner = owner;
     page->next = stack->head;
@@ -260,7 +259,6 @@ void atomic_reserve_init(uint64_t managed)
         empty_stack(&pads->handlers[slot].claim, 0);
     refill(); /* interrupts are still off, but no handler is there to wait for it */
     pads->lowest = pads->level;
-    pads->shared.lowest = pads->shared.level;
     pads->refills = 0; /* the initial fill is not a refill */
     pads->refilled = 0;
 }
@@ -311,7 +309,6 @@ int atomic_reserve_get_account(context_t owner, struct atomic_reserve_account *o
         const struct pad_account *account = &cpu_pads[i].handlers[context_handler_slot(owner)];
         out->claimed += account->claim.target;
         out->level += account->claim.level;
-        out->lowest += MIN(account->claim.lowest, account->claim.level);
         out->from_claim += account->taken[PAD_TAKE_CLAIM];
         out->from_shared += account->taken[PAD_TAKE_SHARED];
         out->from_pool += account->taken[PAD_TAKE_POOL];

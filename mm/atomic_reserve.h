@@ -41,7 +41,7 @@ struct atomic_reserve_stats {
 /* One handler registration's pads and takes, on all CPUs together. */
 struct atomic_reserve_account {
     uint64_t claimed;                 /* pads claimed (the claim's target) */
-    uint64_t level, lowest;           /* pads in its claim now, and the fewest there ever were */
+    uint64_t level;                   /* pads in its claim now */
     uint64_t from_claim, from_shared; /* takes served by its own pads, by the shared stock */
     uint64_t from_pool, below_min;    /* order-0 takes served by the pool above / below min */
     uint64_t scrubbed;                /* of those, clean frames the handler scrubbed itself */

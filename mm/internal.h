@@ -80,7 +80,7 @@ struct pad_stack {
     uint32_t head;   /* top frame; PFN_NONE: empty */
     uint32_t target; /* frames it is refilled to */
     uint32_t level;  /* frames in it */
-    uint32_t lowest; /* the fewest it held: noted where the level rises, and when read */
+    uint32_t unused; /* keeps struct pad_account at 64 bytes */
 };
 
 /* Where a handler's order-0 GFP_ATOMIC take was served from; indexes pad_account.taken. */

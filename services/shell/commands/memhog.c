@@ -44,7 +44,7 @@ static int memhog_command(int argc, char **argv)
     } else if (strcmp(argv[1], "atomic") == 0) {
         uint64_t kernel = hog(GFP_KERNEL), atomic = hog(GFP_ATOMIC);
         printk("memhog: took %lu frames with GFP_KERNEL and %lu with GFP_ATOMIC: nothing is "
-               "left, the reserve included\n",
+               "left but the pads handlers claimed\n",
                kernel, atomic);
     } else if (strcmp(argv[1], "release") == 0) {
         printk("memhog: released %lu frames\n", release());

@@ -36,9 +36,9 @@ static void print_handler_pads(void)
             struct atomic_reserve_account a;
             if (atomic_reserve_get_account(handlers[i].context, &a) != 0)
                 continue;
-            printk("atomic reserve: irq %d %s: claim %lu, level %lu, lowest %lu; own pads %lu, "
-                   "shared %lu, pool %lu, below min %lu, failed %lu; scrubbed in handler %lu\n",
-                   irq, handlers[i].name, a.claimed, a.level, a.lowest, a.from_claim, a.from_shared,
+            printk("atomic reserve: irq %d %s: claim %lu, level %lu; own pads %lu, shared %lu, "
+                   "pool %lu, below min %lu, failed %lu; scrubbed in handler %lu\n",
+                   irq, handlers[i].name, a.claimed, a.level, a.from_claim, a.from_shared,
                    a.from_pool, a.below_min, a.failed, a.scrubbed);
         }
     }
