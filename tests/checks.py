@@ -191,7 +191,7 @@ def keyboard_takes_counted_by_gdb(context):
     for level, values in counts.items():
         line = f"alloc_page in the keyboard handler, memory {level}: {gdb_count.summary(values)}"
         context.notes.append(line)
-        session.log.write(line + "\n")
+        session.log.write("\n" + line + "\n")
     for level, values in counts.items():
         assert values, f"memory {level}: no alloc_page counted in the keyboard handler"
         assert max(values) <= KEYBOARD_TAKE_LIMIT, \

@@ -380,9 +380,10 @@ static void account_of(const char *name, struct atomic_reserve_account *out)
     }
 }
 
-/* Where the takes of the benchmark's handler and of the sensor came from: pads, or the pool
- * (scrubbed in the handler). Read before free_irq closes the benchmark's account. */
-static void print_pad_share(const char *level)
+/* Where the takes of the benchmark's handler and of the sensor (since `sensor_before`) came
+ * from: pads, or the pool (scrubbed in the handler). Read before free_irq closes the
+ * benchmark's account. */
+static void print_pad_share(const char *level, const struct atomic_reserve_account *sensor_before)
 {
     struct atomic_reserve_account mine, sensor;
     account_of("bench", &mine);
@@ -390,7 +391,9 @@ static void print_pad_share(const char *level)
     printk("bench: pads_%s handler_pads=%lu handler_scrubbed=%lu handler_below_min=%lu "
            "handler_failed=%lu sensor_pads=%lu sensor_scrubbed=%lu sensor_failed=%lu\n",
            level, mine.from_claim + mine.from_shared, mine.scrubbed, mine.below_min, mine.failed,
-           sensor.from_claim + sensor.from_shared, sensor.scrubbed, sensor.failed);
+           sensor.from_claim + sensor.from_shared - sensor_before->from_claim -
+                   sensor_before->from_shared,
+           sensor.scrubbed - sensor_before->scrubbed, sensor.failed - sensor_before->failed);
 }
 
 /* Takes `pad_takes` frames in the handler at 10 kHz, the sensor sampling every tick, while
@@ -398,6 +401,8 @@ static void print_pad_share(const char *level)
 static void takes_in_handler(const char *level)
 {
     uint64_t returned = 0, freed = 0;
+    struct atomic_reserve_account sensor_before;
+    account_of("sensor", &sensor_before);
     pad_bench.wanted = pad_takes;
     pad_bench.taken = pad_bench.dropped = 0;
     pad_bench.chain = PFN_NONE;
@@ -410,7 +415,7 @@ static void takes_in_handler(const char *level)
         deferred_run();
         arch_cpu_relax();
     }
-    print_pad_share(level);
+    print_pad_share(level, &sensor_before);
     free_irq(0, &pad_bench);
     sensor_set_interval(0);
     sensor_consume();
