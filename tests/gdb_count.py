@@ -40,15 +40,22 @@ def address_of(symbol):
     return int(gdb.parse_and_eval("(unsigned long)&" + symbol))
 
 
+def repeats(address):
+    """True for a rep-prefixed string instruction, which steps once per iteration in place."""
+    return gdb.selected_inferior().read_memory(address, 1).tobytes()[0] in (0xf2, 0xf3)
+
+
 def instructions_to_return():
-    """Single-steps from a function's first instruction through its ret. A step that leaves
-    the pc where it was executed nothing (QEMU stops now and then for an event it holds back
-    while stepping; no instruction of alloc_page jumps to itself): it is not counted."""
+    """Single-steps from a function's first instruction through its ret, counting what
+    executed, as -icount does: a rep-prefixed instruction once per iteration. A step that
+    leaves the pc on any other instruction executed nothing (QEMU stops now and then for an
+    event it holds back while stepping) and is not counted."""
     sp, back, pc, count = register("sp"), word_at(register("sp")), register("pc"), 0
-    for _ in range(1000000):
+    for _ in range(10000000):
         gdb.execute("stepi", to_string=True)
-        moved, pc = register("pc") != pc, register("pc")
-        count += moved
+        now = register("pc")
+        count += now != pc or repeats(pc)
+        pc = now
         if pc == back and register("sp") == sp + 8:
             break
     return count
