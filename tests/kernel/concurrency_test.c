@@ -106,7 +106,16 @@ static void run_and_check(struct ktest *t, const char *memory, struct atomic_res
               out->from_claim + out->from_shared, out->scrubbed, out->below_min);
     KTEST_EXPECT_EQ(t, run.damaged, 0u);
     KTEST_EXPECT_EQ(t, run.handed, taker.got);
-    KTEST_EXPECT_GT(t, taker.got, 1000u); /* the handler really did run during the loop */
+    /* The handler really did run during the loop: 1000 of the 20 000 ticks at least, unless
+     * the host starved the machine (QEMU's timer thread then raises few ticks: the clock
+     * suite measures the rate itself). Few takes despite many ticks is a failure. */
+    if (run.interrupts < 1000) {
+        ktest_log(t, "%lu interrupts in %d s at 10 kHz: the host ran this machine too little",
+                  run.interrupts, SECONDS);
+        ktest_skip(t, "the host starved the machine: no race to speak of");
+    } else {
+        KTEST_EXPECT_GT(t, taker.got, 1000u);
+    }
     KTEST_EXPECT_EQ(t, taker.nonzero, 0u);
     KTEST_EXPECT_EQ(t, taker.hand_over_failures, 0);
     KTEST_EXPECT_EQ(t, out->from_claim + out->from_shared + out->from_pool + out->below_min,
