@@ -58,6 +58,13 @@ struct scancode_record {
 static struct frame_pipe scancode_pipe =
         FRAME_PIPE_INIT("keyboard scancodes", sizeof(struct scancode_record), CONTEXT_BOOT, NULL);
 
+/* Landing pads of the handler's own (kernel/irq.h: irq_claim_pads), so keys keep arriving when
+ * ordinary code or another handler has used up every other frame. Each scancode takes a frame
+ * (it is handed over at once), and the frames come back when the console reads them. QEMU's
+ * keyboard queues 16 scancodes and a PC's i8042 buffer not many more: 32 pads hold two full
+ * queues, typed while the shell is busy with one command and the refill has not run. */
+#define KEYBOARD_PADS 32
+
 /* Touched only in ordinary context (by take_scancode and its callers). */
 static struct byte_ring scancode_ring;
 static uint64_t longest_delivery_ns; /* from the interrupt to take_scancode */
@@ -90,7 +97,9 @@ static void drain_frames(void)
             longest_delivery_ns =
                     MAX(longest_delivery_ns, clock_cycles_to_ns(now - records[i].tsc));
         }
-        free_page(frame);
+        int error = free_page(frame); /* ours since the hand-over */
+        if (error)
+            printk("keyboard: frame %#lx not freed (%s)\n", page_to_phys(frame), errno_name(error));
     }
 }
 
@@ -228,6 +237,14 @@ static int keyboard_read_char(void)
 static struct console_source keyboard_source = {
         .name = "keyboard", .read_char = keyboard_read_char, .pending = keyboard_input_pending};
 
+static void claim_pads(void)
+{
+    int error = irq_claim_pads(1, NULL, KEYBOARD_PADS);
+    if (error)
+        printk("keyboard: no landing pads of its own (%s); using the shared ones\n",
+               errno_name(error));
+}
+
 int keyboard_init(void)
 {
     int error = controller_setup();
@@ -235,12 +252,16 @@ int keyboard_init(void)
         printk("keyboard: the i8042 controller or the keyboard did not answer\n");
         return error;
     }
-    frame_pipe_register(&scancode_pipe);
+    error = frame_pipe_register(&scancode_pipe);
+    if (error)
+        return error;
     power_set_restart_hook(keyboard_reset_system); /* the controller works: it can reset */
     error = request_irq(1, keyboard_interrupt, "keyboard", NULL);
-    if (!error)
-        console_add_source(&keyboard_source);
-    return error;
+    if (error)
+        return error;
+    claim_pads();
+    console_add_source(&keyboard_source);
+    return 0;
 }
 
 void keyboard_stats_read(struct keyboard_stats *stats)

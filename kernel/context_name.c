@@ -1,17 +1,24 @@
-/* kernel/context_name.c - names for execution contexts, for reports and the shell. Portable:
- * the host tests build it too. */
+/* kernel/context_name.c - names for execution contexts, for reports and the shell, and
+ * whether one may own a frame. Portable: the host tests build it too, with their own
+ * stand-ins for the IRQ layer's two answers (tests/host/hosted.c). */
 #include "kernel/context.h"
+#include "kernel/irq.h"
 #include "kernel/printk.h"
 
-const char *context_name(context_t context, char buffer[16])
+const char *context_name(context_t context, char buffer[CONTEXT_NAME_MAX])
 {
     if (context == CONTEXT_NONE)
         return "none";
     if (context == CONTEXT_BOOT)
         return "boot";
-    if (context >= CONTEXT_IRQ_FIRST && context < CONTEXT_IRQ_FIRST + 256)
-        ksnprintf(buffer, 16, "irq %u", context - CONTEXT_IRQ_FIRST);
-    else
-        ksnprintf(buffer, 16, "context %u", context);
+    if (!context_is_handler(context))
+        ksnprintf(buffer, CONTEXT_NAME_MAX, "context %#x", context);
+    else if (!irq_handler_describe(context, buffer, CONTEXT_NAME_MAX))
+        ksnprintf(buffer, CONTEXT_NAME_MAX, "irq handler %u (gone)", context);
     return buffer;
+}
+
+bool context_is_valid(context_t context)
+{
+    return context == CONTEXT_BOOT || (context_is_handler(context) && irq_handler_is_live(context));
 }

@@ -20,6 +20,13 @@ void deferred_request(struct deferred_work *work)
     unsigned long flags = arch_irq_save();
     deferred_request_irqs_off(work);
     arch_irq_restore(flags);
+    deferred_kick();
+}
+
+void deferred_kick(void)
+{
+    if (deferred_notify && deferred_any_pending())
+        deferred_notify();
 }
 
 int deferred_run(void)

@@ -31,9 +31,8 @@ struct deferred_work {
 /* The works requested on each CPU and not run yet. */
 extern struct deferred_work *deferred_pending[MAX_CPUS];
 
-/* Called (interrupts off) when a work is queued on a CPU's empty list: the kernel sets it to
- * wake the thread that runs deferred work. NULL on the host, where tests call deferred_run
- * themselves. */
+/* Called by deferred_kick when works are pending: the kernel sets it to wake the thread that
+ * runs deferred work. NULL on the host, where tests call deferred_run themselves. */
 extern void (*deferred_notify)(void);
 
 /* deferred_request for callers that have interrupts off already (the allocator's interrupt
@@ -46,13 +45,19 @@ static inline void deferred_request_irqs_off(struct deferred_work *work)
     work->pending = true;
     work->next = deferred_pending[arch_cpu_id()];
     deferred_pending[arch_cpu_id()] = work;
-    if (deferred_notify && !work->next)
-        deferred_notify(); /* the list was empty: its thread may be asleep */
+    /* No wake here: this runs on an interrupt handler's take path, which must stay a few
+     * instructions. The IRQ layer wakes the worker as the interrupt ends (deferred_kick). */
 }
 
-/* Asks for `work` to run once in ordinary context. Requests made while it is pending are
- * merged into one run. Any context, interrupt handlers included; never waits. */
+/* Asks for `work` to run once in ordinary context, and wakes the thread that runs it.
+ * Requests made while it is pending are merged into one run. Any context, interrupt handlers
+ * included; never waits. */
 void deferred_request(struct deferred_work *work);
+
+/* Wakes the worker thread if works are pending on this CPU: the IRQ layer calls it as an
+ * outermost interrupt ends, for the requests handlers made with deferred_request_irqs_off.
+ * Any context; never waits. */
+void deferred_kick(void);
 
 /* Runs every work pending on this CPU, each once, with interrupts as the caller had them.
  * Returns how many ran. Ordinary context only (does nothing in an interrupt handler). */

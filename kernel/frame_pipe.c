@@ -2,6 +2,8 @@
  * consumer. */
 #include "kernel/frame_pipe.h"
 
+#include "kernel/printk.h"
+#include "lib/errno.h"
 #include "lib/string.h"
 #include "mm/exclusive.h"
 
@@ -30,6 +32,21 @@ static void enqueue(struct frame_pipe *pipe, struct page *page)
     spin_unlock(&pipe->lock);
 }
 
+/* The hand-over was refused (the consumer cannot own a frame): the frame is still ours, its
+ * records are lost. Counted as drops; the frame is freed by its owner. */
+static void drop_frame(struct frame_pipe *pipe, struct page *page)
+{
+    uint32_t records = header_of(page)->records;
+    spin_lock(&pipe->lock);
+    pipe->stats.drops += records;
+    pipe->stats.refused_hand_overs++;
+    spin_unlock(&pipe->lock);
+    int error = free_page(page); /* ours and unmapped: a refusal means a damaged descriptor */
+    if (error)
+        printk("frame_pipe: '%s': frame %#lx not freed (%s)\n", pipe->name, page_to_phys(page),
+               errno_name(error));
+}
+
 void frame_pipe_flush(struct frame_pipe *pipe)
 {
     assert_irqs_disabled();
@@ -37,7 +54,10 @@ void frame_pipe_flush(struct frame_pipe *pipe)
     if (!page)
         return;
     pipe->filling = NULL;
-    page_hand_over(page, pipe->consumer); /* this context owns it: cannot fail */
+    if (page_hand_over(page, pipe->consumer) != 0) {
+        drop_frame(pipe, page);
+        return;
+    }
     enqueue(pipe, page);
     wait_queue_wake_all(&pipe->ready);
     if (pipe->on_frame)
@@ -47,6 +67,12 @@ void frame_pipe_flush(struct frame_pipe *pipe)
 bool frame_pipe_write(struct frame_pipe *pipe, const void *record)
 {
     assert_irqs_disabled();
+    if (unlikely(!pipe->registered)) {
+        spin_lock(&pipe->lock);
+        pipe->stats.drops++; /* refused at registration: nothing is written */
+        spin_unlock(&pipe->lock);
+        return false;
+    }
     if (!pipe->filling) {
         pipe->filling = alloc_page(GFP_ATOMIC | EXCLUSIVE); /* zero-filled, ours */
         if (!pipe->filling) {
@@ -109,10 +135,18 @@ void frame_pipe_get_stats(struct frame_pipe *pipe, struct frame_pipe_stats *stat
 /* Registered at boot, before interrupts are on; read-only afterwards. */
 static struct frame_pipe *registered;
 
-void frame_pipe_register(struct frame_pipe *pipe)
+int frame_pipe_register(struct frame_pipe *pipe)
 {
+    if (pipe->record_size == 0 ||
+        pipe->record_size > PAGE_SIZE - sizeof(struct frame_pipe_header)) {
+        printk("frame_pipe: '%s': records of %u bytes do not fit a frame; pipe refused\n",
+               pipe->name, pipe->record_size);
+        return -EINVAL;
+    }
+    pipe->registered = true;
     pipe->next_registered = registered;
     registered = pipe;
+    return 0;
 }
 
 uint64_t frame_pipe_frames_in_flight(void)

@@ -26,11 +26,13 @@ struct frame_pipe_header {
 };
 
 struct frame_pipe_stats {
-    uint64_t records;       /* written */
-    uint64_t drops;         /* records lost because no frame could be had */
-    uint64_t frames_handed; /* frames handed over to the consumer */
-    uint64_t frames_taken;  /* frames the consumer took */
-    uint64_t queued;        /* frames handed over and not taken yet */
+    uint64_t records;            /* written */
+    uint64_t drops;              /* records lost: no frame could be had, or the consumer could not
+                                  * own the frame they were in */
+    uint64_t frames_handed;      /* frames handed over to the consumer */
+    uint64_t frames_taken;       /* frames the consumer took */
+    uint64_t queued;             /* frames handed over and not taken yet */
+    uint64_t refused_hand_overs; /* frames the consumer could not own: freed, records dropped */
 };
 
 struct frame_pipe {
@@ -38,6 +40,7 @@ struct frame_pipe {
     uint32_t record_size;
     context_t consumer;             /* who frames are handed to */
     struct deferred_work *on_frame; /* requested whenever a frame is handed over (may be NULL) */
+    bool registered;                /* set by frame_pipe_register once the record size is checked */
     /* The producer's side: touched only by the producing handler, with interrupts off. */
     struct page *filling;
     /* lock guards the queue and the figures. */
@@ -59,8 +62,9 @@ struct frame_pipe {
 uint32_t frame_pipe_capacity(const struct frame_pipe *pipe);
 
 /* Appends a record; hands the frame over when it is full. Returns false when the record was
- * dropped (no frame). The producer's context only (an interrupt handler, or code with
- * interrupts off); never waits. */
+ * dropped (no frame, or a pipe frame_pipe_register refused). A frame the consumer cannot own
+ * (page_hand_over refused it) is freed and its records counted as drops. The producer's
+ * context only (an interrupt handler, or code with interrupts off); never waits. */
 bool frame_pipe_write(struct frame_pipe *pipe, const void *record);
 
 /* Hands the partly filled frame over now, if there is one (for data that must not wait for
@@ -79,8 +83,11 @@ struct page *frame_pipe_take_wait(struct frame_pipe *pipe, uint64_t timeout_ms);
 
 void frame_pipe_get_stats(struct frame_pipe *pipe, struct frame_pipe_stats *stats);
 
-/* Adds a pipe to those frame_pipe_frames_in_flight counts. Boot, ordinary context. */
-void frame_pipe_register(struct frame_pipe *pipe);
+/* Checks the pipe and adds it to those frame_pipe_frames_in_flight counts. Returns 0, or
+ * -EINVAL (one log line) for a record size of 0 or one that does not fit a frame with its
+ * header: such a pipe drops every record. Boot, ordinary context; before the producer's
+ * first write. */
+int frame_pipe_register(struct frame_pipe *pipe);
 
 /* Frames held by registered pipes: being filled, or handed over and not taken yet. With the
  * allocator's unallocated count it accounts for every frame (tests use the sum to check that

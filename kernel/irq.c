@@ -6,15 +6,22 @@
 
 #include "arch/arch.h"
 #include "arch/x86_64/interrupt.h"
+#include "kernel/deferred.h"
 #include "kernel/printk.h"
 #include "kernel/sched.h"
 #include "kernel/spinlock.h"
 #include "lib/errno.h"
+#include "mm/atomic_reserve.h"
 
+/* A registration: one slot of action_pool, and an execution context of its own. */
 struct irq_action {
     irq_handler_t handler; /* NULL: this slot of the pool is free */
     const char *name;
     void *dev_id;
+    int line;
+    bool live;               /* on its line's list: its handler may run */
+    context_t context;       /* CONTEXT_HANDLER(slot, generation) */
+    uint32_t generation;     /* times the slot was used: kept when the slot is freed */
     struct irq_action *next; /* the next handler on the same line */
 };
 
@@ -37,6 +44,7 @@ static const struct irq_controller *controller;
 /* Interrupt-context state of the only CPU, written by the dispatcher with interrupts off. */
 int irq_nesting;
 int irq_running_line = -1;
+context_t context_running = CONTEXT_BOOT; /* kernel/context.h */
 
 static bool valid_line(int irq)
 {
@@ -58,6 +66,7 @@ static void run_handlers(int irq)
     }
     count(&line->stats.served);
     for (struct irq_action *action = line->first; action; action = action->next) {
+        WRITE_ONCE(context_running, action->context); /* who runs now: this registration */
         action->handler(irq, action->dev_id);
         if (unlikely(arch_irqs_enabled()))
             panic("irq %d: handler '%s' enabled interrupts", irq, action->name);
@@ -74,17 +83,21 @@ static void irq_dispatch(struct interrupt_frame *frame)
         return;
     }
     int interrupted_line = irq_running_line;
+    context_t interrupted = context_running;
     WRITE_ONCE(irq_nesting, irq_nesting + 1);
     WRITE_ONCE(irq_running_line, irq);
     run_handlers(irq);
+    WRITE_ONCE(context_running, interrupted);
     WRITE_ONCE(irq_running_line, interrupted_line);
     WRITE_ONCE(irq_nesting, irq_nesting - 1);
     controller->eoi((unsigned int)irq);
     /* The outermost interrupt is over: if it woke a thread more urgent than the one it
      * interrupted, or ended a time slice, switch now. The interrupted thread finishes this
      * return (and its iretq) when it runs again. */
-    if (irq_nesting == 0)
+    if (irq_nesting == 0) {
+        deferred_kick(); /* handlers' requests (a landing pad's refill) wake their thread */
         sched_preempt_point();
+    }
 }
 
 int irq_set_controller(const struct irq_controller *chip)
@@ -127,6 +140,24 @@ static void append_action(int irq, struct irq_action *action)
     *link = action;
 }
 
+/* Fills a free slot as a new registration with a context id never used by the slot's last
+ * registrations; called under irq_lock. */
+static void fill_action(struct irq_action *action, int irq, irq_handler_t handler, const char *name,
+                        void *dev_id)
+{
+    uint32_t generation = (action->generation + 1) % CONTEXT_HANDLER_GENERATIONS;
+    unsigned int slot = (unsigned int)(action - action_pool);
+    *action = (struct irq_action){
+            .handler = handler,
+            .name = name ? name : "?",
+            .dev_id = dev_id,
+            .line = irq,
+            .live = true,
+            .context = CONTEXT_HANDLER(slot, generation),
+            .generation = generation,
+    };
+}
+
 int request_irq(int irq, irq_handler_t handler, const char *name, void *dev_id)
 {
     if (!valid_line(irq) || !handler)
@@ -142,12 +173,26 @@ int request_irq(int irq, irq_handler_t handler, const char *name, void *dev_id)
     else if (!(action = take_free_action()))
         error = -ENOSPC;
     if (!error) {
-        *action = (struct irq_action){handler, name ? name : "?", dev_id, NULL};
+        fill_action(action, irq, handler, name, dev_id);
         append_action(irq, action);
         controller->unmask((unsigned int)irq);
     }
     spin_unlock_irqrestore(&irq_lock, flags);
     return error;
+}
+
+/* Takes dev_id's registration off the line (its slot stays taken); called under irq_lock. */
+static struct irq_action *unlink_action(int irq, void *dev_id)
+{
+    for (struct irq_action **link = &lines[irq].first; *link; link = &(*link)->next) {
+        struct irq_action *action = *link;
+        if (action->dev_id == dev_id) {
+            *link = action->next;
+            action->live = false;
+            return action;
+        }
+    }
+    return NULL;
 }
 
 int free_irq(int irq, void *dev_id)
@@ -158,20 +203,78 @@ int free_irq(int irq, void *dev_id)
         return -EPERM;
     unsigned long flags;
     spin_lock_irqsave(&irq_lock, &flags);
-    int error = -ENOENT;
-    for (struct irq_action **link = &lines[irq].first; *link; link = &(*link)->next) {
-        struct irq_action *action = *link;
-        if (action->dev_id != dev_id)
-            continue;
-        *link = action->next;
-        action->handler = NULL; /* back to the pool */
-        error = 0;
-        break;
-    }
+    struct irq_action *action = unlink_action(irq, dev_id);
     if (!lines[irq].first)
         controller->mask((unsigned int)irq);
     spin_unlock_irqrestore(&irq_lock, flags);
+    if (!action)
+        return -ENOENT;
+    /* The handler cannot run any more: close its account with the landing pads, and only
+     * then give the slot back, so the next registration in it starts afresh. */
+    atomic_reserve_release(action->context);
+    spin_lock_irqsave(&irq_lock, &flags);
+    action->handler = NULL;
+    spin_unlock_irqrestore(&irq_lock, flags);
+    return 0;
+}
+
+int irq_claim_pads(int irq, void *dev_id, uint32_t pads)
+{
+    if (!valid_line(irq))
+        return -EINVAL;
+    if (in_interrupt())
+        return -EPERM;
+    unsigned long flags;
+    spin_lock_irqsave(&irq_lock, &flags);
+    struct irq_action *action = find_action(irq, dev_id);
+    /* Under the lock, so the registration cannot go away meanwhile: the claim itself is O(1)
+     * (with interrupts off it only requests the refill that moves the frames). */
+    int error = action ? atomic_reserve_claim(action->context, pads) : -ENOENT;
+    spin_unlock_irqrestore(&irq_lock, flags);
+    if (!error)
+        atomic_reserve_refill(); /* now, with interrupts on: the claim is ready at once */
     return error;
+}
+
+/* The live registration with that context id, or NULL. Under irq_lock. */
+static struct irq_action *action_of(context_t context)
+{
+    if (!context_is_handler(context))
+        return NULL;
+    struct irq_action *action = &action_pool[context_handler_slot(context)];
+    return action->handler && action->live && action->context == context ? action : NULL;
+}
+
+context_t irq_context_of(int irq, void *dev_id)
+{
+    if (!valid_line(irq))
+        return CONTEXT_NONE;
+    unsigned long flags;
+    spin_lock_irqsave(&irq_lock, &flags);
+    struct irq_action *action = find_action(irq, dev_id);
+    context_t context = action ? action->context : CONTEXT_NONE;
+    spin_unlock_irqrestore(&irq_lock, flags);
+    return context;
+}
+
+bool irq_handler_describe(context_t context, char *buffer, size_t size)
+{
+    unsigned long flags;
+    spin_lock_irqsave(&irq_lock, &flags);
+    const struct irq_action *action = action_of(context);
+    if (action)
+        ksnprintf(buffer, size, "irq %d %s", action->line, action->name);
+    spin_unlock_irqrestore(&irq_lock, flags);
+    return action != NULL;
+}
+
+bool irq_handler_is_live(context_t context)
+{
+    unsigned long flags;
+    spin_lock_irqsave(&irq_lock, &flags);
+    bool live = action_of(context) != NULL;
+    spin_unlock_irqrestore(&irq_lock, flags);
+    return live;
 }
 
 int irq_stats_read(int irq, struct irq_stats *stats)
@@ -202,7 +305,7 @@ int irq_handlers_of(int irq, struct irq_handler_info *out, int max)
     int count = 0;
     for (struct irq_action *action = lines[irq].first; action; action = action->next, count++) {
         if (count < max)
-            out[count] = (struct irq_handler_info){action->name, action->dev_id};
+            out[count] = (struct irq_handler_info){action->name, action->dev_id, action->context};
     }
     spin_unlock_irqrestore(&irq_lock, flags);
     return count;

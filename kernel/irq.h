@@ -15,10 +15,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kernel/context.h"
 #include "lib/compiler.h"
 
 #define IRQ_LINES        16
 #define IRQ_HANDLERS_MAX 32 /* registrations over all lines at once */
+
+_Static_assert(IRQ_HANDLERS_MAX == CONTEXT_HANDLER_SLOTS, "one context slot per registration");
 
 typedef void (*irq_handler_t)(int irq, void *dev_id);
 
@@ -49,20 +52,44 @@ int irq_set_controller(const struct irq_controller *controller);
 /* Adds handler to the line and unmasks it. Several handlers may share a line; each is called
  * for every interrupt on it, in the order they were registered. dev_id identifies the
  * registration for free_irq and is passed back to the handler; it must be unique on the line
- * (NULL is allowed once). name is shown by irqstat and must stay valid until free_irq.
+ * (NULL is allowed once). name is shown by irqstat and must stay valid until free_irq. The
+ * registration is an execution context of its own (kernel/context.h): while its handler
+ * runs, context_current() is its id, and EXCLUSIVE frames it allocates are owned by it.
  * Returns 0, -EINVAL (no such line, or no handler), -EEXIST (dev_id already on the line),
  * -ENOSPC (IRQ_HANDLERS_MAX reached) or -EPERM (called from an interrupt handler).
  * Ordinary context only; never waits. */
 int request_irq(int irq, irq_handler_t handler, const char *name, void *dev_id);
 
 /* Removes the registration of dev_id from the line; the line is masked when it was the last.
- * Once free_irq returns the handler is not running and will not be called again.
+ * Once free_irq returns the handler is not running and will not be called again; its claim
+ * of landing pads is released (the pads go back to the shared stock).
  * Returns 0, -EINVAL (no such line), -ENOENT (dev_id not registered there) or -EPERM (called
  * from an interrupt handler). Ordinary context only; never waits. */
 int free_irq(int irq, void *dev_id);
 
+/* Gives the registration of dev_id on the line `pads` landing pads of its own (on each CPU):
+ * scrubbed frames its handler's alloc_page(GFP_ATOMIC | EXCLUSIVE) takes first, which no one
+ * else can take (mm/atomic_reserve.h). They come out of the unclaimed stock of pads; 0 gives
+ * them back; a new claim replaces the old. Returns 0, -EINVAL (no such line), -ENOENT (dev_id
+ * not registered there), -ENOSPC (more than the unclaimed stock holds) or -EPERM (called from
+ * an interrupt handler). Ordinary context only; scrubs no frame; never waits. */
+int irq_claim_pads(int irq, void *dev_id, uint32_t pads);
+
+/* The execution context of the registration of dev_id on the line (what its handler's
+ * EXCLUSIVE frames are owned by: a driver hands frames it allocated at init to it), or
+ * CONTEXT_NONE when there is none. Any context but an interrupt handler; never waits. */
+context_t irq_context_of(int irq, void *dev_id);
+
+/* For kernel/context.h: writes "irq <line> <name>" for a live registration's context and
+ * returns true; false (buffer untouched) when no live registration has that id. Any context;
+ * never waits. */
+bool irq_handler_describe(context_t context, char *buffer, size_t size);
+
+/* True when a live registration has that context id. Any context; never waits. */
+bool irq_handler_is_live(context_t context);
+
 /* Written only by the dispatcher (kernel/irq.c), with interrupts off; read through the two
- * functions below, which the allocator's fast paths inline. */
+ * functions below. */
 extern int irq_nesting;      /* handlers running, nested */
 extern int irq_running_line; /* the line whose handlers run, or -1 */
 
@@ -97,6 +124,7 @@ bool irq_is_level_triggered(int irq);
 struct irq_handler_info {
     const char *name;
     void *dev_id;
+    context_t context; /* its execution context (kernel/context.h) */
 };
 
 /* Copies the registrations of the line, in the order they are called, into out (at most

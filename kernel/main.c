@@ -113,6 +113,9 @@ static void start_interrupts(void)
         printk("serial: no serial input (%s)\n", errno_name(error));
     pci_init(); /* drivers request their lines as they bind */
     arch_irq_enable();
+    /* Work asked for while interrupts were off (moving the pads the drivers claimed) runs now,
+     * before the self tests or the shell, not at the first idle. */
+    deferred_run();
 }
 
 /* The threads that do the kernel's background work. */

@@ -10,6 +10,8 @@
 #define __printf(f, a)  __attribute__((format(printf, f, a)))
 #define __aligned(n)    __attribute__((aligned(n)))
 #define __packed        __attribute__((packed))
+/* The caller must use the result (gcc warns even through a (void) cast; warnings are errors). */
+#define __must_check    __attribute__((warn_unused_result))
 
 #define likely(x)   __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)

@@ -1,20 +1,20 @@
-/* mm/atomic_reserve.c - a stack of scrubbed frames per CPU, linked through their descriptors
- * (no memory beyond the frames themselves), popped by GFP_ATOMIC with interrupts off
- * (atomic_reserve_pop, mm/internal.h, inlined into the allocator) and pushed back only in
- * ordinary context. */
+/* mm/atomic_reserve.c - the landing pads: per CPU, a shared stock of scrubbed frames and one
+ * stack per handler registration that claimed some, all linked through their descriptors (no
+ * memory beyond the frames themselves). Popped with interrupts off by the allocator
+ * (pad_pop, mm/internal.h, inlined into alloc_page); filled, rebalanced and shrunk here, in
+ * ordinary context only, one frame per interrupts-off stretch. */
 #include "mm/atomic_reserve.h"
 
 #include "kernel/cmdline.h"
 #include "kernel/context.h"
 #include "kernel/deferred.h"
-#include "lib/errno.h"
 #include "kernel/printk.h"
-#include "kernel/spinlock.h"
+#include "lib/errno.h"
 #include "mm/internal.h"
 #include "mm/page_alloc.h"
 
 /* One per CPU; each is touched only by its CPU, with interrupts off. */
-struct reserve_stack reserves[MAX_CPUS] = {[0 ... MAX_CPUS - 1] = {.head = PFN_NONE}};
+struct cpu_pads cpu_pads[MAX_CPUS];
 static bool refilling; /* a refill is running (ordinary context only) */
 
 static void refill_work_run(void)
@@ -22,7 +22,7 @@ static void refill_work_run(void)
     atomic_reserve_refill();
 }
 
-/* Requested by a take (atomic_reserve_pop) that left the reserve below its target. */
+/* Requested by every take from the pads, and by a refill asked for with interrupts off. */
 struct deferred_work reserve_refill_work =
         DEFERRED_WORK_INIT("atomic reserve refill", refill_work_run);
 
@@ -37,16 +37,123 @@ uint64_t atomic_reserve_default_target(uint64_t managed)
     return (root + 3) / 4;
 }
 
-static void push(struct page *page)
+static void empty_stack(struct pad_stack *stack, uint32_t target)
+{
+    *stack = (struct pad_stack){.head = PFN_NONE, .target = target};
+}
+
+/* --- moving one frame: each of these runs with interrupts off ------------------------------ */
+
+static void push(struct cpu_pads *pads, struct pad_stack *stack, context_t owner, struct page *page)
+{
+    pads->lowest = MIN(pads->lowest, pads->level); /* the low point before the level rises */
+    page->state = PAGE_RESERVE;
+    page->owner = owner;
+    page->next = stack->head;
+    stack->head = (uint32_t)page_to_pfn(page);
+    stack->level++;
+    pads->level++;
+}
+
+/* The stack a frame should go to: a claim below its target first, then the shared stock.
+ * NULL when every stack is full. A scan of the CPU's 32 claim slots. */
+static struct pad_stack *stack_to_fill(struct cpu_pads *pads, context_t *owner)
+{
+    for (unsigned int slot = 0; slot < CONTEXT_HANDLER_SLOTS; slot++) {
+        struct pad_account *account = &pads->handlers[slot];
+        if (account->claim.level < account->claim.target) {
+            *owner = pads->owners[slot];
+            return &account->claim;
+        }
+    }
+    *owner = CONTEXT_NONE;
+    return pads->shared.level < pads->shared.target ? &pads->shared : NULL;
+}
+
+/* A stack holding more than its target (a claim released or made smaller, a claim made out
+ * of the shared stock, a lower target), or NULL. */
+static struct pad_stack *stack_over_target(struct cpu_pads *pads)
+{
+    for (unsigned int slot = 0; slot < CONTEXT_HANDLER_SLOTS; slot++) {
+        struct pad_stack *claim = &pads->handlers[slot].claim;
+        if (claim->level > claim->target)
+            return claim;
+    }
+    return pads->shared.level > pads->shared.target ? &pads->shared : NULL;
+}
+
+/* Moves one frame from a stack above its target to one below it, or back to the pool.
+ * Returns false when no stack is above its target. */
+static bool rebalance_one(void)
 {
     unsigned long flags = arch_irq_save();
-    struct reserve_stack *reserve = this_reserve();
-    reserve->lowest = MIN(reserve->lowest, reserve->level); /* the low point before it rises */
-    page->state = PAGE_RESERVE;
-    page->next = reserve->head;
-    reserve->head = (uint32_t)page_to_pfn(page);
-    reserve->level++;
+    struct cpu_pads *pads = this_pads();
+    struct pad_stack *from = stack_over_target(pads), *to = NULL;
+    context_t owner = CONTEXT_NONE;
+    if (from) {
+        struct page *page = pad_pop(pads, from);
+        to = stack_to_fill(pads, &owner);
+        if (to)
+            push(pads, to, owner, page); /* scrubbed already */
+        else
+            page_alloc_return_to_pool(page);
+    }
     arch_irq_restore(flags);
+    return from != NULL;
+}
+
+/* Takes a frame from the pool, scrubs it with interrupts on, and pushes it where it is
+ * missing. Returns false when nothing is missing or the pool has nothing left. */
+static bool fill_one(void)
+{
+    if (!atomic_reserve_is_low())
+        return false;
+    struct page *page = page_alloc_take_for_reserve();
+    if (!page)
+        return false;
+    page_alloc_scrub(page); /* with interrupts on: no handler waits for it */
+    unsigned long flags = arch_irq_save();
+    struct cpu_pads *pads = this_pads();
+    context_t owner;
+    struct pad_stack *to = stack_to_fill(pads, &owner);
+    if (to)
+        push(pads, to, owner, page);
+    else
+        page_alloc_return_to_pool(page); /* a claim or the target shrank meanwhile */
+    arch_irq_restore(flags);
+    return to != NULL;
+}
+
+/* --- refilling -------------------------------------------------------------------------------- */
+
+/* The refill itself: ordinary context (interrupts on, or at boot before any handler). */
+static uint64_t refill(void)
+{
+    if (refilling)
+        return 0;
+    refilling = true;
+    while (rebalance_one())
+        ;
+    uint64_t added = 0;
+    while (fill_one())
+        added++;
+    if (added) {
+        unsigned long flags = arch_irq_save();
+        this_pads()->refills++;
+        this_pads()->refilled += added;
+        arch_irq_restore(flags);
+    }
+    refilling = false;
+    return added;
+}
+
+uint64_t atomic_reserve_refill(void)
+{
+    if (context_in_interrupt() || !arch_irqs_enabled()) {
+        deferred_request(&reserve_refill_work); /* scrubbing must not run with interrupts off */
+        return 0;
+    }
+    return refill();
 }
 
 bool atomic_reserve_below_target(void)
@@ -58,52 +165,12 @@ uint64_t atomic_reserve_level(void)
 {
     uint64_t level = 0;
     for (unsigned int i = 0; i < MAX_CPUS; i++)
-        level += READ_ONCE(reserves[i].level);
+        level += READ_ONCE(cpu_pads[i].level);
     return level;
 }
 
-uint64_t atomic_reserve_refill(void)
-{
-    if (context_in_interrupt() || refilling)
-        return 0;
-    refilling = true;
-    uint64_t added = 0;
-    while (atomic_reserve_below_target()) {
-        struct page *page = page_alloc_take_for_reserve();
-        if (!page)
-            break;
-        page_alloc_scrub(page); /* with interrupts on: the handler will not have to */
-        push(page);
-        added++;
-    }
-    if (added) {
-        unsigned long flags = arch_irq_save();
-        this_reserve()->refills++;
-        this_reserve()->refilled += added;
-        arch_irq_restore(flags);
-    }
-    refilling = false;
-    return added;
-}
-
-/* Gives frames above the target back to the general pool. */
-static void shrink(void)
-{
-    for (;;) {
-        unsigned long flags = arch_irq_save();
-        struct reserve_stack *reserve = this_reserve();
-        struct page *page = NULL;
-        if (reserve->level > reserve->target && reserve->head != PFN_NONE) {
-            page = pfn_to_page(reserve->head);
-            reserve->head = page->next;
-            reserve->level--;
-        }
-        arch_irq_restore(flags);
-        if (!page)
-            return;
-        page_alloc_return_to_pool(page);
-    }
-}
+/* --- targets and claims ------------------------------------------------------------------------
+ */
 
 int atomic_reserve_set_target(uint64_t pages)
 {
@@ -112,39 +179,113 @@ int atomic_reserve_set_target(uint64_t pages)
     if (pages == 0 || pages > pool.managed / 2)
         return -EINVAL;
     unsigned long flags = arch_irq_save();
-    struct reserve_stack *reserve = this_reserve();
-    reserve->lowest = MIN(reserve->lowest, reserve->level);
-    reserve->target = pages;
+    struct cpu_pads *pads = this_pads();
+    int error = 0;
+    uint64_t claimed = pads->target - pads->shared.target;
+    if (pages < claimed) {
+        error = -EBUSY;
+    } else {
+        pads->lowest = MIN(pads->lowest, pads->level);
+        pads->target = pages;
+        pads->shared.target = (uint32_t)(pages - claimed);
+    }
     arch_irq_restore(flags);
-    shrink();
-    atomic_reserve_refill();
-    return 0;
+    if (!error)
+        atomic_reserve_refill(); /* the surplus back to the pool, or the lack filled */
+    return error;
+}
+
+int atomic_reserve_claim(context_t owner, uint32_t count)
+{
+    if (!context_is_handler(owner))
+        return -EINVAL;
+    unsigned long flags = arch_irq_save();
+    struct cpu_pads *pads = this_pads();
+    struct pad_account *account = &pads->handlers[context_handler_slot(owner)];
+    int error = 0;
+    /* What the claim adds comes out of the shared stock's target; what it gives back goes in. */
+    if (count > account->claim.target + (uint64_t)pads->shared.target) {
+        error = -ENOSPC;
+    } else {
+        pads->shared.target = pads->shared.target + account->claim.target - count;
+        account->claim.target = count;
+        pads->owners[context_handler_slot(owner)] = owner;
+    }
+    arch_irq_restore(flags);
+    if (!error)
+        atomic_reserve_refill(); /* moves the frames (deferred with interrupts off) */
+    return error;
+}
+
+static void add_takes(struct pad_account *to, const struct pad_account *from)
+{
+    for (int kind = 0; kind < PAD_TAKE_KINDS; kind++)
+        to->taken[kind] += from->taken[kind];
+    to->scrubbed += from->scrubbed;
+}
+
+void atomic_reserve_release(context_t owner)
+{
+    if (!context_is_handler(owner))
+        return;
+    unsigned long flags = arch_irq_save();
+    struct cpu_pads *pads = this_pads();
+    struct pad_account *account = &pads->handlers[context_handler_slot(owner)];
+    pads->shared.target += account->claim.target;
+    account->claim.target = 0;
+    add_takes(&pads->gone, account);
+    for (int kind = 0; kind < PAD_TAKE_KINDS; kind++)
+        account->taken[kind] = 0;
+    account->scrubbed = 0;
+    arch_irq_restore(flags);
+    /* The claim's frames go to the shared stock now, not at some later refill: the next
+     * registration in this slot must start with an empty stack. Scrubbed already. */
+    while (rebalance_one())
+        ;
+    flags = arch_irq_save();
+    empty_stack(&account->claim, 0);
+    this_pads()->owners[context_handler_slot(owner)] = CONTEXT_NONE;
+    arch_irq_restore(flags);
 }
 
 void atomic_reserve_init(uint64_t managed)
 {
     uint64_t fallback = atomic_reserve_default_target(managed);
     uint64_t target = cmdline_pages("atomic_reserve", fallback, 1, managed / 2);
-    struct reserve_stack *reserve = this_reserve();
-    *reserve = (struct reserve_stack){.head = PFN_NONE, .target = target};
-    atomic_reserve_refill();
-    reserve->lowest = reserve->level;
-    reserve->refills = 0; /* the initial fill is not a refill */
-    reserve->refilled = 0;
+    struct cpu_pads *pads = this_pads();
+    *pads = (struct cpu_pads){.target = target};
+    empty_stack(&pads->shared, (uint32_t)target);
+    for (unsigned int slot = 0; slot < CONTEXT_HANDLER_SLOTS; slot++)
+        empty_stack(&pads->handlers[slot].claim, 0);
+    refill(); /* interrupts are still off, but no handler is there to wait for it */
+    pads->lowest = pads->level;
+    pads->refills = 0; /* the initial fill is not a refill */
+    pads->refilled = 0;
 }
 
-/* Adds one CPU's figures to the totals. */
-static void add_stats(struct atomic_reserve_stats *out, const struct reserve_stack *reserve)
+/* --- figures
+ * -------------------------------------------------------------------------------------- */
+
+/* Adds one CPU's figures to the totals. Interrupts off. */
+static void add_stats(struct atomic_reserve_stats *out, const struct cpu_pads *pads)
 {
-    out->target += reserve->target;
-    out->level += reserve->level;
-    out->lowest += MIN(reserve->lowest, reserve->level); /* it may be falling right now */
-    out->failures += reserve->failures;
-    out->refills += reserve->refills;
-    out->refilled += reserve->refilled;
-    out->taken_outside_interrupts += reserve->taken_by[0];
-    for (int line = 0; line < ATOMIC_RESERVE_LINES; line++)
-        out->taken_by_line[line] += reserve->taken_by[1 + line];
+    out->target += pads->target;
+    out->claimed += pads->target - pads->shared.target;
+    out->level += pads->level;
+    out->claimed_level += pads->level - pads->shared.level;
+    out->lowest += MIN(pads->lowest, pads->level); /* it may be falling right now */
+    out->taken_outside_interrupts += pads->taken_outside;
+    out->refills += pads->refills;
+    out->refilled += pads->refilled;
+    for (unsigned int slot = 0; slot <= CONTEXT_HANDLER_SLOTS; slot++) {
+        const struct pad_account *account =
+                slot < CONTEXT_HANDLER_SLOTS ? &pads->handlers[slot] : &pads->gone;
+        out->taken_claimed += account->taken[PAD_TAKE_CLAIM];
+        out->taken_shared += account->taken[PAD_TAKE_SHARED];
+        out->scrubbed_in_handlers += account->scrubbed;
+        out->below_min_in_handlers += account->taken[PAD_TAKE_BELOW_MIN];
+        out->failures += account->taken[PAD_TAKE_FAILED];
+    }
 }
 
 void atomic_reserve_get_stats(struct atomic_reserve_stats *out)
@@ -152,27 +293,43 @@ void atomic_reserve_get_stats(struct atomic_reserve_stats *out)
     *out = (struct atomic_reserve_stats){0};
     unsigned long flags = arch_irq_save();
     for (unsigned int i = 0; i < MAX_CPUS; i++)
-        add_stats(out, &reserves[i]);
+        add_stats(out, &cpu_pads[i]);
     arch_irq_restore(flags);
-    out->taken = out->taken_outside_interrupts; /* derived, not counted on the hot path */
-    for (int line = 0; line < ATOMIC_RESERVE_LINES; line++)
-        out->taken += out->taken_by_line[line];
+    /* Derived, not counted on the take path. */
+    out->taken = out->taken_claimed + out->taken_shared + out->taken_outside_interrupts;
+}
+
+int atomic_reserve_get_account(context_t owner, struct atomic_reserve_account *out)
+{
+    if (!context_is_handler(owner))
+        return -EINVAL;
+    *out = (struct atomic_reserve_account){0};
+    unsigned long flags = arch_irq_save();
+    for (unsigned int i = 0; i < MAX_CPUS; i++) {
+        const struct pad_account *account = &cpu_pads[i].handlers[context_handler_slot(owner)];
+        out->claimed += account->claim.target;
+        out->level += account->claim.level;
+        out->from_claim += account->taken[PAD_TAKE_CLAIM];
+        out->from_shared += account->taken[PAD_TAKE_SHARED];
+        out->from_pool += account->taken[PAD_TAKE_POOL];
+        out->below_min += account->taken[PAD_TAKE_BELOW_MIN];
+        out->failed += account->taken[PAD_TAKE_FAILED];
+        out->scrubbed += account->scrubbed;
+    }
+    arch_irq_restore(flags);
+    return 0;
 }
 
 void atomic_reserve_print_stats(void)
 {
     struct atomic_reserve_stats s;
     atomic_reserve_get_stats(&s);
-    printk("atomic reserve: target %lu, level %lu, lowest %lu; taken %lu, failed %lu; "
+    printk("atomic reserve: target %lu (claimed %lu), level %lu (in claims %lu), lowest %lu; "
            "%lu refills added %lu frames\n",
-           s.target, s.level, s.lowest, s.taken, s.failures, s.refills, s.refilled);
-    char line[200];
-    int length = ksnprintf(line, sizeof(line), "atomic reserve: taken by irq line:");
-    for (int i = 0; i < ATOMIC_RESERVE_LINES; i++) {
-        if (s.taken_by_line[i])
-            length += ksnprintf(line + length, sizeof(line) - (size_t)length, " %d:%lu", i,
-                                s.taken_by_line[i]);
-    }
-    printk("%s%s; outside interrupts: %lu\n", line,
-           s.taken == s.taken_outside_interrupts ? " none" : "", s.taken_outside_interrupts);
+           s.target, s.claimed, s.level, s.claimed_level, s.lowest, s.refills, s.refilled);
+    printk("atomic reserve: taken %lu (by handlers from their claims %lu, from the shared "
+           "stock %lu; outside interrupts %lu); scrubbed in handlers %lu, below min %lu, "
+           "failed %lu\n",
+           s.taken, s.taken_claimed, s.taken_shared, s.taken_outside_interrupts,
+           s.scrubbed_in_handlers, s.below_min_in_handlers, s.failures);
 }

@@ -1,14 +1,18 @@
-/* mm/atomic_reserve.h - frames set aside at boot for GFP_ATOMIC, so an interrupt handler
- * gets a landing pad even when ordinary code has used up all other memory.
+/* mm/atomic_reserve.h - the landing pads (the atomic reserve): frames set aside at boot and
+ * kept scrubbed (poison checked, zeroed), so an interrupt handler's
+ * alloc_page(GFP_ATOMIC | EXCLUSIVE) is a pop with interrupts off, the same few instructions
+ * at every memory level and every memory size, and the handler pays nothing for zeroing.
  *
- * The reserve is a stack of order-0 frames (one per CPU, like the hot caches), each already
- * scrubbed (poison checked, zeroed) when it went in: taking one is a pop with interrupts off,
- * no lock, the same few instructions at 64 MiB as at 64 GiB, and the handler pays nothing
- * for zeroing. Only GFP_ATOMIC takes from
- * it, and only once the general pool is at its min watermark. It is refilled from the general
- * pool in ordinary context only: on the free path, and by deferred work that a take requests.
- * Its default size follows Linux's rule for its minimum reserve, sqrt(16 x RAM in KiB) KiB;
- * the option atomic_reserve=<pages | size with K, M, G> sets it.
+ * Per CPU, the pads are a stack of unclaimed frames (the shared stock) and one stack per
+ * handler registration that claimed pads (atomic_reserve_claim, through kernel/irq.h's
+ * irq_claim_pads): claimed pads serve that registration alone. In an interrupt handler an
+ * order-0 GFP_ATOMIC take that needs a clean frame (EXCLUSIVE or __GFP_ZERO) pops the
+ * handler's own pads, then the shared stock, whatever the pool's level; ordinary code's
+ * GFP_ATOMIC takes from the shared stock only once the pool is at its min watermark. The pads
+ * are refilled in ordinary context only (atomic_reserve_refill): on the free path, and by
+ * deferred work that each take requests. Their size follows Linux's rule for its minimum
+ * reserve, sqrt(16 x managed KiB) KiB; the option atomic_reserve=<pages | size with K, M, G>
+ * sets it.
  */
 #ifndef MM_ATOMIC_RESERVE_H
 #define MM_ATOMIC_RESERVE_H
@@ -16,47 +20,83 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define ATOMIC_RESERVE_LINES 16 /* takes are counted per IRQ line 0 ... 15 (kernel/irq.h) */
+#include "kernel/context.h"
 
 struct atomic_reserve_stats {
-    uint64_t target;                              /* frames it is refilled to */
-    uint64_t level;                               /* frames in it now */
-    uint64_t lowest;                              /* the lowest level ever reached */
-    uint64_t taken;                               /* frames handed out from it */
-    uint64_t failures;                            /* GFP_ATOMIC requests that found it empty */
-    uint64_t refills;                             /* refill runs that added frames */
-    uint64_t refilled;                            /* frames those runs added */
-    uint64_t taken_by_line[ATOMIC_RESERVE_LINES]; /* takes inside each IRQ line's handlers */
-    uint64_t taken_outside_interrupts;
+    uint64_t target;        /* frames it is refilled to, claims included */
+    uint64_t claimed;       /* of the target, frames claimed by handler registrations */
+    uint64_t level;         /* frames in it now, claims included */
+    uint64_t claimed_level; /* of the level, frames in claims */
+    uint64_t lowest;        /* the lowest level ever reached */
+    /* Frames handed out from it: by handlers from their own claim and from the shared stock,
+     * and by ordinary GFP_ATOMIC at min. taken is their sum. */
+    uint64_t taken, taken_claimed, taken_shared, taken_outside_interrupts;
+    /* Handlers' clean order-0 takes it could not serve: from the pool, which the handler had
+     * to scrub itself (scrubbed), below the min watermark (below_min, also scrubbed), NULL. */
+    uint64_t scrubbed_in_handlers, below_min_in_handlers, failures;
+    uint64_t refills;  /* refill runs that added frames */
+    uint64_t refilled; /* frames those runs added */
+};
+
+/* One handler registration's pads and takes, on all CPUs together. */
+struct atomic_reserve_account {
+    uint64_t claimed;                 /* pads claimed (the claim's target) */
+    uint64_t level;                   /* pads in its claim now */
+    uint64_t from_claim, from_shared; /* takes served by its own pads, by the shared stock */
+    uint64_t from_pool, below_min;    /* order-0 takes served by the pool above / below min */
+    uint64_t scrubbed;                /* of those, clean frames the handler scrubbed itself */
+    uint64_t failed;                  /* order-0 GFP_ATOMIC takes that got NULL */
 };
 
 /* The default target for a machine with `managed` frames: sqrt(16 x KiB) KiB, in pages. */
 uint64_t atomic_reserve_default_target(uint64_t managed);
 
-/* Sets the reserve up and fills it: target from atomic_reserve= (bad values get the one-line
- * report and the default), at least 1 frame and at most half of `managed`. Boot, before
- * interrupts are enabled; ordinary context. */
+/* Sets the pads up and fills them: target from atomic_reserve= (bad values get the one-line
+ * report and the default), at least 1 frame and at most half of `managed`; no claims. Boot,
+ * before interrupts are enabled; ordinary context. */
 void atomic_reserve_init(uint64_t managed);
 
-/* Changes the target; a lower one gives the extra frames back to the general pool at once, a
- * higher one fills up from it. Returns 0, or -EINVAL for 0 or more than half of memory.
- * Ordinary context. */
+/* Changes the target, claims included; a lower one gives the extra frames back to the
+ * general pool, a higher one fills up from it (both at once, or by deferred work when called
+ * with interrupts off). Returns 0, -EINVAL for 0 or more than half of memory, or -EBUSY
+ * when the claims alone need more. Ordinary context. */
 int atomic_reserve_set_target(uint64_t pages);
 
-/* Tops the reserve up to its target from the general pool (dipping below the min watermark:
- * that headroom exists for this), scrubbing each frame. Does nothing in interrupt context.
- * Returns the number of frames added. Ordinary context; never waits. */
+/* Makes `pads` of the target the landing pads of handler registration `owner` alone (on each
+ * CPU), taken out of the unclaimed stock; 0 gives them back. The frames move at the next
+ * refill, which this runs (or requests, with interrupts off). Returns 0, -EINVAL when owner
+ * is not a handler registration, or -ENOSPC when the unclaimed stock is smaller than what the
+ * claim adds. O(1) with interrupts off. Ordinary context; never waits. (kernel/irq.c's
+ * irq_claim_pads is how drivers call it.) */
+int atomic_reserve_claim(context_t owner, uint32_t pads);
+
+/* Closes the account of a registration that is going away: its claim goes back to the shared
+ * stock (its frames moved there, one per interrupts-off stretch, no scrubbing needed) and its
+ * takes are added to the figures of registrations gone, so the slot starts afresh. Called by
+ * free_irq once the handler can no longer run. Ordinary context; never waits. */
+void atomic_reserve_release(context_t owner);
+
+/* Brings every stack of this CPU back to its target: surplus frames move to a stack that
+ * lacks some (or back to the pool), then frames are taken from the general pool (below the
+ * min watermark if need be: that headroom exists for this), claims first, each scrubbed with
+ * interrupts on and pushed in an interrupts-off stretch of its own. In an interrupt handler or
+ * with interrupts off it only requests itself as deferred work, so it can be called from
+ * anywhere. Returns the number of frames added from the pool. Never waits. */
 uint64_t atomic_reserve_refill(void);
 
-/* True when the reserve is below its target. Any context. */
+/* True when the pads hold fewer frames than their target. Any context. */
 bool atomic_reserve_below_target(void);
+
+/* Frames in the pads now, claims included. Any context. */
+uint64_t atomic_reserve_level(void);
 
 void atomic_reserve_get_stats(struct atomic_reserve_stats *stats);
 
-/* Frames in the reserve now. Any context. */
-uint64_t atomic_reserve_level(void);
+/* The account of a live registration. Returns 0, or -EINVAL when owner is not a handler
+ * registration. Any context. */
+int atomic_reserve_get_account(context_t owner, struct atomic_reserve_account *out);
 
-/* Prints the figures (for meminfo). */
+/* Prints the totals (for meminfo). */
 void atomic_reserve_print_stats(void);
 
 #endif

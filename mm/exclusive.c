@@ -1,6 +1,6 @@
 /* mm/exclusive.c - the rules of EXCLUSIVE frames. The allocator itself zeroes them, records
- * the owner (mm/page_alloc.c: finish_alloc, take_from_reserve) and poisons them on free; this
- * file checks who may free, reference, map and hand them over. */
+ * the owner (mm/page_alloc.c: finish_alloc, hand_out_pad) and poisons them on free; this file
+ * checks who may free, reference, map and hand them over, and to whom. */
 #include "mm/exclusive.h"
 
 #include "arch/arch.h"
@@ -17,7 +17,7 @@ static bool is_exclusive(const struct page *page)
 
 int exclusive_check_free(const struct page *page)
 {
-    char owner[16], current[16];
+    char owner[CONTEXT_NAME_MAX], current[CONTEXT_NAME_MAX];
     if (!(page->flags & PG_EXCLUSIVE))
         return 0;
     context_t self = context_current();
@@ -54,9 +54,22 @@ int page_get(struct page *page)
     return error;
 }
 
+/* Refuses (-EINVAL, reported, counted) a new owner that cannot own a frame: nobody, a
+ * registration that is gone, an id nothing has. */
+static int check_new_owner(const struct page *page, context_t new_owner)
+{
+    char name[CONTEXT_NAME_MAX];
+    if (context_is_valid(new_owner))
+        return 0;
+    mm_report(&errors.invalid_owner, "page_hand_over", page,
+              "EXCLUSIVE frame handed over to %s, which cannot own it: refused",
+              context_name(new_owner, name));
+    return -EINVAL;
+}
+
 int page_hand_over(struct page *page, context_t new_owner)
 {
-    char owner[16], current[16];
+    char owner[CONTEXT_NAME_MAX], current[CONTEXT_NAME_MAX];
     unsigned long flags = arch_irq_save();
     context_t self = context_current();
     int error = 0;
@@ -67,7 +80,7 @@ int page_hand_over(struct page *page, context_t new_owner)
                   "EXCLUSIVE frame owned by %s, handed over by %s: refused",
                   context_name(page->owner, owner), context_name(self, current));
         error = -EPERM;
-    } else {
+    } else if ((error = check_new_owner(page, new_owner)) == 0) {
         page->owner = new_owner;
     }
     arch_irq_restore(flags);
@@ -81,8 +94,16 @@ context_t page_owner(const struct page *page)
 
 int exclusive_note_map(struct page *page)
 {
+    char owner[CONTEXT_NAME_MAX], current[CONTEXT_NAME_MAX];
     if (!is_exclusive(page))
         return 0;
+    context_t self = context_current();
+    if (page->owner != self) {
+        mm_report(&errors.wrong_owner, "vm_map_page", page,
+                  "EXCLUSIVE frame owned by %s, mapped by %s: refused",
+                  context_name(page->owner, owner), context_name(self, current));
+        return -EPERM;
+    }
     if (page->flags & PG_MAPPED) {
         mm_report(&errors.second_mapping, "vm_map_page", page,
                   "EXCLUSIVE frame is mapped already: second mapping refused");

@@ -17,9 +17,10 @@
 #include "mm/page_alloc.h"
 
 struct exclusive_errors {
-    uint64_t wrong_owner;        /* freed or handed over by a context that does not own it */
-    uint64_t second_reference;   /* page_get on an EXCLUSIVE frame */
-    uint64_t second_mapping;     /* vm_map_page of an EXCLUSIVE frame that is mapped already */
+    uint64_t wrong_owner;      /* freed, handed over or mapped by a context that does not own it */
+    uint64_t invalid_owner;    /* handed over to a context that cannot own it */
+    uint64_t second_reference; /* page_get on an EXCLUSIVE frame */
+    uint64_t second_mapping;   /* vm_map_page of an EXCLUSIVE frame that is mapped already */
     uint64_t freed_while_mapped; /* freed while still mapped */
 };
 
@@ -29,8 +30,10 @@ struct exclusive_errors {
 int page_get(struct page *page);
 
 /* Makes new_owner the owner of an EXCLUSIVE frame. Only its owner may call this: anyone else
- * gets -EPERM (reported, counted); a frame that is not EXCLUSIVE gets -EINVAL. Any context;
- * never waits. */
+ * gets -EPERM (reported, counted). new_owner must be able to own it (kernel/context.h:
+ * context_is_valid): nobody, a registration that is gone or an unknown id gets -EINVAL
+ * (reported, counted), and the frame stays the caller's; so does a frame that is not
+ * EXCLUSIVE (-EINVAL, not reported). Any context; never waits. */
 int page_hand_over(struct page *page, context_t new_owner);
 
 /* The owner of an EXCLUSIVE frame, or CONTEXT_NONE. */
@@ -38,8 +41,9 @@ context_t page_owner(const struct page *page);
 
 void exclusive_get_errors(struct exclusive_errors *errors);
 
-/* Called by vm_map_page / vm_unmap_page for the frame being (un)mapped. map returns -EBUSY
- * (reported, counted) when an EXCLUSIVE frame is mapped already. Interrupts off. */
+/* Called by vm_map_page / vm_unmap_page for the frame being (un)mapped. map returns -EPERM
+ * (reported, counted) when the running context does not own the EXCLUSIVE frame, and -EBUSY
+ * (reported, counted) when it is mapped already. Interrupts off. */
 int exclusive_note_map(struct page *page);
 void exclusive_note_unmap(struct page *page);
 

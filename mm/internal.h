@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "arch/arch.h"
+#include "kernel/context.h"
 #include "kernel/deferred.h"
 #include "lib/compiler.h"
 #include "mm/atomic_reserve.h"
@@ -55,8 +56,6 @@ extern bool mm_poison_on_free; /* page_poison= (changed only by page_alloc_set_p
 struct cpu_pages {
     struct hot_cache cache;
     uint64_t allocations, frees, failures; /* calls */
-    /* Blocks from the pool: [0] outside interrupts, [1 + n] by IRQ line n's handlers. */
-    uint64_t pool_taken_by[1 + ATOMIC_RESERVE_LINES];
 };
 extern struct cpu_pages cpu_pages[MAX_CPUS];
 
@@ -66,56 +65,82 @@ extern struct cpu_pages cpu_pages[MAX_CPUS];
 void poison_fill(struct page *page, unsigned int order);
 void poison_check(struct page *page, unsigned int order);
 
-/* page_alloc.c, for the atomic reserve: an order-0 frame from the general pool, even below
+/* page_alloc.c, for the landing pads: an order-0 frame from the general pool, even below
  * min (NULL when there is none), left in transit; scrubbing (poison check, zeroing); and
- * giving a reserve frame back to the pool. Ordinary context. */
+ * giving a frame back to the pool. Ordinary context; the last also with interrupts off. */
 struct page *page_alloc_take_for_reserve(void);
 void page_alloc_scrub(struct page *page);
 void page_alloc_return_to_pool(struct page *page);
 
-/* The atomic reserve's stack of scrubbed frames, one per CPU, like the hot caches: only its
- * CPU touches it, with interrupts off, so the interrupt handler's pop needs no lock.
- * atomic_reserve.c owns it; the allocator pops it inline (atomic_reserve_pop). */
-struct reserve_stack {
-    uint32_t head; /* top frame, linked through struct page.next; PFN_NONE: empty */
-    uint64_t level, target, lowest;
-    uint64_t failures, refills, refilled;
-    /* [0]: taken outside interrupts; [1 + n]: by the handlers of IRQ line n (-1 <= n < 16). */
-    uint64_t taken_by[1 + ATOMIC_RESERVE_LINES];
+/* --- the landing pads (atomic_reserve.c owns them; the allocator pops them inline) ----------- */
+
+/* A stack of scrubbed frames (state PAGE_RESERVE), linked through struct page.next. (head
+ * and level apart, so the pop's two stores stay two plain stores.) */
+struct pad_stack {
+    uint32_t head;   /* top frame; PFN_NONE: empty */
+    uint32_t target; /* frames it is refilled to */
+    uint32_t level;  /* frames in it */
+    uint32_t unused; /* keeps struct pad_account at 64 bytes */
 };
 
-extern struct reserve_stack reserves[MAX_CPUS];
+/* Where a handler's order-0 GFP_ATOMIC take was served from; indexes pad_account.taken. */
+enum pad_take {
+    PAD_TAKE_CLAIM,     /* its own claimed pads */
+    PAD_TAKE_SHARED,    /* the shared stock */
+    PAD_TAKE_POOL,      /* the general pool, above min */
+    PAD_TAKE_BELOW_MIN, /* the general pool, below min */
+    PAD_TAKE_FAILED,    /* nowhere: NULL */
+    PAD_TAKE_KINDS
+};
+
+/* One handler registration's pads and takes on one CPU, in the slot of its context: 64 bytes,
+ * so the take finds it with a shift. */
+struct pad_account {
+    struct pad_stack claim; /* target 0: no claim */
+    uint64_t taken[PAD_TAKE_KINDS];
+    uint64_t scrubbed; /* clean frames the handler took from the pool and scrubbed itself */
+};
+_Static_assert(sizeof(struct pad_account) == 64, "a shift, not a multiply, on the take path");
+
+/* One per CPU, like the hot caches: only its CPU touches it, with interrupts off, so the
+ * interrupt handler's pop needs no lock. (handlers first: the take indexes it from the
+ * structure's start.) */
+struct cpu_pads {
+    struct pad_account handlers[CONTEXT_HANDLER_SLOTS]; /* by context_handler_slot */
+    struct pad_stack shared; /* the unclaimed stock: target - the claims' targets */
+    uint64_t level, target;  /* over the shared stock and every claim: the free path's test */
+    uint64_t lowest;         /* the lowest total level, noted where it rises and when read */
+    uint64_t taken_outside;  /* shared pads taken by ordinary GFP_ATOMIC at min */
+    uint64_t refills, refilled;
+    context_t owners[CONTEXT_HANDLER_SLOTS]; /* each claim's owner, recorded in its frames */
+    struct pad_account gone;                 /* the takes of registrations since freed (no stack) */
+};
+
+extern struct cpu_pads cpu_pads[MAX_CPUS];
 extern struct deferred_work reserve_refill_work;
 
-static inline struct reserve_stack *this_reserve(void)
+static inline struct cpu_pads *this_pads(void)
 {
-    return &reserves[arch_cpu_id()];
+    return &cpu_pads[arch_cpu_id()];
 }
 
 /* atomic_reserve_below_target, inline for the free path. */
 static inline bool atomic_reserve_is_low(void)
 {
-    const struct reserve_stack *reserve = this_reserve();
-    return READ_ONCE(reserve->level) < READ_ONCE(reserve->target);
+    const struct cpu_pads *pads = this_pads();
+    return READ_ONCE(pads->level) < READ_ONCE(pads->target);
 }
 
-/* Pops a scrubbed frame (NULL when empty: counted), counting the take for IRQ line `line`
- * (-1: outside interrupts), and asks for a refill by deferred work. O(1). The caller has
- * interrupts off. The lowest level is not tracked here:
- * between two refills the level only falls, so it is noted where it rises (push) and when
- * it is read. */
-static inline struct page *atomic_reserve_pop(int line)
+/* Pops the top frame of a stack that is not empty, and lowers the CPU's total. The lowest
+ * level is not tracked here: between two refills the level only falls, so it is noted where it
+ * rises (a push) and when it is read. Interrupts off. */
+static inline __attribute__((always_inline)) struct page *pad_pop(struct cpu_pads *pads,
+                                                                  struct pad_stack *stack)
 {
-    struct reserve_stack *reserve = this_reserve();
-    if (unlikely(reserve->head == PFN_NONE)) {
-        reserve->failures++;
-        return NULL;
-    }
-    struct page *page = pfn_to_page(reserve->head);
-    reserve->head = page->next;
-    reserve->level--;
-    reserve->taken_by[line + 1]++;
-    deferred_request_irqs_off(&reserve_refill_work);
+    struct page *page = pfn_to_page(stack->head);
+    stack->head = page->next;
+    stack->level--;
+    pads->level--;
     return page;
 }
 

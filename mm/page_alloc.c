@@ -3,10 +3,11 @@
  *
  * The pool is the buddy lists (mm/buddy.c) with a per-CPU hot cache in front of them for
  * order 0 (mm/hot_cache.c). GFP_KERNEL takes from the pool down to the min watermark;
- * GFP_ATOMIC then takes a scrubbed frame from the atomic reserve (mm/atomic_reserve.c), then
- * digs into the headroom below min. Every refusal of a free is reported and counted
- * (mm/page_stats.c); freed frames are poisoned when asked (mm/poison.c), EXCLUSIVE ones
- * always (mm/exclusive.c).
+ * GFP_ATOMIC then takes a scrubbed frame from the landing pads (mm/atomic_reserve.c), then
+ * digs into the headroom below min. In an interrupt handler, an order-0 GFP_ATOMIC take of a
+ * clean frame (EXCLUSIVE or __GFP_ZERO) goes to the pads first, at every level of the pool. Every
+ * refusal of a free is reported and counted (mm/page_stats.c); freed frames are poisoned when asked
+ * (mm/poison.c), EXCLUSIVE ones always (mm/exclusive.c).
  */
 #include "mm/page_alloc.h"
 
@@ -69,12 +70,10 @@ static struct page *take_block(struct cpu_pages *cpu, gfp_t gfp, unsigned int or
     return page;
 }
 
-/* An EXCLUSIVE block's owner: the handlers of the IRQ line running, or the boot thread. */
-static context_t owner_of(gfp_t gfp, int line)
+/* An EXCLUSIVE block's owner: the context allocating it. */
+static inline context_t owner_of(gfp_t gfp, context_t self)
 {
-    if (!(gfp & __GFP_EXCLUSIVE))
-        return CONTEXT_NONE;
-    return line >= 0 ? CONTEXT_IRQ(line) : CONTEXT_BOOT;
+    return gfp & __GFP_EXCLUSIVE ? self : CONTEXT_NONE;
 }
 
 /* The cold ends of an allocation, kept out of line so the common path stays short: a failure,
@@ -97,65 +96,145 @@ static __attribute__((noinline)) struct page *prepare_block(struct page *page, u
     return page;
 }
 
-/* Marks a block from the pool allocated, counts a take by an interrupt handler, restores
- * interrupts, then has the block checked and zeroed when that is needed. */
+/* Marks a block from the pool allocated, restores interrupts, then has the block checked and
+ * zeroed when that is needed. */
 static inline __attribute__((always_inline)) struct page *
-finish_alloc(struct cpu_pages *cpu, struct page *page, unsigned int order, gfp_t gfp, int line,
-             unsigned long flags)
+finish_alloc(struct cpu_pages *cpu, struct page *page, unsigned int order, gfp_t gfp,
+             context_t self, unsigned long flags)
 {
     if (unlikely(!page))
         return alloc_failed(cpu, flags);
     uint32_t exclusive = gfp & __GFP_EXCLUSIVE ? PAGE_TAG(0, PG_EXCLUSIVE, 0, 0) : 0;
     page->tag = PAGE_TAG(PAGE_ALLOCATED, page->flags & PG_POISONED, order, 1) | exclusive;
-    page->owner = owner_of(gfp, line);
+    page->owner = owner_of(gfp, self);
     cpu->allocations++;
-    cpu->pool_taken_by[line + 1]++;
     arch_irq_restore(flags);
     if (order == 0 && !(page->flags & PG_POISONED) && !(gfp & (__GFP_ZERO | __GFP_EXCLUSIVE)))
         return page;
     return prepare_block(page, order, gfp);
 }
 
-/* A frame from the atomic reserve, interrupts off: the interrupt handler's path, kept to a
- * few dozen instructions. The frame is zeroed and poison-checked already: nothing is left to
- * do but mark it allocated. Returns NULL (counted) when the reserve is empty. */
-static inline __attribute__((always_inline)) struct page *
-take_from_reserve(struct cpu_pages *cpu, gfp_t gfp, int line, unsigned long flags)
+/* A frame popped from the pads, interrupts off: it is zeroed and poison-checked already, so
+ * nothing is left to do but mark it allocated and ask for the refill. */
+static inline __attribute__((always_inline)) struct page *hand_out_pad(struct cpu_pages *cpu,
+                                                                       struct page *page, gfp_t gfp,
+                                                                       context_t self,
+                                                                       unsigned long flags)
 {
-    struct page *page = atomic_reserve_pop(line);
-    if (unlikely(!page))
-        return NULL;
-    page->tag = PAGE_TAG(PAGE_ALLOCATED, gfp & __GFP_EXCLUSIVE ? PG_EXCLUSIVE : 0, 0, 1);
-    page->owner = owner_of(gfp, line);
+    /* Two plain stores: WRITE_ONCE keeps the compiler from merging them into one 64-bit
+     * store whose value it would then build on every path of alloc_page. */
+    if (likely(gfp & __GFP_EXCLUSIVE)) {
+        page->owner = self;
+        WRITE_ONCE(page->tag, PAGE_TAG(PAGE_ALLOCATED, PG_EXCLUSIVE, 0, 1));
+    } else {
+        page->owner = CONTEXT_NONE;
+        WRITE_ONCE(page->tag, PAGE_TAG(PAGE_ALLOCATED, 0, 0, 1));
+    }
     cpu->allocations++;
+    if (!reserve_refill_work.pending) /* most takes find it asked for already */
+        deferred_request_irqs_off(&reserve_refill_work);
     arch_irq_restore(flags);
     return page;
 }
 
-/* What alloc_page does when neither the hot cache nor the reserve can serve: refill the hot
+/* A frame of the shared stock for ordinary GFP_ATOMIC once the pool is at min, or NULL when
+ * it is empty. Interrupts off. */
+static struct page *take_shared_pad(struct cpu_pages *cpu, gfp_t gfp, context_t self,
+                                    unsigned long flags)
+{
+    struct cpu_pads *pads = this_pads();
+    if (pads->shared.head == PFN_NONE)
+        return NULL;
+    pads->taken_outside++;
+    return hand_out_pad(cpu, pad_pop(pads, &pads->shared), gfp, self, flags);
+}
+
+/* A handler's own pad, else a shared one, counted for it; NULL when both are empty. Other
+ * handlers' claims are never looked at. Interrupts off. */
+static inline __attribute__((always_inline)) struct page *
+pop_for_handler(struct cpu_pads *pads, struct pad_account *account)
+{
+    struct pad_stack *stack = &account->claim;
+    uint64_t *taken = &account->taken[PAD_TAKE_CLAIM];
+    if (stack->head == PFN_NONE) {
+        stack = &pads->shared;
+        taken = &account->taken[PAD_TAKE_SHARED];
+    }
+    if (unlikely(stack->head == PFN_NONE))
+        return NULL;
+    (*taken)++;
+    return pad_pop(pads, stack);
+}
+
+/* What alloc_page does when neither the hot cache nor the pads can serve: refill the hot
  * cache, or dig below min. Out of line, so the fast paths save fewer registers. */
 static __attribute__((noinline)) struct page *alloc_page_slow(struct cpu_pages *cpu, gfp_t gfp,
-                                                              int line, unsigned long flags)
+                                                              context_t self, unsigned long flags)
 {
-    return finish_alloc(cpu, take_block(cpu, gfp, 0), 0, gfp, line, flags);
+    return finish_alloc(cpu, take_block(cpu, gfp, 0), 0, gfp, self, flags);
+}
+
+/* A handler's order-0 take that its pads could not serve, or that needs no clean frame: the
+ * pool down to min, then (GFP_ATOMIC, for a frame that need not be clean) the pads, then
+ * below min. Counted for the handler; a clean frame from the pool is scrubbed by the handler
+ * itself (counted too), and the refill is asked for, since the pads were empty. */
+static __attribute__((noinline)) struct page *
+alloc_page_in_handler_slow(struct cpu_pages *cpu, gfp_t gfp, context_t self, unsigned long flags)
+{
+    struct cpu_pads *pads = this_pads();
+    struct pad_account *account = &pads->handlers[context_handler_slot(self)];
+    bool clean = gfp & (__GFP_ZERO | __GFP_EXCLUSIVE);
+    enum pad_take kind = PAD_TAKE_POOL;
+    struct page *page = pool_take(cpu, 0, mm_limits.watermark_min);
+    if (!page && (gfp & __GFP_ATOMIC) && !clean) {
+        page = pop_for_handler(pads, account);
+        if (page)
+            return hand_out_pad(cpu, page, gfp, self, flags);
+    }
+    if (!page && (gfp & __GFP_ATOMIC)) {
+        page = pool_take(cpu, 0, 0); /* below min: the headroom kept for this */
+        kind = PAD_TAKE_BELOW_MIN;
+    }
+    account->taken[page ? kind : PAD_TAKE_FAILED]++;
+    account->scrubbed += page && clean;
+    if (clean)
+        deferred_request_irqs_off(&reserve_refill_work);
+    return finish_alloc(cpu, page, 0, gfp, self, flags);
+}
+
+/* In an interrupt handler: a GFP_ATOMIC take of a clean frame pops the handler's own pads,
+ * then the shared stock, whatever the pool's level: a few dozen instructions, nothing
+ * scrubbed. Everything else goes out of line. */
+static inline __attribute__((always_inline)) struct page *
+alloc_page_in_handler(struct cpu_pages *cpu, gfp_t gfp, context_t self, unsigned long flags)
+{
+    if (likely((gfp & __GFP_ATOMIC) && (gfp & (__GFP_ZERO | __GFP_EXCLUSIVE)))) {
+        struct cpu_pads *pads = this_pads();
+        struct page *page = pop_for_handler(pads, &pads->handlers[context_handler_slot(self)]);
+        if (likely(page))
+            return hand_out_pad(cpu, page, gfp, self, flags);
+    }
+    return alloc_page_in_handler_slow(cpu, gfp, self, flags);
 }
 
 struct page *alloc_page(gfp_t gfp)
 {
     unsigned long flags = arch_irq_save();
     struct cpu_pages *cpu = this_cpu();
-    int line = context_irq_line();
+    context_t self = context_current();
+    if (context_is_handler(self))
+        return alloc_page_in_handler(cpu, gfp, self, flags);
     uint64_t free = free_now(cpu);
     /* The common case first: the hot cache, while the pool stays above min. */
     if (likely(cpu->cache.count && free > mm_limits.watermark_min))
-        return finish_alloc(cpu, cpu->cache.frames[--cpu->cache.count], 0, gfp, line, flags);
-    /* At min, GFP_ATOMIC takes a ready frame from the reserve, and only then digs below. */
+        return finish_alloc(cpu, cpu->cache.frames[--cpu->cache.count], 0, gfp, self, flags);
+    /* At min, GFP_ATOMIC takes a ready frame from the shared pads, and only then digs below. */
     if ((gfp & __GFP_ATOMIC) && free <= mm_limits.watermark_min) {
-        struct page *page = take_from_reserve(cpu, gfp, line, flags);
+        struct page *page = take_shared_pad(cpu, gfp, self, flags);
         if (page)
             return page;
     }
-    return alloc_page_slow(cpu, gfp, line, flags);
+    return alloc_page_slow(cpu, gfp, self, flags);
 }
 
 struct page *alloc_pages(gfp_t gfp, unsigned int order)
@@ -165,7 +244,7 @@ struct page *alloc_pages(gfp_t gfp, unsigned int order)
     unsigned long flags = arch_irq_save();
     struct cpu_pages *cpu = this_cpu();
     struct page *page = order <= MAX_ORDER ? take_block(cpu, gfp, order) : NULL;
-    return finish_alloc(cpu, page, order, gfp, context_irq_line(), flags);
+    return finish_alloc(cpu, page, order, gfp, context_current(), flags);
 }
 
 /* --- freeing
@@ -227,9 +306,9 @@ static void free_checked(struct page *page, unsigned int order, unsigned long fl
         arch_irq_restore(flags);
         return;
     }
-    /* Poison with interrupts on: the block is in transit (PAGE_TAIL), so a second free of it
-     * meanwhile is refused as "not allocated". */
-    page->state = PAGE_TAIL;
+    /* Poison with interrupts on (when the caller had them on): the block is in transit, so a
+     * second free of it meanwhile is refused as "not allocated". */
+    page->state = PAGE_TRANSIT;
     arch_irq_restore(flags);
     poison_fill(page, order);
     flags = arch_irq_save();
@@ -237,10 +316,11 @@ static void free_checked(struct page *page, unsigned int order, unsigned long fl
     arch_irq_restore(flags);
 }
 
-/* The free path of ordinary code tops the atomic reserve up; handlers never do. */
+/* The free path tops the pads up: at once in ordinary code with interrupts on, else
+ * atomic_reserve_refill only requests it (deferred work). */
 static inline void refill_reserve_if_low(void)
 {
-    if (unlikely(atomic_reserve_is_low()) && !context_in_interrupt())
+    if (unlikely(atomic_reserve_is_low()))
         atomic_reserve_refill();
 }
 
@@ -282,15 +362,16 @@ int free_pages(struct page *page, unsigned int order)
     return free_slow(page, order, arch_irq_save());
 }
 
-/* --- for the atomic reserve (mm/internal.h)
- * ------------------------------------------------------------ */
+/* --- for the landing pads (mm/internal.h) ---------------------------------------------------- */
 
 struct page *page_alloc_take_for_reserve(void)
 {
     unsigned long flags = arch_irq_save();
     struct page *page = pool_take(this_cpu(), 0, 0);
-    if (page)
-        page->state = PAGE_TAIL; /* in transit to the reserve */
+    if (page) {
+        page->state = PAGE_TRANSIT; /* on its way to the pads */
+        page->order = 0;
+    }
     arch_irq_restore(flags);
     return page;
 }
@@ -305,6 +386,7 @@ void page_alloc_return_to_pool(struct page *page)
 {
     unsigned long flags = arch_irq_save();
     page->flags = 0;
+    page->owner = CONTEXT_NONE;
     hot_cache_put(&this_cpu()->cache, page);
     arch_irq_restore(flags);
 }

@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kernel/context.h"
+#include "lib/compiler.h"
 #include "mm/layout.h"
 #include "mm/memmap.h"
 
@@ -26,7 +28,7 @@ typedef unsigned int gfp_t;
 
 #define __GFP_ATOMIC                                                                               \
     0x01u                /* any context; may dig below the min watermark and into the              \
-                          * atomic reserve; never waits */
+                          * landing pads; never waits */
 #define __GFP_ZERO 0x02u /* hand the frames out zero-filled */
 #define __GFP_EXCLUSIVE                                                                            \
     0x04u /* one owner only: zeroed, recorded, unshareable, poisoned on                            \
@@ -45,8 +47,10 @@ enum page_state {
     PAGE_TAIL,         /* inside a block whose head is elsewhere */
     PAGE_FREE,         /* head of a free block on a buddy free list; `order` is its size */
     PAGE_HOT,          /* a free order-0 frame in a CPU's hot cache */
-    PAGE_RESERVE,      /* a free, scrubbed frame in the atomic reserve */
+    PAGE_RESERVE,      /* a free, scrubbed frame in the landing pads; `owner`: its claim's */
     PAGE_ALLOCATED,    /* head of an allocated block; `order` is its size */
+    PAGE_TRANSIT,      /* head of a block between two of the above: being poisoned after a
+                        * free, or scrubbed on its way to the pads */
 };
 
 /* Flag bits of struct page. */
@@ -121,23 +125,28 @@ bool pfn_valid(uint64_t pfn);
  * the first (its refcount 1). Returns NULL when order > MAX_ORDER or when no block is free
  * within what the flags allow. GFP_KERNEL takes from the general pool down to its min
  * watermark and no further. GFP_ATOMIC does the same, then (order 0) takes a ready frame from
- * the atomic reserve, then what is left below min; NULL only when all of that is gone, and
- * the failure is counted. Any context, interrupts on or off; never waits; O(MAX_ORDER) plus
- * the zeroing and poison checks the flags ask for (none for frames from the reserve). */
+ * the shared landing pads (mm/atomic_reserve.h), then what is left below min. In an interrupt
+ * handler, an order-0 GFP_ATOMIC take of a clean frame (EXCLUSIVE or __GFP_ZERO) takes the
+ * handler's own claimed pads first, then the shared ones, whatever the pool's level; then the
+ * pool (the handler scrubs the frame itself: counted), then below min; NULL only when all of
+ * that is gone, and the failure is counted. Any context, interrupts on or off; never waits;
+ * O(MAX_ORDER) plus the zeroing and poison checks the flags ask for (none for pads). */
 struct page *alloc_pages(gfp_t gfp, unsigned int order);
 
 /* alloc_pages for one frame. `alloc_page(GFP_ATOMIC | EXCLUSIVE)` is the interrupt handler's
- * landing pad: zero-filled, owned by the calling context, taken in O(1). */
+ * landing pad: zero-filled, owned by the calling handler registration, popped in O(1). */
 struct page *alloc_page(gfp_t gfp);
 
 /* Drops a reference to a block allocated with that same order, and frees it when that was
  * the last. Refuses, reports (one log line naming the frame and the function) and counts a
  * double free, a frame that was never allocated or is not managed, a descriptor pointer that
  * is not one, a wrong order, and for EXCLUSIVE frames a free by a context that is not the
- * owner or of a frame still mapped. Returns 0, or -EINVAL / -EPERM / -EBUSY when refused.
- * In ordinary context it then tops the atomic reserve up. Any context; never waits. */
-int free_pages(struct page *page, unsigned int order);
-int free_page(struct page *page);
+ * owner or of a frame still mapped. Returns 0, or -EINVAL / -EPERM / -EBUSY when refused:
+ * the result must be looked at (a refused free means the caller still holds the frame).
+ * Then tops the landing pads up: at once in ordinary code with interrupts on, else by
+ * requesting the refill as deferred work. Any context; never waits. */
+int free_pages(struct page *page, unsigned int order) __must_check;
+int free_page(struct page *page) __must_check;
 
 /* --- boot ------------------------------------------------------------------------------------- */
 
@@ -172,10 +181,6 @@ struct page_alloc_errors {
 void page_alloc_get_stats(struct page_alloc_stats *stats);
 void page_alloc_get_errors(struct page_alloc_errors *errors);
 
-/* Blocks allocated by the handlers of an IRQ line (0 ... 15), from the pool or the atomic
- * reserve. Any context. */
-uint64_t page_alloc_taken_by_line(int line);
-
 /* Free frames, all of them (buddy lists and hot caches). Any context. */
 uint64_t page_alloc_free_count(void);
 
@@ -193,6 +198,25 @@ void page_alloc_set_poison(bool on);
 
 /* Prints the figures, for the shell's meminfo and for logs. */
 void page_alloc_print_stats(void);
+
+/* Every managed frame's state, counted by walking the frame database, independently of the
+ * counters the allocator keeps (tests compare the two). */
+struct page_census {
+    uint64_t free;      /* in blocks on the buddy lists */
+    uint64_t hot;       /* in hot caches */
+    uint64_t pads;      /* in the landing pads, claimed or not */
+    uint64_t claimed;   /* of those, in claims */
+    uint64_t owned;     /* of those, in the claim of the `owner` asked about */
+    uint64_t allocated; /* in allocated blocks */
+    uint64_t transit;   /* in blocks between two of the above (PAGE_TRANSIT) */
+    uint64_t strays;    /* PAGE_TAIL frames outside any block: an invariant broken */
+    uint64_t unmanaged; /* descriptors of frames the allocator does not manage */
+};
+
+/* Walks every descriptor and counts each state; `owner` chooses whose claimed pads `owned`
+ * counts. O(frames), with interrupts off throughout (for a consistent count): for tests and
+ * debugging, not for the shell. Ordinary context. */
+void page_alloc_census(struct page_census *census, context_t owner);
 
 #define PAGE_POISON_BYTE 0xaa
 

@@ -69,20 +69,6 @@ void page_alloc_get_stats(struct page_alloc_stats *stats)
     stats->allocated = stats->managed - stats->free - stats->reserve;
 }
 
-uint64_t page_alloc_taken_by_line(int line)
-{
-    if (line < 0 || line >= ATOMIC_RESERVE_LINES)
-        return 0;
-    unsigned long flags = arch_irq_save();
-    uint64_t taken = 0;
-    for (unsigned int i = 0; i < MAX_CPUS; i++)
-        taken += reserves[i].taken_by[1 + line];
-    for (unsigned int i = 0; i < MAX_CPUS; i++)
-        taken += cpu_pages[i].pool_taken_by[1 + line];
-    arch_irq_restore(flags);
-    return taken;
-}
-
 void page_alloc_get_errors(struct page_alloc_errors *out)
 {
     unsigned long flags = arch_irq_save();
@@ -108,4 +94,56 @@ void page_alloc_print_stats(void)
     printk("%s\n", line);
     printk("page_alloc: %lu allocations, %lu frees, %lu failed\n", s.allocations, s.frees,
            s.failures);
+}
+
+/* --- the census: every descriptor walked ------------------------------------------------------ */
+
+/* Counts the block whose head is `page` and returns its frames (the walk skips them). */
+static uint64_t count_block(struct page_census *census, const struct page *page, context_t owner)
+{
+    uint64_t frames = 1;
+    switch (page->state) {
+    case PAGE_FREE:
+        frames = 1ul << page->order;
+        census->free += frames;
+        break;
+    case PAGE_ALLOCATED:
+        frames = 1ul << page->order;
+        census->allocated += frames;
+        break;
+    case PAGE_TRANSIT:
+        frames = 1ul << page->order;
+        census->transit += frames;
+        break;
+    case PAGE_HOT:
+        census->hot++;
+        break;
+    case PAGE_RESERVE:
+        census->pads++;
+        census->claimed += page->owner != CONTEXT_NONE;
+        census->owned += owner != CONTEXT_NONE && page->owner == owner;
+        break;
+    case PAGE_RESERVED:
+        census->unmanaged++;
+        break;
+    default:
+        census->strays++;
+        break;
+    }
+    return frames;
+}
+
+void page_alloc_census(struct page_census *census, context_t owner)
+{
+    *census = (struct page_census){0};
+    unsigned long flags = arch_irq_save();
+    for (uint64_t block = 0; block < frame_db_blocks; block++) {
+        uint64_t pfn = block << MAX_ORDER, end = pfn + MAX_ORDER_PAGES;
+        if (!frame_db_has(pfn))
+            continue;
+        /* Blocks are aligned to their size, so none crosses the end of a 4 MiB block. */
+        while (pfn < end)
+            pfn += count_block(census, pfn_to_page(pfn), owner);
+    }
+    arch_irq_restore(flags);
 }

@@ -22,9 +22,9 @@ void vm_init(void);
 
 /* Maps the 4 KiB page at virt (in the kernel mapping area, page-aligned) to the frame at
  * phys. Returns 0, -EINVAL (bad address or alignment), -EEXIST (virt already mapped),
- * -EBUSY (phys is an EXCLUSIVE frame that is already mapped) or -ENOMEM (no frame for a page
- * table). Flushes the TLB entry. Ordinary context (page tables come with GFP_KERNEL); never
- * waits. */
+ * -EPERM (phys is an EXCLUSIVE frame another context owns), -EBUSY (an EXCLUSIVE frame that is
+ * already mapped) or -ENOMEM (no frame for a page table). Flushes the TLB entry. Ordinary context
+ * (page tables come with GFP_KERNEL); never waits. */
 int vm_map_page(uint64_t virt, uint64_t phys, unsigned int flags);
 
 /* Maps size bytes of device memory at phys (a PCI BAR, say: not RAM, which the direct map

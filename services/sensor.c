@@ -13,6 +13,12 @@
 
 #define SAMPLE_EVERY_MAX 100000
 
+/* Landing pads of the handler's own (kernel/irq.h: irq_claim_pads). A frame holds 255
+ * samples: at the default rate (a sample every 10 ticks at 1000 Hz) one frame lasts 2.5 s, at
+ * a sample every tick 255 ms, at every tick of 10 kHz 25 ms. 4 pads carry it through a second
+ * of sampling every tick at 1000 Hz with no refill at all. */
+#define SENSOR_PADS 4
+
 static struct frame_pipe pipe =
         FRAME_PIPE_INIT("sensor samples", sizeof(struct sensor_sample), CONTEXT_BOOT, NULL);
 
@@ -109,11 +115,15 @@ void sensor_get_stats(struct sensor_stats *stats)
 void sensor_init(void)
 {
     uint32_t every = (uint32_t)cmdline_uint("sample_every", 10, 1, SAMPLE_EVERY_MAX);
-    frame_pipe_register(&pipe);
-    if (request_irq(clock_tick_line(), sensor_tick, "sensor", &pipe) != 0) {
+    if (frame_pipe_register(&pipe) != 0 ||
+        request_irq(clock_tick_line(), sensor_tick, "sensor", &pipe) != 0) {
         printk("sensor: cannot share the timer's line; no samples\n");
         return;
     }
+    int error = irq_claim_pads(clock_tick_line(), &pipe, SENSOR_PADS);
+    if (error)
+        printk("sensor: no landing pads of its own (%s); using the shared ones\n",
+               errno_name(error));
     struct thread *consumer =
             thread_create("sensor", sensor_consumer, NULL, THREAD_PRIORITY_NORMAL);
     if (!consumer) {

@@ -1,6 +1,7 @@
 """tests/checks.py - boots that check one behaviour of the kernel from the outside: the
 report an exception prints, the line a bad option value gets, a CPU without long mode, the
-VGA mirror of the console, `make debug`'s gdb session, the tick rate pit_hz= sets. Each test gets a runner Context
+VGA mirror of the console, `make debug`'s gdb session, the tick rate pit_hz= sets, the
+instructions of the keyboard handler's alloc_page counted by gdb. Each test gets a runner Context
 and raises AssertionError (with a reason) on failure."""
 
 import os
@@ -9,6 +10,7 @@ import socket
 import subprocess
 import time
 
+import gdb_count
 from qemu import EXIT_PASS, Machine, qemu_command
 
 # What each crash=<kind> report must say, line fragments in order of appearance.
@@ -206,11 +208,31 @@ def big_guest_boots_without_the_host_backing_it(context):
         f"QEMU held {run.max_rss_kib // 1024} MiB: something wrote to free memory at boot"
 
 
+# The promise of the landing pads, checked from outside: every alloc_page(GFP_ATOMIC |
+# EXCLUSIVE) in the keyboard's handler, instructions counted by gdb (tests/gdb_count.py).
+KEYBOARD_TAKE_LIMIT = 50
+
+
+def keyboard_takes_counted_by_gdb(context):
+    port = free_port()
+    session = context.session("", machine=Machine(extra=["-gdb", f"tcp:127.0.0.1:{port}"]))
+    counts = gdb_count.count_keyboard_allocations(session, context.options.build, port)
+    for level, values in counts.items():
+        line = f"alloc_page in the keyboard handler, memory {level}: {gdb_count.summary(values)}"
+        context.notes.append(line)
+        session.log.write("\n" + line + "\n")
+    for level, values in counts.items():
+        assert values, f"memory {level}: no alloc_page counted in the keyboard handler"
+        assert max(values) <= KEYBOARD_TAKE_LIMIT, \
+            f"memory {level}: {max(values)} instructions, above {KEYBOARD_TAKE_LIMIT}: {values}"
+
+
 TESTS = [(f"crash-report-{kind}", crash_report(kind)) for kind in CRASH_REPORTS] + [
     ("bad-values-are-reported-once", bad_values_are_reported_once),
     ("cpu-without-long-mode-gets-a-message", cpu_without_long_mode_gets_a_message),
     ("vga-mirrors-the-console", vga_mirrors_the_console),
     ("gdb-stops-at-kmain", gdb_stops_at_kmain),
+    ("keyboard-takes-counted-by-gdb", keyboard_takes_counted_by_gdb),
     ("pit-hz-sets-the-tick-rate", pit_hz_sets_the_tick_rate),
     ("pit-hz-bad-values-are-reported", pit_hz_bad_values_are_reported),
     ("atomic-reserve-sets-the-reserve", atomic_reserve_sets_the_reserve),

@@ -119,14 +119,16 @@ bool baseline_pool_take(struct baseline_pool *pool, uint64_t frames)
     return pool->bits != NULL;
 }
 
-void baseline_pool_give_back(struct baseline_pool *pool)
+uint64_t baseline_pool_give_back(struct baseline_pool *pool)
 {
+    uint64_t refused = 0;
     for (uint64_t i = 0; i < pool->count; i++)
-        free_pages(pfn_to_page(pool->blocks[i]), MAX_ORDER);
+        refused += free_pages(pfn_to_page(pool->blocks[i]), MAX_ORDER) != 0;
     if (pool->bits_page)
-        free_pages(pool->bits_page, pool->bits_order);
+        refused += free_pages(pool->bits_page, pool->bits_order) != 0;
     pool->count = 0;
     pool->bits_page = NULL;
+    return refused;
 }
 
 void baseline_fill_freelist(struct freelist *list, const struct baseline_pool *pool)
@@ -148,6 +150,7 @@ void baseline_fill_bitmap(struct bitmap_allocator *bitmap, const struct baseline
 void mixed_workload_init(struct mixed_workload *work)
 {
     work->state = 0x9e3779b97f4a7c15ull;
+    work->refused = 0;
     for (int slot = 0; slot < MIXED_SLOTS; slot++) {
         work->pages[slot] = NULL;
         work->pfns[slot] = BASELINE_NONE;
@@ -158,7 +161,7 @@ void mixed_workload_finish(struct mixed_workload *work)
 {
     for (int slot = 0; slot < MIXED_SLOTS; slot++) {
         if (work->pages[slot])
-            free_pages(work->pages[slot], work->orders[slot]);
+            work->refused += free_pages(work->pages[slot], work->orders[slot]) != 0;
         work->pages[slot] = NULL;
     }
 }

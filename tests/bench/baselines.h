@@ -50,6 +50,7 @@ struct mixed_workload {
     struct page *pages[MIXED_SLOTS];
     uint64_t pfns[MIXED_SLOTS]; /* the bitmap's blocks, BASELINE_NONE when empty */
     uint8_t orders[MIXED_SLOTS];
+    uint64_t refused; /* frees the allocator refused: 0 unless it is broken */
 };
 
 static inline uint64_t bench_random(uint64_t *state)
@@ -62,14 +63,14 @@ static inline uint64_t bench_random(uint64_t *state)
 
 void mixed_workload_init(struct mixed_workload *work);
 
-/* Frees whatever the allocator's slots still hold. */
+/* Frees whatever the allocator's slots still hold (refusals are counted in `refused`). */
 void mixed_workload_finish(struct mixed_workload *work);
 
 static inline void mixed_step(struct mixed_workload *work)
 {
     uint64_t r = bench_random(&work->state), slot = r % MIXED_SLOTS;
     if (work->pages[slot]) {
-        free_pages(work->pages[slot], work->orders[slot]);
+        work->refused += free_pages(work->pages[slot], work->orders[slot]) != 0;
         work->pages[slot] = NULL;
     } else {
         work->orders[slot] = (uint8_t)((r >> 32) % (MAX_ORDER + 1));
@@ -99,9 +100,10 @@ struct baseline_pool {
     unsigned int bits_order;
 };
 
-/* Takes blocks until they hold `frames` (at most 256 blocks); false when none could be had. */
+/* Takes blocks until they hold `frames` (at most 256 blocks); false when none could be had.
+ * Giving them back returns the number of frees the allocator refused (0 unless broken). */
 bool baseline_pool_take(struct baseline_pool *pool, uint64_t frames);
-void baseline_pool_give_back(struct baseline_pool *pool);
+uint64_t baseline_pool_give_back(struct baseline_pool *pool);
 
 /* Fills a free list (or a bitmap) with every frame of the pool. */
 void baseline_fill_freelist(struct freelist *list, const struct baseline_pool *pool);

@@ -1,15 +1,16 @@
 /* tests/bench/kernel_bench.c - the allocator measured on the machine's own memory, booted
  * with `bench`: order-0 pairs (interrupts off, and on), bursts of allocations then frees,
- * mixed orders, the atomic reserve taken inside the PIT handler, and the boot-time build of
- * the frame database; with the bare free list and the bitmap allocator of baselines.h run on
- * the same frames; and a context switch between two threads. Each operation is timed alone
- * with the TSC. Under QEMU with
+ * mixed orders, every take of a landing pad inside the PIT handler (with memory plentiful and
+ * with ordinary memory exhausted), and the boot-time build of the frame database; with the bare
+ * free list and the bitmap allocator of baselines.h run on the same frames; and a context
+ * switch between two threads. Each operation is timed alone with the TSC. Under QEMU with
  * `-icount shift=0` the TSC counts guest instructions, which the first measurement checks.
  *
  * Output, parsed by tests/bench/run_bench.py:
  *   bench: tsc unit=<instructions|cycles> loop=<instructions> read=<ticks>
  *   bench: case=<name> unit=<u> n=<N> p50=<v> p99=<v> p999=<v> max=<v> mean=<v>
  *   bench-cdf: case=<name> <101 values: percentiles 0 ... 100>
+ *   bench: pads_<level> handler_pads=<N> handler_scrubbed=<N> ... (where the takes came from)
  *   bench: done
  */
 #include "arch/arch.h"
@@ -26,6 +27,7 @@
 #include "mm/exclusive.h"
 #include "mm/mm.h"
 #include "mm/page_alloc.h"
+#include "lib/string.h"
 #include "tests/bench/baselines.h"
 #include "tests/kernel/taker.h"
 
@@ -33,9 +35,10 @@
 #define SAMPLES_MAX   ((PAGE_SIZE << SAMPLES_ORDER) / sizeof(uint32_t))
 
 /* Operations per case; `bench=quick` (make test) divides them by 20. */
-static uint64_t pair_ops = 10000, burst_ops = 100000, mixed_ops = 20000, reserve_takes = 2000;
+static uint64_t pair_ops = 10000, burst_ops = 100000, mixed_ops = 20000, pad_takes = 2000;
 
 static uint32_t *samples;
+static uint64_t refused;  /* frees the allocator refused: 0 unless it is broken */
 static uint64_t overhead; /* what two back-to-back TSC reads cost */
 static const char *unit = "cycles";
 
@@ -137,7 +140,7 @@ static void pairs(bool interrupts_off)
     for (uint64_t i = 0; i < pair_ops; i++) {
         unsigned long flags = interrupts_off ? arch_irq_save() : 0;
         uint64_t start = arch_cycles();
-        free_page(alloc_page(GFP_KERNEL));
+        refused += free_page(alloc_page(GFP_KERNEL)) != 0;
         samples[i] = elapsed(start, arch_cycles());
         if (interrupts_off)
             arch_irq_restore(flags);
@@ -197,7 +200,7 @@ static void buddy_burst(uint64_t count)
         struct page *page = phys_to_page(chain);
         chain = *(uint64_t *)page_address(page);
         uint64_t start = arch_cycles();
-        free_page(page);
+        refused += free_page(page) != 0;
         samples[i] = elapsed(start, arch_cycles());
     }
     report("burst_free", count);
@@ -260,6 +263,7 @@ static void buddy_mixed(void)
         samples[i] = elapsed(start, arch_cycles());
     }
     mixed_workload_finish(&work);
+    refused += work.refused;
     report("mixed", mixed_ops);
 }
 
@@ -277,49 +281,55 @@ static void bitmap_mixed(struct baseline_pool *pool)
     report("bitmap_mixed", mixed_ops);
 }
 
-/* --- the atomic reserve, taken inside the PIT handler ------------------------------------------
- */
+/* --- the landing pads, taken inside the PIT handler ------------------------------------------ */
 
+/* Every take of the benchmark's handler is timed, whatever it was served from: with memory
+ * plentiful, the handler must still get its frame from the pads (nothing scrubbed in the
+ * handler); with ordinary memory exhausted, too. The sensor shares the line, sampling every
+ * tick, as a second user of the pads. */
 static struct {
-    uint64_t wanted, taken; /* samples still wanted; taken from the reserve */
-    uint32_t chain;         /* frames handed over to us */
-} reserve_bench;
+    uint64_t wanted, taken, dropped; /* takes still wanted; timed; NULL among them */
+    uint32_t chain;                  /* frames handed over to us */
+    int hand_over_failures;
+} pad_bench;
 
-static void reserve_tick(int irq, void *dev_id)
+static void pad_tick(int irq, void *dev_id)
 {
     (void)irq;
     (void)dev_id;
-    if (reserve_bench.taken >= reserve_bench.wanted || atomic_reserve_level() == 0)
+    if (pad_bench.taken >= pad_bench.wanted)
         return;
-    uint64_t level = atomic_reserve_level(), start = arch_cycles();
+    uint64_t start = arch_cycles();
     struct page *page = alloc_page(GFP_ATOMIC | EXCLUSIVE);
-    uint32_t ticks = elapsed(start, arch_cycles());
-    if (!page)
+    samples[pad_bench.taken++] = elapsed(start, arch_cycles());
+    if (!page) {
+        pad_bench.dropped++;
         return;
-    if (atomic_reserve_level() < level) /* it came from the reserve: that is what we time */
-        samples[reserve_bench.taken++] = ticks;
-    page_hand_over(page, CONTEXT_BOOT);
-    page->next = reserve_bench.chain;
-    reserve_bench.chain = (uint32_t)page_to_pfn(page);
+    }
+    if (page_hand_over(page, CONTEXT_BOOT) != 0) {
+        pad_bench.hand_over_failures++; /* kept: a leak the leak count will show */
+        return;
+    }
+    page->next = pad_bench.chain;
+    pad_bench.chain = (uint32_t)page_to_pfn(page);
 }
 
 /* Frees what the handler handed over, timing each free (poison, then the refill on the free
- * path); returns how many. */
+ * path); returns how many were freed. */
 static uint64_t free_handed(uint64_t *returned)
 {
     unsigned long flags = arch_irq_save();
-    uint32_t pfn = reserve_bench.chain;
-    reserve_bench.chain = PFN_NONE;
+    uint32_t pfn = pad_bench.chain;
+    pad_bench.chain = PFN_NONE;
     arch_irq_restore(flags);
     uint64_t count = 0;
     while (pfn != PFN_NONE) {
         struct page *page = pfn_to_page(pfn);
         pfn = page->next;
         uint64_t start = arch_cycles();
-        free_page(page);
-        uint64_t ticks = arch_cycles() - start;
-        *returned += ticks;
-        count++;
+        int error = free_page(page);
+        *returned += arch_cycles() - start;
+        count += error == 0;
     }
     return count;
 }
@@ -347,39 +357,87 @@ static void hog_take(struct hog *hog)
     }
 }
 
-static void hog_release(struct hog *hog)
+/* Returns the frees refused (0 unless the allocator is broken). */
+static uint64_t hog_release(struct hog *hog)
 {
+    uint64_t refused = 0;
     while (hog->count) {
         uint64_t block = hog->blocks[--hog->count];
-        free_pages(phys_to_page(block & ~(PAGE_SIZE - 1)), block & (PAGE_SIZE - 1));
+        refused += free_pages(phys_to_page(block & ~(PAGE_SIZE - 1)), block & (PAGE_SIZE - 1)) != 0;
     }
     if (hog->array)
-        free_pages(hog->array, HOG_ARRAY_ORDER);
+        refused += free_pages(hog->array, HOG_ARRAY_ORDER) != 0;
+    return refused;
 }
 
-static void reserve_in_handler(void)
+/* The account of the handler named `name` on IRQ 0. */
+static void account_of(const char *name, struct atomic_reserve_account *out)
+{
+    struct irq_handler_info handlers[IRQ_HANDLERS_MAX];
+    int count = irq_handlers_of(0, handlers, IRQ_HANDLERS_MAX);
+    *out = (struct atomic_reserve_account){0};
+    for (int i = 0; i < count && i < IRQ_HANDLERS_MAX; i++) {
+        if (strcmp(handlers[i].name, name) == 0)
+            atomic_reserve_get_account(handlers[i].context, out);
+    }
+}
+
+/* Where the takes of the benchmark's handler and of the sensor (since `sensor_before`) came
+ * from: pads, or the pool (scrubbed in the handler). Read before free_irq closes the
+ * benchmark's account. */
+static void print_pad_share(const char *level, const struct atomic_reserve_account *sensor_before)
+{
+    struct atomic_reserve_account mine, sensor;
+    account_of("bench", &mine);
+    account_of("sensor", &sensor);
+    printk("bench: pads_%s handler_pads=%lu handler_scrubbed=%lu handler_below_min=%lu "
+           "handler_failed=%lu sensor_pads=%lu sensor_scrubbed=%lu sensor_failed=%lu\n",
+           level, mine.from_claim + mine.from_shared, mine.scrubbed, mine.below_min, mine.failed,
+           sensor.from_claim + sensor.from_shared - sensor_before->from_claim -
+                   sensor_before->from_shared,
+           sensor.scrubbed - sensor_before->scrubbed, sensor.failed - sensor_before->failed);
+}
+
+/* Takes `pad_takes` frames in the handler at 10 kHz, the sensor sampling every tick, while
+ * this loop frees what the handler hands over and runs the deferred refill. */
+static void takes_in_handler(const char *level)
 {
     uint64_t returned = 0, freed = 0;
-    struct hog hog;
-    hog_take(&hog); /* the pool at min: GFP_ATOMIC goes to the reserve */
-    reserve_bench.wanted = reserve_takes;
-    reserve_bench.taken = 0;
-    reserve_bench.chain = PFN_NONE;
+    struct atomic_reserve_account sensor_before;
+    account_of("sensor", &sensor_before);
+    pad_bench.wanted = pad_takes;
+    pad_bench.taken = pad_bench.dropped = 0;
+    pad_bench.chain = PFN_NONE;
     uint32_t saved = pit_frequency();
     pit_set_frequency(10000);
-    request_irq(0, reserve_tick, "bench", &reserve_bench);
-    while (READ_ONCE(reserve_bench.taken) < reserve_takes) {
+    sensor_set_interval(1);
+    request_irq(0, pad_tick, "bench", &pad_bench);
+    while (READ_ONCE(pad_bench.taken) < pad_takes) {
         freed += free_handed(&returned);
         deferred_run();
         arch_cpu_relax();
     }
-    free_irq(0, &reserve_bench);
+    print_pad_share(level, &sensor_before);
+    free_irq(0, &pad_bench);
+    sensor_set_interval(0);
+    thread_sleep_ms(20); /* the sensor's consumer thread takes what it handed over */
     pit_set_frequency(saved);
     freed += free_handed(&returned);
-    hog_release(&hog);
-    report("reserve_take_in_irq", reserve_takes);
-    printk("bench: reserve_return unit=%s n=%lu mean=%lu\n", unit, freed,
-           freed ? returned / freed : 0);
+    char name[40];
+    ksnprintf(name, sizeof(name), "take_in_irq_%s", level);
+    report(name, pad_takes);
+    printk("bench: return_%s unit=%s n=%lu mean=%lu dropped=%lu\n", level, unit, freed,
+           freed ? returned / freed : 0, pad_bench.dropped);
+}
+
+static void pads_in_handler(void)
+{
+    takes_in_handler("plentiful");
+    struct hog hog;
+    hog_take(&hog); /* the pool at min: ordinary memory is exhausted */
+    takes_in_handler("exhausted");
+    if (hog_release(&hog) != 0)
+        printk("bench: the allocator refused frees of the hog\n");
 }
 
 /* --- running it all ----------------------------------------------------------------------------
@@ -400,7 +458,7 @@ static void baselines(void)
     uint64_t count = burst_size();
     if (!baseline_pool_take(&pool, MAX(count, (uint64_t)MAX_ORDER_PAGES))) {
         printk("bench: no memory for the baselines\n");
-        baseline_pool_give_back(&pool);
+        refused += baseline_pool_give_back(&pool);
         return;
     }
     count = MIN(count, pool.count * MAX_ORDER_PAGES);
@@ -408,7 +466,7 @@ static void baselines(void)
     list_burst(&pool, count);
     bitmap_burst(&pool, count);
     bitmap_mixed(&pool);
-    baseline_pool_give_back(&pool);
+    refused += baseline_pool_give_back(&pool);
 }
 
 /* The benchmark kmain runs through ktest_benchmark (kernel/ktest.h). */
@@ -456,7 +514,7 @@ void ktest_benchmark_run(bool quick)
         pair_ops /= 20;
         burst_ops /= 20;
         mixed_ops /= 20;
-        reserve_takes /= 20;
+        pad_takes /= 20;
     }
     sensor_set_interval(0); /* nothing else takes frames while we measure */
     struct page *store = alloc_pages(GFP_KERNEL, SAMPLES_ORDER);
@@ -471,10 +529,12 @@ void ktest_benchmark_run(bool quick)
     pairs(false);
     buddy_burst(burst_size());
     buddy_mixed();
-    reserve_in_handler();
+    pads_in_handler();
     context_switches(pair_ops);
     baselines();
-    free_pages(store, SAMPLES_ORDER);
+    refused += free_pages(store, SAMPLES_ORDER) != 0;
+    if (refused)
+        printk("bench: the allocator refused %lu frees\n", refused);
     printk("bench: done\n");
     power_exit(true);
 }

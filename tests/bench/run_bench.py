@@ -5,7 +5,11 @@ free list and the bitmap allocator, in one run, on the host and in the kernel.
 Host:   build/bench/host_bench (mm/ at -O2 on fake memory of 1 GiB and 16 GiB), timed with the
         TSC (cycles, and ns), and under `valgrind --tool=callgrind` (instructions per operation).
 Kernel: the kernel booted with `bench` under QEMU with -icount shift=0, where the TSC counts
-        guest instructions (the kernel checks it), at 64 MiB, 1 GiB, 8 GiB and 64 GiB.
+        guest instructions (the kernel checks it), at 64 MiB, 1 GiB, 8 GiB and 64 GiB: among
+        the cases, every alloc_page(GFP_ATOMIC | EXCLUSIVE) its PIT handler makes at 10 kHz,
+        with memory plentiful and with ordinary memory exhausted.
+gdb:    the instructions of each alloc_page call made in the keyboard's interrupt handler,
+        counted from outside by single-stepping under QEMU's GDB stub (tests/gdb_count.py).
 
 Prints one table (every figure with its ratio to the bare free list of the same run), checks
 the targets, writes build/bench/results.json and build/bench/latency.png (gnuplot).
@@ -22,6 +26,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import gdb_count  # noqa: E402
 import qemu  # noqa: E402
 from qemu import Machine  # noqa: E402
 
@@ -34,7 +39,8 @@ BASELINE_OF = {
     "pair": "bare_list_pair", "pair_irqs_on": "bare_list_pair",
     "burst_alloc": "bare_list_burst_alloc", "burst_free": "bare_list_burst_free",
     "mixed": "bare_list_pair",
-    "reserve_take": "bare_list_burst_alloc", "reserve_take_in_irq": "bare_list_burst_alloc",
+    "reserve_take": "bare_list_burst_alloc", "take_in_irq_plentiful": "bare_list_burst_alloc",
+    "take_in_irq_exhausted": "bare_list_burst_alloc",
     "reserve_return": "bare_list_burst_free",
     "bitmap_pair": "bare_list_pair", "bitmap_burst_alloc": "bare_list_burst_alloc",
     "bitmap_burst_free": "bare_list_burst_free", "bitmap_mixed": "bare_list_pair",
@@ -116,6 +122,28 @@ def kernel_bench(options, size, extra, quick):
     return parse(result.output)
 
 
+def gdb_keyboard(options):
+    """alloc_page in the keyboard's handler, counted by gdb: {"plentiful": [...], ...}."""
+    port = gdb_count.free_port()
+    iso = qemu.make_iso(options, "bench-gdb", "")
+    log = os.path.join(options.build, "bench", "gdb-keyboard.log")
+    session = qemu.Session(options, Machine(extra=["-gdb", f"tcp:127.0.0.1:{port}"]), iso, log)
+    try:
+        return gdb_count.count_keyboard_allocations(session, options.build, port)
+    finally:
+        session.close()
+
+
+def pad_shares(result):
+    """Where the takes in the handlers came from, per memory level (bench: pads_<level>)."""
+    shares = {}
+    for key, value in result["figures"].items():
+        tag, _, name = key.partition(".")
+        if tag.startswith("pads_"):
+            shares.setdefault(tag[len("pads_"):], {})[name] = value
+    return shares
+
+
 def ratio(value, base):
     return value / base if base else float("inf")
 
@@ -126,7 +154,8 @@ def table_rows(label, result, unit, instructions=None, ns_per_tick=None):
     for name, figures in cases.items():
         base = cases.get(BASELINE_OF.get(name, name))
         base_p50 = base["p50"] if base else 0
-        row = [f"{label}", name, figures["p50"], figures["p99"], figures["p999"], unit,
+        row = [f"{label}", name, figures["p50"], figures["p99"], figures["p999"], figures["max"],
+               unit,
                f"{ratio(figures['p50'], base_p50):.2f}" if base and base is not figures else "1"]
         if ns_per_tick:
             row.append(f"{figures['p50'] * ns_per_tick:.1f}")
@@ -144,8 +173,8 @@ def table_rows(label, result, unit, instructions=None, ns_per_tick=None):
 
 
 def print_table(rows):
-    header = ["where", "case", "p50", "p99", "p99.9", "unit", "x bare list (p50)", "ns (p50)",
-              "instructions/op (x bare list)"]
+    header = ["where", "case", "p50", "p99", "p99.9", "max", "unit", "x bare list (p50)",
+              "ns (p50)", "instructions/op (x bare list)"]
     widths = [max(len(str(row[i])) for row in rows + [header]) for i in range(len(header))]
     print("  ".join(str(h).ljust(w) for h, w in zip(header, widths)))
     for row in rows:
@@ -181,17 +210,20 @@ def targets(results):
                            f"{build['per_gib']} vs {build['bitmap_per_gib']} cycles",
                            build["per_gib"] < build["bitmap_per_gib"]))
     kernel = results["kernel"]
-    takes = {size: r["cases"]["reserve_take_in_irq"]["p999"] for size, r in kernel.items()
-             if "reserve_take_in_irq" in r["cases"]}
-    for size, value in takes.items():
-        checks.append((f"kernel {size}: reserve take in the PIT handler <= 50 instructions "
-                       f"at p99.9", str(value), value <= 50))
-    if len(set(takes.values())) > 1:
-        checks.append(("kernel: reserve take the same count at every memory size",
-                       str(takes), False))
-    elif takes:
-        checks.append(("kernel: reserve take the same count at every memory size",
-                       str(takes), True))
+    for level in ("plentiful", "exhausted"):
+        case = "take_in_irq_" + level
+        takes = {size: r["cases"][case]["p999"] for size, r in kernel.items()
+                 if case in r["cases"]}
+        for size, value in takes.items():
+            checks.append((f"kernel {size}: every take in the PIT handler, memory {level}, <= 50 "
+                           f"instructions at p99.9", str(value), value <= 50))
+        if takes:
+            checks.append((f"kernel: the take the same count at every memory size, memory "
+                           f"{level}", str(takes), len(set(takes.values())) == 1))
+    for level, values in results.get("gdb", {}).items():
+        checks.append((f"gdb: alloc_page in the keyboard handler, memory {level}, <= 50 "
+                       f"instructions", gdb_count.summary(values),
+                       bool(values) and max(values) <= 50))
     for size, r in kernel.items():
         if "pair" in r["cases"]:
             value = r["cases"]["pair"]["p50"]
@@ -214,7 +246,7 @@ def plot(results, out_dir):
                               ("kernel 1G", results["kernel"].get("1G"))):
             if not result:
                 continue
-            for case in ("pair", "reserve_take", "reserve_take_in_irq", "burst_alloc",
+            for case in ("pair", "reserve_take", "take_in_irq_plentiful", "burst_alloc",
                          "bare_list_pair", "bitmap_pair", "bitmap_burst_alloc"):
                 values = result["cdf"].get(case)
                 if values:
@@ -267,6 +299,18 @@ def main():
         rows += table_rows(f"kernel {size}", result, result.get("tsc_unit", "?"))
 
     print_table(rows)
+    for size, result in results["kernel"].items():
+        for level, share in pad_shares(result).items():
+            print(f"pads, kernel {size}, memory {level} (10 kHz, sample_every=1): handler "
+                  f"{share.get('handler_pads', 0)} from pads, {share.get('handler_scrubbed', 0)} "
+                  f"scrubbed in the handler, {share.get('handler_failed', 0)} failed; sensor "
+                  f"{share.get('sensor_pads', 0)} from pads, {share.get('sensor_scrubbed', 0)} "
+                  f"scrubbed")
+    if not args.quick:
+        results["gdb"] = gdb_keyboard(options)
+        for level, values in results["gdb"].items():
+            print(f"gdb, alloc_page in the keyboard handler, memory {level}: "
+                  f"{gdb_count.summary(values)}")
     for where, result in list(results["host"].items()) + list(results["kernel"].items()):
         build_figures = {k: v for k, v in result["figures"].items() if "build" in k or
                          k in ("per_gib", "bare_list_per_gib", "bitmap_per_gib")}

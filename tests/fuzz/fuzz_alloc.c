@@ -179,13 +179,34 @@ static unsigned int decode_order(uint8_t argument)
     return argument % 3;
 }
 
-/* Who runs the next operations: an IRQ line's handler or the boot thread; deferred work; a
- * new size for the atomic reserve. */
+/* A new target for the landing pads, or a claim of some by one of the 16 handlers (0: its
+ * release). A refusal must be for the reason the figures give. */
+static void change_pads(uint8_t argument)
+{
+    struct atomic_reserve_stats pads;
+    atomic_reserve_get_stats(&pads);
+    if (argument & 0x20) {
+        context_t owner = CONTEXT_HANDLER(argument % 16, 0);
+        struct atomic_reserve_account own;
+        atomic_reserve_get_account(owner, &own);
+        uint32_t count = (argument >> 4) % 2 ? 0 : argument % 8;
+        bool too_many = count > own.claimed + pads.target - pads.claimed;
+        if (atomic_reserve_claim(owner, count) != (too_many ? -ENOSPC : 0))
+            violation("atomic_reserve_claim answered against the figures");
+        return;
+    }
+    uint64_t target = 1 + (argument & 0x1f) * 4;
+    if (atomic_reserve_set_target(target) != (target < pads.claimed ? -EBUSY : 0))
+        violation("atomic_reserve_set_target refused a small target");
+}
+
+/* Who runs the next operations: one of 16 handler registrations or the boot thread; deferred
+ * work; a new size for the atomic reserve. */
 static void change_context(uint8_t argument)
 {
     switch (argument % 4) {
     case 0:
-        hosted_context = CONTEXT_IRQ((argument >> 2) % 16);
+        hosted_context = CONTEXT_HANDLER((argument >> 2) % 16, 0);
         break;
     case 1:
         hosted_context = CONTEXT_BOOT;
@@ -195,8 +216,8 @@ static void change_context(uint8_t argument)
             deferred_run();
         break;
     default:
-        if (hosted_context == CONTEXT_BOOT && atomic_reserve_set_target(1 + (argument >> 2) * 4))
-            violation("atomic_reserve_set_target refused a small target");
+        if (hosted_context == CONTEXT_BOOT)
+            change_pads(argument >> 2);
         break;
     }
     ok(fake_model_check_stats(&model));

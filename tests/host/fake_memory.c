@@ -243,9 +243,23 @@ void fake_model_destroy(struct fake_model *model)
     *model = (struct fake_model){0};
 }
 
+/* The landing pads the running context may take: the shared stock, and a handler's own claim.
+ * Other handlers' claims are not for it. */
+static uint64_t pads_for_this_context(void)
+{
+    struct atomic_reserve_stats pads;
+    struct atomic_reserve_account own;
+    atomic_reserve_get_stats(&pads);
+    uint64_t available = pads.level - pads.claimed_level;
+    if (atomic_reserve_get_account(context_current(), &own) == 0)
+        available += own.level;
+    return available;
+}
+
 /* Whether alloc_pages must fail (1), must succeed (0), or may do either (-1: the frames would
  * have to come out of the hot cache merged, which the allocator need not do). GFP_KERNEL stops
- * at the min watermark; GFP_ATOMIC goes below it, and for one frame to the atomic reserve. */
+ * at the min watermark; GFP_ATOMIC goes below it, and for one frame to the landing pads this
+ * context may take. */
 static int predict_failure(const struct page_alloc_stats *stats, gfp_t gfp, unsigned int order)
 {
     if (order > MAX_ORDER)
@@ -253,7 +267,7 @@ static int predict_failure(const struct page_alloc_stats *stats, gfp_t gfp, unsi
     bool atomic = gfp & __GFP_ATOMIC;
     uint64_t floor = atomic ? 0 : stats->watermark_min;
     if (order == 0)
-        return stats->free < floor + 1 && !(atomic && stats->reserve);
+        return stats->free < floor + 1 && !(atomic && pads_for_this_context());
     if (stats->free < floor + (1ull << order))
         return 1;
     for (unsigned int larger = order; larger <= MAX_ORDER; larger++) {

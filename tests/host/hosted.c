@@ -8,6 +8,7 @@
 
 #include "arch/arch.h"
 #include "kernel/console.h"
+#include "kernel/irq.h"
 #include "tests/host/hosted.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
@@ -56,19 +57,17 @@ context_t context_current(void)
     return hosted_context;
 }
 
-int context_irq_line(void)
+/* The IRQ layer's answers for kernel/context_name.c: there is no IRQ layer here, so every
+ * handler id stands for a live registration, named by its slot. */
+bool irq_handler_is_live(context_t context)
 {
-    if (hosted_context < CONTEXT_IRQ_FIRST)
-        return -1;
-    /* The allocator indexes per-line counters with this, as the kernel's 16 lines allow. */
-    if (hosted_context - CONTEXT_IRQ_FIRST >= 16)
-        abort();
-    return (int)(hosted_context - CONTEXT_IRQ_FIRST);
+    return context_is_handler(context);
 }
 
-bool context_in_interrupt(void)
+bool irq_handler_describe(context_t context, char *buffer, size_t size)
 {
-    return context_irq_line() >= 0;
+    snprintf(buffer, size, "handler %u", context_handler_slot(context));
+    return true;
 }
 
 void panic_set_exit_on_stop(bool exit_qemu)

@@ -5,8 +5,9 @@
 
 #include "kernel/context.h"
 
-/* The context context_current() reports: CONTEXT_BOOT by default; set CONTEXT_IRQ(n) to act
- * as the handler of IRQ line n (context_in_interrupt() is then true). */
+/* The context context_current() reports: CONTEXT_BOOT by default; set a handler
+ * registration's id, CONTEXT_HANDLER(slot, generation), to act as its interrupt handler
+ * (context_in_interrupt() is then true). Every handler id counts as a live registration. */
 extern context_t hosted_context;
 
 struct wait_queue;

@@ -13,8 +13,10 @@
 #include "mm/atomic_reserve.h"
 #include "mm/exclusive.h"
 #include "mm/layout.h"
+#include "kernel/deferred.h"
 #include "mm/page_alloc.h"
 #include "tests/host/fake_memory.h"
+#include "tests/host/hosted.h"
 
 #define KiB (1ull << 10)
 #define MiB (1ull << 20)
@@ -797,6 +799,112 @@ static void every_call_leaves_the_interrupt_flag_as_it_was(struct ktest *t)
     shut_down();
 }
 
+/* --- the landing pads ----------------------------------------------------------------------- */
+
+#define HANDLER_A CONTEXT_HANDLER(3, 0)
+#define HANDLER_B CONTEXT_HANDLER(4, 0)
+
+static struct atomic_reserve_account account(context_t owner)
+{
+    struct atomic_reserve_account a;
+    atomic_reserve_get_account(owner, &a);
+    return a;
+}
+
+/* In a handler, a clean order-0 GFP_ATOMIC take pops the pads while the pool is full; a take
+ * that needs no clean frame still comes from the pool; ordinary GFP_ATOMIC too. */
+static void handlers_take_pads_first_at_every_level(struct ktest *t)
+{
+    if (!boot(t, pc_64m, COUNT(pc_64m), false))
+        return;
+    uint64_t pads = stats().reserve;
+    hosted_context = HANDLER_A;
+    KTEST_EXPECT_NOT_NULL(t, model_alloc(t, GFP_ATOMIC | EXCLUSIVE, 0));
+    KTEST_EXPECT_NOT_NULL(t, model_alloc(t, GFP_ATOMIC | __GFP_ZERO, 0));
+    KTEST_EXPECT_EQ(t, stats().reserve, pads - 2);
+    KTEST_EXPECT_NOT_NULL(t, model_alloc(t, GFP_ATOMIC, 0)); /* need not be clean: the pool */
+    KTEST_EXPECT_EQ(t, stats().reserve, pads - 2);
+    KTEST_EXPECT_EQ(t, account(HANDLER_A).from_shared, 2u);
+    KTEST_EXPECT_EQ(t, account(HANDLER_A).from_pool, 1u);
+    KTEST_EXPECT_EQ(t, account(HANDLER_A).scrubbed, 0u);
+    hosted_context = CONTEXT_BOOT;
+    KTEST_EXPECT_NOT_NULL(t, model_alloc(t, GFP_ATOMIC | EXCLUSIVE, 0)); /* the pool first */
+    KTEST_EXPECT_EQ(t, stats().reserve, pads - 2);
+    /* With the pads empty, the handler's clean take comes from the pool, scrubbed by it. */
+    KTEST_ASSERT_EQ(t, atomic_reserve_set_target(1), 0);
+    hosted_context = HANDLER_A;
+    KTEST_EXPECT_NOT_NULL(t, model_alloc(t, GFP_ATOMIC | EXCLUSIVE, 0));
+    KTEST_EXPECT_NOT_NULL(t, model_alloc(t, GFP_ATOMIC | EXCLUSIVE, 0));
+    KTEST_EXPECT_EQ(t, account(HANDLER_A).from_shared, 3u);
+    KTEST_EXPECT_EQ(t, account(HANDLER_A).scrubbed, 1u);
+    hosted_context = CONTEXT_BOOT;
+    free_all(t);
+    KTEST_EXPECT_TRUE(t, no_errors());
+    shut_down();
+}
+
+/* A claim's pads serve its handler alone: with everything else taken by ordinary GFP_ATOMIC,
+ * handler B gets nothing and A gets exactly its claim. Claims larger than the unclaimed stock
+ * are refused; releasing one gives its pads back to the shared stock. */
+static void claimed_pads_serve_their_claimer_alone(struct ktest *t)
+{
+    if (!boot(t, pc_64m, COUNT(pc_64m), false))
+        return;
+    struct atomic_reserve_stats before;
+    atomic_reserve_get_stats(&before);
+    KTEST_EXPECT_EQ(t, atomic_reserve_claim(HANDLER_A, (uint32_t)before.target + 1), -ENOSPC);
+    KTEST_EXPECT_EQ(t, atomic_reserve_claim(CONTEXT_BOOT, 1), -EINVAL);
+    KTEST_ASSERT_EQ(t, atomic_reserve_claim(HANDLER_A, 4), 0);
+    KTEST_EXPECT_EQ(t, account(HANDLER_A).level, 4u);
+    KTEST_EXPECT_EQ(t, stats().reserve, before.level); /* moved, not added */
+    alloc_until_null(t, GFP_ATOMIC, 0);
+    KTEST_EXPECT_EQ(t, stats().reserve, 4u);
+    hosted_context = HANDLER_B;
+    KTEST_EXPECT_NULL(t, model_alloc(t, GFP_ATOMIC | EXCLUSIVE, 0));
+    hosted_context = HANDLER_A;
+    for (int i = 0; i < 4; i++)
+        KTEST_EXPECT_NOT_NULL(t, model_alloc(t, GFP_ATOMIC | EXCLUSIVE, 0));
+    KTEST_EXPECT_NULL(t, model_alloc(t, GFP_ATOMIC | EXCLUSIVE, 0));
+    KTEST_EXPECT_EQ(t, account(HANDLER_A).from_claim, 4u);
+    KTEST_EXPECT_EQ(t, account(HANDLER_A).failed, 1u);
+    KTEST_EXPECT_EQ(t, account(HANDLER_B).failed, 1u);
+    hosted_context = CONTEXT_BOOT;
+    free_all(t); /* refills the claim first */
+    KTEST_EXPECT_EQ(t, account(HANDLER_A).level, 4u);
+    atomic_reserve_release(HANDLER_A);
+    struct atomic_reserve_stats after;
+    atomic_reserve_get_stats(&after);
+    KTEST_EXPECT_EQ(t, after.claimed, 0u);
+    KTEST_EXPECT_EQ(t, after.level, after.target);
+    KTEST_EXPECT_EQ(t, after.taken_claimed, 4u); /* the takes of the gone registration stay */
+    KTEST_EXPECT_EQ(t, account(HANDLER_A).from_claim, 0u);
+    MODEL_OK(t, fake_model_check_frames(&model));
+    shut_down();
+}
+
+/* With interrupts off, a free only asks for the refill; deferred work runs it. */
+static void refill_is_requested_not_run_with_interrupts_off(struct ktest *t)
+{
+    if (!boot(t, pc_64m, COUNT(pc_64m), false))
+        return;
+    uint64_t pads = stats().reserve;
+    hosted_context = HANDLER_A;
+    struct page *page = model_alloc(t, GFP_ATOMIC | EXCLUSIVE, 0);
+    KTEST_ASSERT_NOT_NULL(t, page);
+    hosted_irqs_enabled = false;
+    model_free(t, page);
+    hosted_context = CONTEXT_BOOT;
+    struct page *other = model_alloc(t, GFP_KERNEL, 0);
+    model_free(t, other);
+    KTEST_EXPECT_EQ(t, stats().reserve, pads - 1);
+    hosted_irqs_enabled = true;
+    KTEST_EXPECT_EQ(t, stats().reserve, pads - 1);
+    KTEST_EXPECT_GT(t, deferred_run(), 0);
+    KTEST_EXPECT_EQ(t, stats().reserve, pads);
+    free_all(t);
+    shut_down();
+}
+
 /* --- sparse memory ------------------------------------------------------------------------------
  */
 
@@ -918,7 +1026,7 @@ static void the_last_frame_below_16_tib_is_usable(struct ktest *t)
     KTEST_EXPECT_TRUE(t, handed_out);
     KTEST_EXPECT_EQ(t, stats().free, 0u);
     for (size_t i = 0; i < count; i++)
-        free_page(pages[i]);
+        KTEST_EXPECT_EQ(t, free_page(pages[i]), 0);
     page_alloc_drain_hot_cache();
     KTEST_EXPECT_EQ(t, stats().free + stats().reserve, s.managed);
     shut_down();
@@ -944,6 +1052,9 @@ static const struct ktest_case page_alloc_cases[] = {
         KTEST_CASE(frames_handed_over_at_boot_are_never_written),
         KTEST_CASE(the_hot_cache_stays_bounded_and_drains),
         KTEST_CASE(every_call_leaves_the_interrupt_flag_as_it_was),
+        KTEST_CASE(handlers_take_pads_first_at_every_level),
+        KTEST_CASE(claimed_pads_serve_their_claimer_alone),
+        KTEST_CASE(refill_is_requested_not_run_with_interrupts_off),
         KTEST_CASE(sparse_memory_costs_no_descriptors_in_holes),
         KTEST_CASE(a_hole_in_the_middle_of_a_bank),
         KTEST_CASE(single_frames_at_block_edges_are_managed),

@@ -1,21 +1,28 @@
-/* tests/kernel/atomic_reserve_test.c - the atomic reserve at work: GFP_KERNEL never touches
- * it; once ordinary code has run the pool down to its min watermark, interrupt handlers keep
- * getting scrubbed frames from it; when it is drained too they drop their data, count the
- * drops and the kernel runs on; freeing memory refills it to its target, with every frame
- * accounted for. */
+/* tests/kernel/atomic_reserve_test.c - the landing pads at work, with real interrupt handlers
+ * (tests/kernel/taker.c): GFP_KERNEL never touches them; a handler's clean take comes from them
+ * at every level of the pool, nothing scrubbed in the handler; claimed pads serve their
+ * claimer alone, against memhog's GFP_ATOMIC and another handler; claims too large are
+ * refused and claims are released with their registration; the refill is only requested with
+ * interrupts off; when everything is drained handlers drop their data and the kernel runs on.
+ * Every state is counted by walking the frame database and compared with the counters. */
+#include "arch/arch.h"
 #include "drivers/pit.h"
 #include "kernel/clock.h"
-#include "lib/errno.h"
+#include "kernel/deferred.h"
+#include "kernel/irq.h"
 #include "kernel/ktest.h"
-#include "services/sensor.h"
+#include "kernel/sched.h"
+#include "lib/errno.h"
+#include "lib/string.h"
 #include "mm/atomic_reserve.h"
 #include "mm/page_alloc.h"
+#include "services/sensor.h"
 #include "tests/kernel/taker.h"
 
-static struct taker taker;
+static struct taker taker, other = {.name = "other taker"};
 static uint32_t sensor_interval;
 
-/* The timer's sensor also takes frames from the reserve: it pauses while these tests count. */
+/* The timer's sensor also takes frames from the pads: it pauses while these tests count. */
 static int pause_sensor(void)
 {
     struct sensor_stats stats;
@@ -29,20 +36,79 @@ static void resume_sensor(void)
     sensor_set_interval(sensor_interval);
 }
 
+/* Walks the frame database and compares each state's count with the allocator's counters:
+ * none of them is derived from the others here. */
+static void expect_census_matches(struct ktest *t, const char *when)
+{
+    struct page_census census;
+    struct page_alloc_stats pool;
+    struct atomic_reserve_stats pads;
+    unsigned long flags = arch_irq_save(); /* one moment for all three */
+    page_alloc_census(&census, CONTEXT_NONE);
+    page_alloc_get_stats(&pool);
+    atomic_reserve_get_stats(&pads);
+    arch_irq_restore(flags);
+    ktest_log(t, "%s: %lu free, %lu hot, %lu pads (%lu claimed), %lu allocated, %lu in transit",
+              when, census.free, census.hot, census.pads, census.claimed, census.allocated,
+              census.transit);
+    KTEST_EXPECT_EQ(t, census.free, pool.free - pool.hot_cache);
+    KTEST_EXPECT_EQ(t, census.hot, pool.hot_cache);
+    KTEST_EXPECT_EQ(t, census.pads, pads.level);
+    KTEST_EXPECT_EQ(t, census.pads, pool.reserve);
+    KTEST_EXPECT_EQ(t, census.claimed, pads.claimed_level);
+    KTEST_EXPECT_EQ(t, census.allocated, pool.allocated);
+    KTEST_EXPECT_EQ(t, census.transit, 0u);
+    KTEST_EXPECT_EQ(t, census.strays, 0u);
+    KTEST_EXPECT_EQ(t, census.free + census.hot + census.pads + census.allocated, pool.managed);
+}
+
+static context_t context_of(int irq, const char *name)
+{
+    struct irq_handler_info handlers[IRQ_HANDLERS_MAX];
+    int count = irq_handlers_of(irq, handlers, IRQ_HANDLERS_MAX);
+    for (int i = 0; i < count && i < IRQ_HANDLERS_MAX; i++) {
+        if (strcmp(handlers[i].name, name) == 0)
+            return handlers[i].context;
+    }
+    return CONTEXT_NONE;
+}
+
+static void account_of(const struct taker *which, struct atomic_reserve_account *out)
+{
+    *out = (struct atomic_reserve_account){0};
+    atomic_reserve_get_account(taker_context(which), out);
+}
+
 static void reserve_is_full_after_boot_and_sized_by_memory(struct ktest *t)
 {
     struct atomic_reserve_stats reserve;
     struct page_alloc_stats pool;
     atomic_reserve_get_stats(&reserve);
     page_alloc_get_stats(&pool);
-    ktest_log(t, "target %lu frames for %lu managed; level %lu", reserve.target, pool.managed,
-              reserve.level);
+    ktest_log(t, "target %lu frames for %lu managed; level %lu, %lu of them claimed",
+              reserve.target, pool.managed, reserve.level, reserve.claimed_level);
     KTEST_EXPECT_EQ(t, reserve.target, atomic_reserve_default_target(pool.managed));
     KTEST_EXPECT_EQ(t, reserve.level, reserve.target);
     KTEST_EXPECT_EQ(t, pool.reserve, reserve.level);
     /* sqrt(16 x 128 MiB in KiB) KiB = 1448 KiB: 362 pages for 128 MiB; 11585 KiB for 8 GiB. */
     KTEST_EXPECT_EQ(t, atomic_reserve_default_target(32768), 362u);
     KTEST_EXPECT_EQ(t, atomic_reserve_default_target(2097152), 2897u); /* 2896.3, rounded up */
+    expect_census_matches(t, "after boot");
+}
+
+/* drivers/keyboard.c and services/sensor.c claim theirs at boot. */
+static void keyboard_and_sensor_hold_their_claims(struct ktest *t)
+{
+    struct atomic_reserve_account keyboard, sensor;
+    KTEST_ASSERT_EQ(t, atomic_reserve_get_account(context_of(1, "keyboard"), &keyboard), 0);
+    KTEST_ASSERT_EQ(t, atomic_reserve_get_account(context_of(0, "sensor"), &sensor), 0);
+    KTEST_EXPECT_EQ(t, keyboard.claimed, 32u);
+    KTEST_EXPECT_EQ(t, keyboard.level, 32u);
+    KTEST_EXPECT_EQ(t, sensor.claimed, 4u);
+    KTEST_EXPECT_EQ(t, sensor.level, 4u);
+    struct page_census census;
+    page_alloc_census(&census, context_of(1, "keyboard"));
+    KTEST_EXPECT_EQ(t, census.owned, 32u); /* the frames themselves say whose they are */
 }
 
 static void gfp_kernel_never_touches_the_reserve(struct ktest *t)
@@ -58,39 +124,174 @@ static void gfp_kernel_never_touches_the_reserve(struct ktest *t)
     KTEST_EXPECT_EQ(t, after.level, before.level);
 }
 
-/* With the pool at min, a handler at 10 kHz takes frames: each comes from the reserve,
- * already zeroed, and counts for IRQ line 0. */
-static void handlers_take_from_the_reserve_when_the_pool_is_dry(struct ktest *t)
+/* A handler at 10 kHz takes `want` frames; each must come from the shared pads, already
+ * zeroed, with nothing scrubbed in the handler, whatever `gfp_hog` left of the pool. */
+static void handler_takes_pads(struct ktest *t, uint64_t want, const char *level)
 {
-    uint64_t before_all = frames_not_held(), hog = 0;
-    memhog_take(&hog, GFP_KERNEL);
     struct atomic_reserve_stats before, after;
+    struct atomic_reserve_account account;
     atomic_reserve_get_stats(&before);
     taker.hand_over = true;
     KTEST_ASSERT_EQ(t, taker_start(&taker, 10000), 0);
-    uint64_t want = MIN(before.level, 100ul);
     WRITE_ONCE(taker.budget, want);
     bool done = taker_wait(&taker, 5000);
+    account_of(&taker, &account);
     taker_stop(&taker);
     atomic_reserve_get_stats(&after);
+    ktest_log(t, "%s: %lu taken: %lu from pads, %lu scrubbed in the handler", level, taker.got,
+              account.from_shared + account.from_claim, account.scrubbed);
     KTEST_EXPECT_TRUE(t, done);
     KTEST_EXPECT_EQ(t, taker.got, want);
     KTEST_EXPECT_EQ(t, taker.dropped, 0u);
     KTEST_EXPECT_EQ(t, taker.nonzero, 0u); /* scrubbed before they went in */
-    KTEST_EXPECT_EQ(t, after.taken - before.taken, want);
-    KTEST_EXPECT_EQ(t, after.taken_by_line[0] - before.taken_by_line[0], want);
-    /* The refill thread tops the reserve up from the headroom below min as soon as a take
-     * wakes it: every frame that left came back through a counted refill. */
+    KTEST_EXPECT_EQ(t, account.from_shared, want);
+    KTEST_EXPECT_EQ(t, account.from_pool + account.below_min + account.scrubbed, 0u);
+    KTEST_EXPECT_EQ(t, after.taken_shared - before.taken_shared, want);
+    /* The refill thread tops the pads up as soon as a take wakes it: every frame that left
+     * came back through a counted refill. */
     KTEST_EXPECT_EQ(t, after.level, before.level - want + (after.refilled - before.refilled));
-    taker_free_chain(&taker);
-    memhog_release(&hog);
-    KTEST_EXPECT_EQ(t, frames_not_held(), before_all);
-    atomic_reserve_get_stats(&after);
-    KTEST_EXPECT_EQ(t, after.level, after.target); /* the free path refilled it */
+    KTEST_EXPECT_EQ(t, taker_free_chain(&taker), want);
 }
 
-/* Everything gone, the reserve included: the handler's allocations fail and are counted as
- * drops, the timer keeps ticking; once memory is freed the reserve refills by itself and
+static void handlers_take_pads_first_at_every_level(struct ktest *t)
+{
+    uint64_t before_all = frames_not_held(), hog = 0;
+    handler_takes_pads(t, 50, "memory plentiful");
+    memhog_take(&hog, GFP_KERNEL);
+    handler_takes_pads(t, 50, "pool at min");
+    memhog_release(&hog);
+    KTEST_EXPECT_EQ(t, frames_not_held(), before_all);
+    struct atomic_reserve_stats after;
+    atomic_reserve_get_stats(&after);
+    KTEST_EXPECT_EQ(t, after.level, after.target); /* the free path refilled it */
+    expect_census_matches(t, "after the takes");
+}
+
+/* Taker `other` claims nothing; `taker` claims 8. With ordinary memory and the shared pads
+ * taken by memhog's GFP_ATOMIC, `other` drops and `taker` gets exactly its 8. */
+static void claimed_pads_serve_their_claimer_alone(struct ktest *t)
+{
+    uint64_t before_all = frames_not_held(), hog = 0;
+    taker.hand_over = other.hand_over = true;
+    KTEST_ASSERT_EQ(t, taker_start(&taker, 10000), 0);
+    KTEST_ASSERT_EQ(t, taker_start(&other, 0), 0);
+    KTEST_EXPECT_EQ(t, irq_claim_pads(0, &taker, 8), 0);
+    struct atomic_reserve_account account;
+    account_of(&taker, &account);
+    KTEST_EXPECT_EQ(t, account.level, 8u); /* ready at once: moved from the shared stock */
+    memhog_take(&hog, GFP_KERNEL);
+    uint64_t atomic = memhog_take(&hog, GFP_ATOMIC);
+    expect_census_matches(t, "memhog atomic");
+
+    WRITE_ONCE(other.budget, 1);
+    KTEST_EXPECT_FALSE(t, taker_wait(&other, 50)); /* nothing for it */
+    WRITE_ONCE(taker.budget, 8);
+    KTEST_EXPECT_TRUE(t, taker_wait(&taker, 1000));
+    WRITE_ONCE(taker.budget, 1);
+    KTEST_EXPECT_FALSE(t, taker_wait(&taker, 50)); /* its claim is spent: nothing else left */
+    account_of(&taker, &account);
+    ktest_log(t,
+              "memhog took %lu with GFP_ATOMIC; the claimer got %lu, the other %lu (%lu "
+              "drops)",
+              atomic, taker.got, other.got, other.dropped);
+    KTEST_EXPECT_EQ(t, taker.got, 8u);
+    KTEST_EXPECT_EQ(t, account.from_claim, 8u);
+    KTEST_EXPECT_EQ(t, taker.nonzero, 0u);
+    KTEST_EXPECT_EQ(t, other.got, 0u);
+    KTEST_EXPECT_GT(t, other.dropped, 0u);
+    taker_stop(&other);
+    taker_stop(&taker);
+    KTEST_EXPECT_EQ(t, taker_free_chain(&taker), 8u);
+    memhog_release(&hog);
+    KTEST_EXPECT_EQ(t, frames_not_held(), before_all);
+    expect_census_matches(t, "released");
+}
+
+static void claims_beyond_the_unclaimed_stock_are_refused(struct ktest *t)
+{
+    static int nobody;
+    struct atomic_reserve_stats before, all, after;
+    atomic_reserve_get_stats(&before);
+    uint64_t unclaimed = before.target - before.claimed;
+    KTEST_ASSERT_EQ(t, taker_start(&taker, 0), 0);
+    KTEST_EXPECT_EQ(t, irq_claim_pads(0, &taker, (uint32_t)unclaimed + 1), -ENOSPC);
+    KTEST_EXPECT_EQ(t, irq_claim_pads(0, &nobody, 1), -ENOENT);
+    KTEST_EXPECT_EQ(t, irq_claim_pads(IRQ_LINES, &taker, 1), -EINVAL);
+    KTEST_EXPECT_EQ(t, irq_claim_pads(0, &taker, (uint32_t)unclaimed), 0); /* all of it */
+    atomic_reserve_get_stats(&all);
+    KTEST_EXPECT_EQ(t, all.claimed, all.target);
+    KTEST_EXPECT_EQ(t, all.level, all.target);
+    KTEST_EXPECT_EQ(t, atomic_reserve_set_target(all.claimed - 1), -EBUSY);
+    KTEST_EXPECT_EQ(t, irq_claim_pads(0, &taker, 0), 0); /* given back */
+    atomic_reserve_get_stats(&after);
+    KTEST_EXPECT_EQ(t, after.claimed, before.claimed);
+    KTEST_EXPECT_EQ(t, after.level, after.target);
+    taker_stop(&taker);
+}
+
+static void freeing_a_registration_releases_its_claim(struct ktest *t)
+{
+    uint64_t before_all = frames_not_held();
+    struct atomic_reserve_stats before, during, after;
+    atomic_reserve_get_stats(&before);
+    taker.hand_over = true;
+    KTEST_ASSERT_EQ(t, taker_start(&taker, 10000), 0);
+    context_t claimer = taker_context(&taker);
+    KTEST_EXPECT_EQ(t, irq_claim_pads(0, &taker, 8), 0);
+    WRITE_ONCE(taker.budget, 3);
+    KTEST_EXPECT_TRUE(t, taker_wait(&taker, 1000));
+    atomic_reserve_get_stats(&during);
+    KTEST_EXPECT_EQ(t, during.claimed, before.claimed + 8);
+    KTEST_EXPECT_EQ(t, during.taken_claimed - before.taken_claimed, 3u);
+    taker_stop(&taker);
+    atomic_reserve_get_stats(&after);
+    KTEST_EXPECT_EQ(t, after.claimed, before.claimed);
+    KTEST_EXPECT_EQ(t, after.claimed_level, before.claimed_level);      /* its 5 went back */
+    KTEST_EXPECT_EQ(t, after.taken_claimed - before.taken_claimed, 3u); /* counts kept */
+    struct page_census census;
+    page_alloc_census(&census, claimer);
+    KTEST_EXPECT_EQ(t, census.owned, 0u);
+    KTEST_EXPECT_EQ(t, taker_free_chain(&taker), 3u);
+    atomic_reserve_get_stats(&after);
+    KTEST_EXPECT_EQ(t, after.level, after.target);
+    KTEST_EXPECT_EQ(t, frames_not_held(), before_all);
+}
+
+/* With interrupts off, a free (or a new target) only asks for the refill: no frame is scrubbed
+ * with interrupts off. The refill thread runs it once interrupts are back on. */
+static void refill_is_requested_not_run_with_interrupts_off(struct ktest *t)
+{
+    struct atomic_reserve_stats before, taken, off, later;
+    atomic_reserve_get_stats(&before);
+    taker.hand_over = true;
+    KTEST_ASSERT_EQ(t, taker_start(&taker, 10000), 0);
+    WRITE_ONCE(taker.budget, 4);
+    KTEST_EXPECT_TRUE(t, taker_wait(&taker, 1000));
+    taker_stop(&taker);
+    atomic_reserve_get_stats(&taken);
+    /* The takes woke the refill thread, which may have topped the pads up already: every
+     * frame that left came back through a counted refill. */
+    KTEST_EXPECT_EQ(t, taken.level, before.level - 4 + (taken.refilled - before.refilled));
+    unsigned long flags = arch_irq_save();
+    uint64_t freed = taker_free_chain(&taker);
+    int set = atomic_reserve_set_target(taken.target + 2);
+    atomic_reserve_get_stats(&off);
+    arch_irq_restore(flags);
+    KTEST_EXPECT_EQ(t, freed, 4u);
+    KTEST_EXPECT_EQ(t, set, 0);
+    KTEST_EXPECT_EQ(t, off.level, taken.level); /* nothing scrubbed with interrupts off */
+    KTEST_EXPECT_EQ(t, off.refills, taken.refills);
+    for (int i = 0; i < 100 && atomic_reserve_level() < taken.target + 2; i++)
+        thread_sleep_ms(5); /* the refill thread runs what was asked for above */
+    atomic_reserve_get_stats(&later);
+    KTEST_EXPECT_EQ(t, later.level, taken.target + 2);
+    KTEST_EXPECT_GT(t, later.refills, off.refills);
+    KTEST_EXPECT_EQ(t, atomic_reserve_set_target(taken.target), 0);
+    KTEST_EXPECT_EQ(t, atomic_reserve_level(), taken.target);
+}
+
+/* Everything gone, the shared pads included: the handler's allocations fail and are counted
+ * as drops, the timer keeps ticking; once memory is freed the pads refill by themselves and
  * the handler gets frames again. */
 static void drained_reserve_drops_data_and_recovers(struct ktest *t)
 {
@@ -99,8 +300,8 @@ static void drained_reserve_drops_data_and_recovers(struct ktest *t)
     memhog_take(&hog, GFP_ATOMIC);
     struct atomic_reserve_stats drained, refilled;
     atomic_reserve_get_stats(&drained);
-    KTEST_EXPECT_EQ(t, drained.level, 0u);
-    KTEST_EXPECT_NULL(t, alloc_pages(GFP_ATOMIC, 3)); /* higher orders fail cleanly too */
+    KTEST_EXPECT_EQ(t, drained.level, drained.claimed_level); /* the claims alone are left */
+    KTEST_EXPECT_NULL(t, alloc_pages(GFP_ATOMIC, 3));         /* higher orders fail cleanly too */
 
     taker.hand_over = true;
     KTEST_ASSERT_EQ(t, taker_start(&taker, 1000), 0);
@@ -118,7 +319,7 @@ static void drained_reserve_drops_data_and_recovers(struct ktest *t)
     KTEST_EXPECT_TRUE(t, taker_wait(&taker, 1000)); /* recovered by itself */
     taker_stop(&taker);
     KTEST_EXPECT_EQ(t, taker.got, 1u);
-    taker_free_chain(&taker);
+    KTEST_EXPECT_EQ(t, taker_free_chain(&taker), 1u);
     KTEST_EXPECT_EQ(t, frames_not_held(), before_all);
 }
 
@@ -140,28 +341,43 @@ static void target_can_be_changed(struct ktest *t)
     KTEST_EXPECT_EQ(t, frames_not_held(), before_all);
 }
 
-static void managed_equals_free_plus_allocated_plus_reserve(struct ktest *t)
+/* The census against the counters with memory held by GFP_KERNEL, by GFP_ATOMIC (the shared
+ * pads too), and by a handler. */
+static void census_matches_the_counters(struct ktest *t)
 {
     uint64_t hog = 0;
     memhog_take(&hog, GFP_KERNEL);
-    uint64_t held = 0;
-    for (uint64_t chain = hog; chain; chain = *(uint64_t *)phys_to_virt(chain))
-        held++;
+    expect_census_matches(t, "pool at min");
     struct page_alloc_stats stats;
     page_alloc_get_stats(&stats);
-    KTEST_EXPECT_EQ(t, stats.free + stats.allocated + stats.reserve, stats.managed);
-    KTEST_EXPECT_GE(t, stats.allocated, held);
     KTEST_EXPECT_EQ(t, stats.free, stats.watermark_min);
+    taker.hand_over = false;
+    KTEST_ASSERT_EQ(t, taker_start(&taker, 0), 0);
+    WRITE_ONCE(taker.budget, 1);
+    KTEST_EXPECT_TRUE(t, taker_wait(&taker, 1000));
+    expect_census_matches(t, "a handler holds a frame");
+    WRITE_ONCE(taker.free_kept, true);
+    KTEST_EXPECT_TRUE(t, taker_wait(&taker, 1000));
+    taker_stop(&taker);
+    KTEST_EXPECT_EQ(t, taker.free_kept_result, 0);
+    memhog_take(&hog, GFP_ATOMIC);
+    expect_census_matches(t, "everything taken");
     memhog_release(&hog);
+    expect_census_matches(t, "released");
 }
 
 static const struct ktest_case atomic_reserve_cases[] = {
         KTEST_CASE(reserve_is_full_after_boot_and_sized_by_memory),
+        KTEST_CASE(keyboard_and_sensor_hold_their_claims),
         KTEST_CASE(gfp_kernel_never_touches_the_reserve),
-        KTEST_CASE(handlers_take_from_the_reserve_when_the_pool_is_dry),
+        KTEST_CASE(handlers_take_pads_first_at_every_level),
+        KTEST_CASE(claimed_pads_serve_their_claimer_alone),
+        KTEST_CASE(claims_beyond_the_unclaimed_stock_are_refused),
+        KTEST_CASE(freeing_a_registration_releases_its_claim),
+        KTEST_CASE(refill_is_requested_not_run_with_interrupts_off),
         KTEST_CASE(drained_reserve_drops_data_and_recovers),
         KTEST_CASE(target_can_be_changed),
-        KTEST_CASE(managed_equals_free_plus_allocated_plus_reserve),
+        KTEST_CASE(census_matches_the_counters),
         {},
 };
 KTEST_SUITE_FULL(atomic_reserve, atomic_reserve_cases, pause_sensor, resume_sensor);

@@ -7,6 +7,8 @@
 #include "arch/arch.h"
 #include "kernel/clock.h"
 #include "kernel/ktest.h"
+#include "mm/atomic_reserve.h"
+#include "kernel/irq.h"
 #include "lib/string.h"
 #include "lib/byteorder.h"
 #include "lib/net.h"
@@ -189,14 +191,25 @@ static void drops_are_counted_by_cause(struct ktest *t)
     KTEST_EXPECT_EQ(t, after.telemetry.received, before.telemetry.received);
 }
 
-/* With every frame taken (the atomic reserve too) the handler's alloc_page fails: each
- * packet is dropped and counted, its buffer goes straight back to the card, and once memory
- * returns the very next packet is received. */
+/* The receive handler's own landing pads (irq_claim_pads), as the driver claimed them. */
+static uint64_t card_claim(void)
+{
+    struct atomic_reserve_account account;
+    context_t handler = irq_context_of(card->irq, card->driver);
+    return atomic_reserve_get_account(handler, &account) == 0 ? account.claimed : 0;
+}
+
+/* With every frame taken (the pads too, the card's claim given back first) the handler's
+ * alloc_page fails: each packet is dropped and counted, its buffer goes straight back to the
+ * card, and once memory returns the very next packet is received. */
 static void without_memory_packets_are_dropped_and_the_ring_goes_on(struct ktest *t)
 {
     if (!have_card(t))
         return;
     struct netdev_counters before, during, after;
+    uint64_t claim = card_claim();
+    KTEST_ASSERT_GT(t, claim, 0u); /* the driver claimed pads of its own */
+    KTEST_ASSERT_EQ(t, irq_claim_pads(card->irq, card->driver, 0), 0);
     card->ops->get_counters(card, &before);
     uint64_t chain = 0;
     memhog_take(&chain, GFP_KERNEL);
@@ -224,6 +237,32 @@ static void without_memory_packets_are_dropped_and_the_ring_goes_on(struct ktest
     card->ops->get_counters(card, &after);
     KTEST_EXPECT_EQ(t, after.rx_refills, before.rx_refills + 1);
     KTEST_EXPECT_EQ(t, after.recycled_no_frame, during.recycled_no_frame);
+    KTEST_EXPECT_EQ(t, irq_claim_pads(card->irq, card->driver, (uint32_t)claim), 0);
+}
+
+/* The claim carries the card through: with ordinary memory and the shared pads all taken,
+ * packets still land in frames from the handler's own pads, none dropped for want of one. */
+static void the_cards_claim_carries_it_when_memory_is_gone(struct ktest *t)
+{
+    if (!have_card(t))
+        return;
+    uint64_t claim = card_claim();
+    KTEST_ASSERT_GT(t, claim, 4u);
+    struct netdev_counters before, during;
+    card->ops->get_counters(card, &before);
+    uint64_t handed = card->frames_handed, chain = 0;
+    memhog_take(&chain, GFP_KERNEL);
+    memhog_take(&chain, GFP_ATOMIC);
+    struct net_stats stats;
+    net_get_stats(&stats);
+    for (uint64_t i = 0; i < 4; i++)
+        send_frame(t, telemetry_frame(stats.telemetry_highest + 1 + i, 0));
+    bool arrived = wait_for_frames(handed, 4, WAIT_NS);
+    card->ops->get_counters(card, &during);
+    memhog_release(&chain);
+    KTEST_EXPECT_TRUE(t, arrived);
+    KTEST_EXPECT_EQ(t, during.recycled_no_frame, before.recycled_no_frame);
+    KTEST_EXPECT_EQ(t, during.rx_refills, before.rx_refills + 4);
 }
 
 static const struct ktest_case e1000_cases[] = {
@@ -232,6 +271,7 @@ static const struct ktest_case e1000_cases[] = {
         KTEST_CASE(telemetry_is_received_and_acknowledged),
         KTEST_CASE(drops_are_counted_by_cause),
         KTEST_CASE(without_memory_packets_are_dropped_and_the_ring_goes_on),
+        KTEST_CASE(the_cards_claim_carries_it_when_memory_is_gone),
         {},
 };
 KTEST_SUITE_FULL(e1000, e1000_cases, loopback_on, loopback_off);

@@ -64,7 +64,7 @@ static void data_and_direct_map_are_not_executable(struct ktest *t)
     KTEST_ASSERT_NOT_NULL(t, page);
     *(uint8_t *)page_address(page) = 0xc3;
     KTEST_EXPECT_EQ(t, probe_exec(page_address(page)), -EFAULT);
-    free_page(page);
+    KTEST_EXPECT_EQ(t, free_page(page), 0);
 }
 
 static void kernel_sections_have_their_protections(struct ktest *t)
@@ -133,7 +133,7 @@ static void map_translate_unmap(struct ktest *t)
     KTEST_EXPECT_EQ(t, vm_translate(TEST_VIRT, &where), -ENOENT);
     uint64_t value;
     KTEST_EXPECT_EQ(t, probe_read_u64((const void *)TEST_VIRT, &value), -EFAULT); /* TLB flushed */
-    free_page(page);
+    KTEST_EXPECT_EQ(t, free_page(page), 0);
     KTEST_EXPECT_EQ(t, page_alloc_free_count(), free_before); /* page tables freed too */
 }
 

@@ -10,8 +10,6 @@
 #include "kernel/netdev.h"
 #include "mm/exclusive.h"
 
-static uint32_t saved_hz;
-
 bool frame_is_zero(const struct page *page)
 {
     const uint64_t *words = page_address(page);
@@ -26,6 +24,7 @@ static void taker_tick(int irq, void *dev_id)
 {
     (void)irq;
     struct taker *taker = dev_id;
+    taker->context = context_current();
     if (taker->free_kept && taker->kept) {
         taker->free_kept_result = free_page(taker->kept); /* by its owner: allowed */
         taker->kept = NULL;
@@ -45,24 +44,43 @@ static void taker_tick(int irq, void *dev_id)
         taker->kept = page;
         return;
     }
-    page_hand_over(page, CONTEXT_BOOT);
+    if (page_hand_over(page, CONTEXT_BOOT) != 0) {
+        taker->hand_over_failures++;
+        taker->kept = page; /* still ours */
+        return;
+    }
     page->next = taker->chain;
     taker->chain = (uint32_t)page_to_pfn(page);
 }
 
 int taker_start(struct taker *taker, uint32_t hz)
 {
-    *taker = (struct taker){.chain = PFN_NONE, .hand_over = taker->hand_over};
-    saved_hz = pit_frequency();
-    if (hz)
+    *taker = (struct taker){.chain = PFN_NONE,
+                            .hand_over = taker->hand_over,
+                            .name = taker->name ? taker->name : "test taker"};
+    if (hz) {
+        taker->saved_hz = pit_frequency();
         pit_set_frequency(hz);
-    return request_irq(0, taker_tick, "test taker", taker);
+    }
+    return request_irq(0, taker_tick, taker->name, taker);
 }
 
 void taker_stop(struct taker *taker)
 {
     free_irq(0, taker);
-    pit_set_frequency(saved_hz);
+    if (taker->saved_hz)
+        pit_set_frequency(taker->saved_hz);
+}
+
+context_t taker_context(const struct taker *taker)
+{
+    struct irq_handler_info handlers[IRQ_HANDLERS_MAX];
+    int count = irq_handlers_of(0, handlers, IRQ_HANDLERS_MAX);
+    for (int i = 0; i < count && i < IRQ_HANDLERS_MAX; i++) {
+        if (handlers[i].dev_id == taker)
+            return handlers[i].context;
+    }
+    return CONTEXT_NONE;
 }
 
 bool taker_wait(struct taker *taker, uint32_t ms)
@@ -86,8 +104,7 @@ uint64_t taker_free_chain(struct taker *taker)
     while (pfn != PFN_NONE) {
         struct page *page = pfn_to_page(pfn);
         pfn = page->next;
-        free_page(page);
-        freed++;
+        freed += free_page(page) == 0;
     }
     return freed;
 }
@@ -119,8 +136,7 @@ uint64_t memhog_release(uint64_t *chain)
     while (*chain) {
         struct page *page = phys_to_page(*chain);
         *chain = *(uint64_t *)page_address(page);
-        free_page(page);
-        freed++;
+        freed += free_page(page) == 0;
     }
     return freed;
 }

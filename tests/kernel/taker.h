@@ -7,31 +7,44 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "kernel/context.h"
 #include "mm/page_alloc.h"
 
 struct taker {
+    const char *name; /* its registration's name; NULL: "test taker" (kept by taker_start) */
     /* Set by the test, read by the handler. */
     uint64_t budget; /* frames still to take; 0: the handler does nothing */
-    bool hand_over;  /* hand each frame to the boot thread (else keep it, owned by irq 0) */
+    bool hand_over;  /* hand each frame to the boot thread (else keep it, owned by the taker) */
     bool free_kept;  /* in the handler: free the kept frame (its owner frees it) */
     /* Written by the handler. */
     uint64_t got, dropped, nonzero; /* frames taken, NULLs, frames that were not all zero */
     uint32_t chain;                 /* frames handed over: frame numbers via page.next */
     struct page *kept;              /* the last frame taken without a hand-over */
     int free_kept_result;
+    int hand_over_failures; /* page_hand_over refusals (0 unless something is wrong) */
+    context_t context;      /* context_current() as the handler last saw it */
+    /* Kept by taker_start for taker_stop. */
+    uint32_t saved_hz; /* the PIT's rate before (0: taker_start did not change it) */
 };
 
-/* Shares IRQ 0 and sets the PIT to hz (0: leave it). Returns 0 or a negative errno. */
+/* Shares IRQ 0 (dev_id: the taker; name: taker->name) and sets the PIT to hz (0: leave it).
+ * Several takers may run at once; each is a registration, and an owner, of its own. Returns 0
+ * or a negative errno. */
 int taker_start(struct taker *taker, uint32_t hz);
 
-/* Stops the handler and puts the PIT back. */
+/* Stops the handler (its claim, if any, is released) and puts the PIT back. */
 void taker_stop(struct taker *taker);
+
+/* The taker's registration context, from the IRQ layer's list (CONTEXT_NONE when it is not
+ * registered). */
+context_t taker_context(const struct taker *taker);
 
 /* Waits, with interrupts on, until the handler has spent its budget or `ms` passed. Returns
  * true when the budget was spent. */
 bool taker_wait(struct taker *taker, uint32_t ms);
 
-/* Frees every frame handed over so far (the boot thread owns them); returns how many. */
+/* Frees every frame handed over so far (the boot thread owns them); returns how many were
+ * freed (a refused free is reported by the allocator and not counted). */
 uint64_t taker_free_chain(struct taker *taker);
 
 /* True when every byte of the frame is zero. */

@@ -1,38 +1,47 @@
 /* services/shell/commands/irqstat.c - irqstat: one row per IRQ line in use, with the
- * interrupts served, the frames its handlers took (and of those, how many came from the
- * atomic reserve), and who handles it. */
+ * interrupts served and who handles them; then one row per handler registration, with its
+ * landing pads (claim, level) and where its frames came from. */
 #include "kernel/irq.h"
 #include "kernel/printk.h"
 #include "lib/errno.h"
 #include "mm/atomic_reserve.h"
-#include "mm/page_alloc.h"
 #include "services/shell/shell.h"
-
-/* The allocator counts takes per IRQ line in arrays of this size. */
-_Static_assert(ATOMIC_RESERVE_LINES == IRQ_LINES, "one counter per IRQ line");
 
 #define HANDLERS_SHOWN 8
 
 /* ", "-separated names of the line's handlers, or "-". */
-static void handler_names(int irq, char *text, size_t size)
+static void handler_names(const struct irq_handler_info *handlers, int count, char *text,
+                          size_t size)
 {
-    struct irq_handler_info handlers[HANDLERS_SHOWN];
-    int count = irq_handlers_of(irq, handlers, HANDLERS_SHOWN);
     int used = ksnprintf(text, size, "%s", count > 0 ? "" : "-");
     for (int i = 0; i < count && i < HANDLERS_SHOWN && (size_t)used < size; i++)
         used += ksnprintf(text + used, size - (size_t)used, "%s%s", i ? "," : "", handlers[i].name);
 }
 
-static void print_row(int irq, const struct atomic_reserve_stats *reserve)
+static void print_line(int irq)
 {
     struct irq_stats stats;
+    struct irq_handler_info handlers[HANDLERS_SHOWN];
     irq_stats_read(irq, &stats);
+    int count = irq_handlers_of(irq, handlers, HANDLERS_SHOWN);
     char names[96];
-    handler_names(irq, names, sizeof(names));
-    printk("%3d %10llu %9llu %9llu %9llu %9llu  %s\n", irq, (unsigned long long)stats.served,
-           (unsigned long long)stats.spurious, (unsigned long long)stats.unhandled,
-           (unsigned long long)page_alloc_taken_by_line(irq),
-           (unsigned long long)reserve->taken_by_line[irq], names);
+    handler_names(handlers, count, names, sizeof(names));
+    printk("%3d %10llu %9llu %9llu  %s\n", irq, (unsigned long long)stats.served,
+           (unsigned long long)stats.spurious, (unsigned long long)stats.unhandled, names);
+}
+
+static void print_handlers(int irq)
+{
+    struct irq_handler_info handlers[HANDLERS_SHOWN];
+    int count = irq_handlers_of(irq, handlers, HANDLERS_SHOWN);
+    for (int i = 0; i < count && i < HANDLERS_SHOWN; i++) {
+        struct atomic_reserve_account a;
+        if (atomic_reserve_get_account(handlers[i].context, &a) != 0)
+            continue;
+        printk("%3d %-12s %5lu %5lu %8lu %8lu %6lu %9lu %6lu %8lu\n", irq, handlers[i].name,
+               a.claimed, a.level, a.from_claim, a.from_shared, a.from_pool, a.below_min, a.failed,
+               a.scrubbed);
+    }
 }
 
 static int irqstat_command(int argc, char **argv)
@@ -40,15 +49,17 @@ static int irqstat_command(int argc, char **argv)
     (void)argv;
     if (argc != 1)
         return -EINVAL;
-    struct atomic_reserve_stats reserve;
-    atomic_reserve_get_stats(&reserve);
-    printk("IRQ %10s %9s %9s %9s %9s  handlers\n", "served", "spurious", "unhandled", "frames",
-           "reserve");
+    printk("IRQ %10s %9s %9s  handlers\n", "served", "spurious", "unhandled");
     for (int irq = 0; irq < IRQ_LINES; irq++) {
         if (irq_stat_line_in_use(irq))
-            print_row(irq, &reserve);
+            print_line(irq);
     }
+    printk("IRQ %-12s %5s %5s %8s %8s %6s %9s %6s %8s\n", "handler", "claim", "level", "own pads",
+           "shared", "pool", "below min", "failed", "scrubbed");
+    for (int irq = 0; irq < IRQ_LINES; irq++)
+        print_handlers(irq);
     return 0;
 }
-SHELL_COMMAND(irqstat, "interrupts served per IRQ line, frames taken, and who handles them",
+SHELL_COMMAND(irqstat,
+              "interrupts served per IRQ line; each handler's landing pads and frames taken",
               irqstat_command);

@@ -28,8 +28,7 @@ static uint64_t release(void)
     while (hog_head) {
         struct page *page = phys_to_page(hog_head);
         hog_head = *(uint64_t *)page_address(page);
-        free_page(page);
-        freed++;
+        freed += free_page(page) == 0; /* a refusal is reported by free_page, and counted */
     }
     hog_frames = 0;
     return freed;
@@ -45,7 +44,7 @@ static int memhog_command(int argc, char **argv)
     } else if (strcmp(argv[1], "atomic") == 0) {
         uint64_t kernel = hog(GFP_KERNEL), atomic = hog(GFP_ATOMIC);
         printk("memhog: took %lu frames with GFP_KERNEL and %lu with GFP_ATOMIC: nothing is "
-               "left, the reserve included\n",
+               "left but the pads handlers claimed\n",
                kernel, atomic);
     } else if (strcmp(argv[1], "release") == 0) {
         printk("memhog: released %lu frames\n", release());
