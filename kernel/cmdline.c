@@ -91,7 +91,9 @@ static uint64_t in_range(const char *name, const char *value, int error, uint64_
     if (error == 0 && number >= min && number <= max)
         return number;
     ksnprintf(default_text, sizeof(default_text), "%lu", (unsigned long)fallback);
-    if (error == -EINVAL)
+    if (!*value)
+        ksnprintf(why, sizeof(why), "no value");
+    else if (error == -EINVAL)
         ksnprintf(why, sizeof(why), "not a number");
     else
         ksnprintf(why, sizeof(why), "expected %lu to %lu", (unsigned long)min, (unsigned long)max);
@@ -102,7 +104,7 @@ static uint64_t in_range(const char *name, const char *value, int error, uint64_
 uint64_t cmdline_uint(const char *name, uint64_t fallback, uint64_t min, uint64_t max)
 {
     const char *value = cmdline_value(name);
-    if (!value || !*value)
+    if (!value)
         return fallback;
     uint64_t number = 0;
     int error = parse_uint(value, &number);
@@ -112,7 +114,7 @@ uint64_t cmdline_uint(const char *name, uint64_t fallback, uint64_t min, uint64_
 uint64_t cmdline_pages(const char *name, uint64_t fallback, uint64_t min, uint64_t max)
 {
     const char *value = cmdline_value(name);
-    if (!value || !*value)
+    if (!value)
         return fallback;
     uint64_t number = 0;
     bool is_size = false;

@@ -24,8 +24,8 @@ bool cmdline_has(const char *name);
  * the option is absent. */
 const char *cmdline_value(const char *name);
 
-/* The option as an unsigned number (decimal, or hex with 0x) in [min, max]. Absent or bare:
- * returns fallback silently. Malformed or out of range: logs
+/* The option as an unsigned number (decimal, or hex with 0x) in [min, max]. Absent: returns
+ * fallback silently. Bare (`name` or `name=`), malformed or out of range: logs
  * "cmdline: bad value '<v>' for <name> (<why>); using <fallback>" and returns fallback. */
 uint64_t cmdline_uint(const char *name, uint64_t fallback, uint64_t min, uint64_t max);
 

@@ -69,6 +69,25 @@ static void run_selftest(void)
     power_exit(failures == 0);
 }
 
+/* `bench` runs the full benchmark, `bench=quick` a twentieth of it; any other value is a
+ * typo, and a typo must not start a run of minutes: it is reported and nothing runs. */
+enum benchmark_run { BENCH_NONE, BENCH_FULL, BENCH_QUICK };
+
+static enum benchmark_run benchmark_asked(void)
+{
+    const char *bench = cmdline_value("bench");
+    if (!bench)
+        return BENCH_NONE;
+    if (!*bench)
+        return BENCH_FULL;
+    if (strcmp(bench, "quick") == 0)
+        return BENCH_QUICK;
+    printk("cmdline: bad value '%s' for bench (expected quick, or no value for the full run); "
+           "no benchmark\n",
+           bench);
+    return BENCH_NONE;
+}
+
 /* Work interrupt handlers asked for (refilling the atomic reserve, consuming frames) runs
  * whenever the kernel is about to idle. */
 static void run_deferred_work(void)
@@ -135,15 +154,15 @@ void kmain(uint32_t magic, uint64_t info_phys)
         ktest_read_options();
 
     start_interrupts();
-    const char *bench = cmdline_value("bench");
+    enum benchmark_run bench = benchmark_asked();
     const char *crash = cmdline_value("crash");
     if (crash && !crash_is_known(crash))
         crash = NULL;
     cmdline_report_unknown();
     if (selftest)
         run_selftest();
-    if (bench)
-        ktest_benchmark(strcmp(bench, "quick") == 0);
+    if (bench != BENCH_NONE)
+        ktest_benchmark(bench == BENCH_QUICK);
     if (crash)
         crash_run(crash);
     shell_run();

@@ -49,9 +49,13 @@ def crash_report(kind):
 
 def bad_values_are_reported_once(context):
     """Each bad value gets one line naming the option, and the boot goes on."""
-    run = context.boot("selftest=no_such_suite page_poison=maybe crash=bogus mystery_option=1",
-                       timeout=120)
+    run = context.boot("selftest=no_such_suite page_poison=maybe crash=bogus mystery_option=1 "
+                       "pit_hz= sample_every= bench=bogus", timeout=120)
     expected = [
+        "cmdline: bad value '' for pit_hz (no value); using 1000",
+        "cmdline: bad value '' for sample_every (no value); using 10",
+        "cmdline: bad value 'bogus' for bench (expected quick, or no value for the full run); "
+        "no benchmark",
         "cmdline: bad value 'maybe' for page_poison (expected on or off); using on",
         "cmdline: bad value 'bogus' for crash (expected null, write-text, divide, opcode, "
         "stack-overflow or panic); no crash",
@@ -61,6 +65,16 @@ def bad_values_are_reported_once(context):
     for line in expected:
         assert run.output.count(line) == 1, f"expected exactly one line: {line!r}"
     assert run.status == 33, f"boot should go on and pass its tests; QEMU status {run.status}"
+
+
+def bench_typo_runs_no_benchmark(context):
+    """bench=bogus is a typo: one line, and the shell comes up instead of a long run."""
+    session = context.session("bench=bogus")
+    session.wait_for(r"labyrinth> ", timeout=30)
+    line = ("cmdline: bad value 'bogus' for bench (expected quick, or no value for the full "
+            "run); no benchmark")
+    assert session.output().count(line) == 1, f"expected exactly one line: {line!r}"
+    assert "bench: case=" not in session.output(), "a benchmark ran"
 
 
 def cpu_without_long_mode_gets_a_message(context):
@@ -123,12 +137,14 @@ def pit_hz_sets_the_tick_rate(context):
 
 
 def pit_hz_bad_values_are_reported(context):
-    for value, why in (("18", "expected 19 to 100000"), ("100001", "expected 19 to 100000"),
-                       ("fast", "not a number")):
-        output = boot_passes(context, f"selftest=irq pit_hz={value}")
+    for option, value, why in (("pit_hz=18", "18", "expected 19 to 100000"),
+                               ("pit_hz=100001", "100001", "expected 19 to 100000"),
+                               ("pit_hz=fast", "fast", "not a number"),
+                               ("pit_hz=", "", "no value"), ("pit_hz", "", "no value")):
+        output = boot_passes(context, f"selftest=irq {option}")
         line = f"cmdline: bad value '{value}' for pit_hz ({why}); using 1000"
-        assert line in output, f"pit_hz={value}: no line '{line}'"
-        assert "clock: tick at 1000 Hz" in output, f"pit_hz={value}: not at the default rate"
+        assert output.count(line) == 1, f"{option}: not exactly one line '{line}'"
+        assert "clock: tick at 1000 Hz" in output, f"{option}: not at the default rate"
 
 
 def reserve_size(output):
@@ -147,7 +163,7 @@ def atomic_reserve_sets_the_reserve(context):
 def atomic_reserve_bad_values_fall_back(context):
     default = reserve_size(boot_passes(context, "selftest=printk"))[1]
     for value, why in (("0", "expected 1 to "), ("64M", "expected 1 to "), ("lots", "not a number"),
-                       ("1T", "not a number")):
+                       ("1T", "not a number"), ("", "no value")):
         output = boot_passes(context, f"selftest=printk atomic_reserve={value}")
         line = re.search(rf"cmdline: bad value '{value}' for atomic_reserve \(([^)]*)\); "
                          rf"using (\d+)", output)
@@ -179,6 +195,7 @@ def big_guest_boots_without_the_host_backing_it(context):
 
 TESTS = [(f"crash-report-{kind}", crash_report(kind)) for kind in CRASH_REPORTS] + [
     ("bad-values-are-reported-once", bad_values_are_reported_once),
+    ("bench-typo-runs-no-benchmark", bench_typo_runs_no_benchmark),
     ("cpu-without-long-mode-gets-a-message", cpu_without_long_mode_gets_a_message),
     ("vga-mirrors-the-console", vga_mirrors_the_console),
     ("gdb-stops-at-kmain", gdb_stops_at_kmain),

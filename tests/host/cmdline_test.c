@@ -95,6 +95,32 @@ static void bad_values_log_one_line_and_fall_back(struct ktest *t)
     console_capture(NULL, 0);
 }
 
+/* `name=` and a bare `name` give a number no value: that is a bad value too, not the default
+ * taken in silence. */
+static void empty_values_are_bad_values(struct ktest *t)
+{
+    char log[4][128];
+    cmdline_parse("pit_hz= atomic_reserve= pit2");
+    console_capture(log[0], sizeof(log[0]));
+    uint64_t hz = cmdline_uint("pit_hz", 1000, 19, 100000);
+    console_capture(log[1], sizeof(log[1]));
+    uint64_t pages = cmdline_pages("atomic_reserve", 128, 1, 1000);
+    console_capture(log[2], sizeof(log[2]));
+    uint64_t bare = cmdline_uint("pit2", 1000, 19, 100000);
+    console_capture(log[3], sizeof(log[3]));
+    uint64_t absent = cmdline_uint("absent", 7, 1, 10);
+    console_capture(NULL, 0);
+    KTEST_EXPECT_EQ(t, hz, 1000u);
+    KTEST_EXPECT_STREQ(t, log[0], "cmdline: bad value '' for pit_hz (no value); using 1000\n");
+    KTEST_EXPECT_EQ(t, pages, 128u);
+    KTEST_EXPECT_STREQ(t, log[1],
+                       "cmdline: bad value '' for atomic_reserve (no value); using 128\n");
+    KTEST_EXPECT_EQ(t, bare, 1000u);
+    KTEST_EXPECT_STREQ(t, log[2], "cmdline: bad value '' for pit2 (no value); using 1000\n");
+    KTEST_EXPECT_EQ(t, absent, 7u);
+    KTEST_EXPECT_STREQ(t, log[3], ""); /* absent: silent */
+}
+
 static void booleans(struct ktest *t)
 {
     cmdline_parse("a b=on c=0 d=no e=yes");
@@ -143,6 +169,7 @@ static const struct ktest_case cmdline_cases[] = {
         KTEST_CASE(sizes_take_suffixes),
         KTEST_CASE(pages_accept_counts_and_sizes),
         KTEST_CASE(bad_values_log_one_line_and_fall_back),
+        KTEST_CASE(empty_values_are_bad_values),
         KTEST_CASE(booleans),
         KTEST_CASE(unknown_options_are_reported),
         KTEST_CASE(limits_are_enforced),
