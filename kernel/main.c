@@ -145,7 +145,7 @@ void kmain(uint32_t magic, uint64_t info_phys)
     printk("Labyrinth: x86-64 kernel, booted by %s\n",
            boot_info.loader_name[0] ? boot_info.loader_name : "an unnamed loader");
     printk("Labyrinth: command line '%s'\n", boot_info.cmdline);
-    cmdline_parse(boot_info.cmdline);
+    cmdline_parse(boot_info.cmdline, boot_info.cmdline_length);
     bool selftest = cmdline_has("selftest");
     panic_set_exit_on_stop(selftest);
     mm_init(&boot_info, selftest);

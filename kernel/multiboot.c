@@ -196,7 +196,10 @@ static void parse_tag(struct boot_info *boot, const struct tag *tag)
 {
     switch (tag->type) {
     case TAG_CMDLINE:
+        /* Cut here, the line is not read here: kernel/cmdline.c must know how long it was, so
+         * that it never acts on an option the cut fell inside. */
         copy_string(boot->cmdline, sizeof(boot->cmdline), tag->payload, tag->payload_size);
+        boot->cmdline_length = strnlen((const char *)tag->payload, tag->payload_size);
         break;
     case TAG_LOADER_NAME:
         copy_string(boot->loader_name, sizeof(boot->loader_name), tag->payload, tag->payload_size);

@@ -46,8 +46,9 @@ struct boot_framebuffer {
 };
 
 struct boot_info {
-    uint64_t info_phys, info_size; /* where the boot information itself lies */
-    char cmdline[BOOT_CMDLINE_MAX];
+    uint64_t info_phys, info_size;  /* where the boot information itself lies */
+    char cmdline[BOOT_CMDLINE_MAX]; /* the first BOOT_CMDLINE_MAX - 1 characters of it... */
+    size_t cmdline_length;          /* ...of the line the loader gave, this long */
     char loader_name[BOOT_NAME_MAX];
 
     struct boot_memory_range memory_map[BOOT_MMAP_MAX];

@@ -77,6 +77,20 @@ def bench_typo_runs_no_benchmark(context):
     assert "bench: case=" not in session.output(), "a benchmark ran"
 
 
+def long_command_line_never_acts_on_a_cut_option(context):
+    """The issue's line: pit_hz=5000 straddles the kernel's 1023-character limit, and what fits
+    of it (pit_hz=50) must not be acted on: one line says so, and the tick stays at 1000 Hz.
+    The line's full length in that message shows GRUB passed all 4026 characters."""
+    session = context.session("pad=" + "A" * 1009 + " pit_hz=5000 " + "B" * 3000)
+    session.wait_for(r"labyrinth> ", timeout=30)
+    output = session.output()
+    cut = ("cmdline: longer than 1023 characters (4026); option 'pit_hz' was cut short and is "
+           "ignored, as is the rest")
+    assert output.count(cut) == 1, f"expected exactly one line: {cut!r}"
+    assert "clock: tick at 1000 Hz" in output, \
+        f"the cut option was acted on: {re.findall(r'clock: tick at .*', output)}"
+
+
 def cpu_without_long_mode_gets_a_message(context):
     run = context.boot("", machine=Machine("pc", "128M", cpu="qemu32"), timeout=8)
     message = "Labyrinth: boot failed: this CPU cannot run 64-bit code (no long mode)"
@@ -196,6 +210,8 @@ def big_guest_boots_without_the_host_backing_it(context):
 TESTS = [(f"crash-report-{kind}", crash_report(kind)) for kind in CRASH_REPORTS] + [
     ("bad-values-are-reported-once", bad_values_are_reported_once),
     ("bench-typo-runs-no-benchmark", bench_typo_runs_no_benchmark),
+    ("long-command-line-never-acts-on-a-cut-option",
+     long_command_line_never_acts_on_a_cut_option),
     ("cpu-without-long-mode-gets-a-message", cpu_without_long_mode_gets_a_message),
     ("vga-mirrors-the-console", vga_mirrors_the_console),
     ("gdb-stops-at-kmain", gdb_stops_at_kmain),

@@ -137,7 +137,7 @@ const struct memmap *fake_boot(const struct boot_memory_range *raw, size_t count
     machine.populated = 0;
     hosted_context = CONTEXT_BOOT;
     hosted_irqs_enabled = true;
-    cmdline_parse(""); /* an earlier test may have left atomic_reserve= there */
+    cmdline_parse("", 0); /* an earlier test may have left atomic_reserve= there */
 
     boot_alloc_init(&boot_map);
     boot_alloc_set_limit(MEMMAP_PHYS_LIMIT); /* mm.c does this once all RAM is mapped */

@@ -188,6 +188,20 @@ static void strings_without_terminator_are_cut_safely(struct ktest *t)
     KTEST_EXPECT_EQ(t, strlen(info.loader_name), (size_t)BOOT_NAME_MAX - 1);
 }
 
+/* A line longer than the copy keeps: the copy is cut, and the full length is kept for
+ * kernel/cmdline.c, which must know the line was cut. */
+static void a_long_command_line_keeps_its_full_length(struct ktest *t)
+{
+    static char line[3001];
+    memset(line, 'c', sizeof(line) - 1);
+    begin(&b);
+    add(&b, 1, line, sizeof(line));
+    size_t size = finish(&b);
+    KTEST_ASSERT_EQ(t, multiboot_parse(b.bytes, size, 0, &info), 0);
+    KTEST_EXPECT_EQ(t, strlen(info.cmdline), (size_t)BOOT_CMDLINE_MAX - 1);
+    KTEST_EXPECT_EQ(t, info.cmdline_length, 3000u);
+}
+
 static void bad_memory_map_entry_sizes_are_skipped(struct ktest *t)
 {
     const struct mmap_entry map[] = {{0x100000, 0x100000, 1, 0}};
@@ -247,6 +261,7 @@ static const struct ktest_case multiboot_cases[] = {
         KTEST_CASE(missing_end_tag_is_tolerated),
         KTEST_CASE(unusable_header_is_an_error),
         KTEST_CASE(strings_without_terminator_are_cut_safely),
+        KTEST_CASE(a_long_command_line_keeps_its_full_length),
         KTEST_CASE(bad_memory_map_entry_sizes_are_skipped),
         KTEST_CASE(larger_map_entries_are_stepped_over),
         KTEST_CASE(too_many_map_entries_are_truncated),
