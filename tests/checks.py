@@ -98,6 +98,16 @@ def cpu_without_long_mode_gets_a_message(context):
     assert run.status is None, f"QEMU exited with {run.status}: the CPU should halt, not reset"
 
 
+def boot_line_claims_w_xor_x_only_with_nx(context):
+    """Without NX the kernel's data is executable: the paging line must not claim W^X."""
+    for cpu, expected in (("qemu64", "kernel W^X, NX on"),
+                          ("qemu64,-nx", "kernel text read-only, data executable (no NX)")):
+        run = context.boot("selftest=printk", machine=Machine("pc", "128M", cpu=cpu))
+        line = re.search(r"paging: .*", run.output)
+        assert line and expected in line.group(0), f"-cpu {cpu}: paging line {line and line.group(0)!r}"
+        assert cpu == "qemu64" or "W^X" not in line.group(0), f"-cpu {cpu}: claims W^X"
+
+
 def vga_mirrors_the_console(context):
     session = context.session("")
     session.wait_for(r"Labyrinth: command line", timeout=30)
@@ -213,6 +223,7 @@ TESTS = [(f"crash-report-{kind}", crash_report(kind)) for kind in CRASH_REPORTS]
     ("long-command-line-never-acts-on-a-cut-option",
      long_command_line_never_acts_on_a_cut_option),
     ("cpu-without-long-mode-gets-a-message", cpu_without_long_mode_gets_a_message),
+    ("boot-line-claims-w-xor-x-only-with-nx", boot_line_claims_w_xor_x_only_with_nx),
     ("vga-mirrors-the-console", vga_mirrors_the_console),
     ("gdb-stops-at-kmain", gdb_stops_at_kmain),
     ("pit-hz-sets-the-tick-rate", pit_hz_sets_the_tick_rate),

@@ -172,6 +172,8 @@ BOOTS = [
     Boot("pc-1G-cutmem", Machine("pc", "1G"), "selftest_ram=960M", preload="cutmem 256M 320M"),
     Boot("q35-uefi-512M", Machine("q35", "512M", extra=["-bios", "/usr/share/ovmf/OVMF.fd"]),
          "selftest_ram=512M"),
+    # A CPU without NX: data is executable there, and the tests must expect what it can do.
+    Boot("pc-128M-no-nx", Machine("pc", "128M", cpu="qemu64,-nx"), "selftest_ram=128M"),
 ]
 
 
