@@ -219,6 +219,15 @@ def memory_map_of_150_holes_keeps_all_memory(context):
     assert managed * 4 >= given_kib - 8 * 1024, f"managed {managed} pages of {given_kib // 4}"
 
 
+def hole_over_the_kernel_image_is_understood(context):
+    """GRUB loads the kernel at 1 MiB whatever the map says; a loader's map with a hole over
+    the image (cutmem) must leave the memory-map suite passing: the image is carved where the
+    map has RAM, and the hole stays a hole."""
+    run = context.boot("selftest=memmap selftest_ram=131068K",
+                       preload="cutmem 0x120000 0x121000", timeout=60)
+    assert run.status == EXIT_PASS, f"QEMU exited with {run.status}, expected {EXIT_PASS}"
+
+
 def big_guest_boots_without_the_host_backing_it(context):
     """Nothing at boot writes to every free frame: a 64 GiB guest (RAM reserved lazily by the
     host) boots and runs its memory-map suite while QEMU holds far less than 64 GiB."""
@@ -249,5 +258,6 @@ TESTS = [(f"crash-report-{kind}", crash_report(kind)) for kind in CRASH_REPORTS]
     ("atomic-reserve-bad-values-fall-back", atomic_reserve_bad_values_fall_back),
     ("sample-every-bad-values-fall-back", sample_every_bad_values_fall_back),
     ("memory-map-of-150-holes-keeps-all-memory", memory_map_of_150_holes_keeps_all_memory),
+    ("hole-over-the-kernel-image-is-understood", hole_over_the_kernel_image_is_understood),
     ("big-guest-boots-without-the-host-backing-it", big_guest_boots_without_the_host_backing_it),
 ]
