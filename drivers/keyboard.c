@@ -211,20 +211,53 @@ static int controller_setup(void)
     return write_config((uint8_t)config) ? 0 : -EIO;
 }
 
-/* The characters typed: key presses that type something. Ordinary context, the console's
- * one reader. */
+/* What a terminal sends for the arrow keys: the console's line editing then treats the
+ * keyboard's arrows as it treats the serial line's (up and down walk the history). */
+static const char *arrow_sequence(uint16_t code)
+{
+    switch (code) {
+    case KEY_UP:
+        return "\x1b[A";
+    case KEY_DOWN:
+        return "\x1b[B";
+    case KEY_RIGHT:
+        return "\x1b[C";
+    case KEY_LEFT:
+        return "\x1b[D";
+    default:
+        return NULL;
+    }
+}
+
+/* The rest of an arrow's sequence, still to be read. Used only by the console's one reader. */
+static const char *sequence_left = "";
+
+/* The characters typed: key presses that type something, and arrows as escape sequences.
+ * Ordinary context, the console's one reader. */
 static int keyboard_read_char(void)
 {
+    if (*sequence_left)
+        return (unsigned char)*sequence_left++;
     struct key_event event;
     while (keyboard_read_event(&event)) {
+        const char *sequence = event.pressed ? arrow_sequence(event.code) : NULL;
+        if (sequence) {
+            sequence_left = sequence + 1;
+            return (unsigned char)sequence[0];
+        }
         if (event.pressed && event.character)
             return (unsigned char)event.character;
     }
     return -1;
 }
 
+static bool keyboard_source_pending(void)
+{
+    return *READ_ONCE(sequence_left) || keyboard_input_pending();
+}
+
 static struct console_source keyboard_source = {
-        .name = "keyboard", .read_char = keyboard_read_char, .pending = keyboard_input_pending};
+        .name = "keyboard", .read_char = keyboard_read_char, .pending = keyboard_source_pending};
 
 int keyboard_init(void)
 {

@@ -16,6 +16,10 @@
 #define KEY_CAPS_LOCK 0x08 /* toggled by each press of Caps Lock */
 
 #define KEY_EXTENDED 0xe000 /* added to the code of keys sent behind an 0xe0 prefix */
+#define KEY_UP       (KEY_EXTENDED | 0x48) /* the arrow keys (which type nothing) */
+#define KEY_LEFT     (KEY_EXTENDED | 0x4b)
+#define KEY_RIGHT    (KEY_EXTENDED | 0x4d)
+#define KEY_DOWN     (KEY_EXTENDED | 0x50)
 
 struct key_event {
     uint16_t code;     /* make code of the key (set 1), plus KEY_EXTENDED for 0xe0 keys */
