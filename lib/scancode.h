@@ -42,4 +42,11 @@ struct scancode_decoder {
  * touches nothing but its arguments. */
 bool scancode_decode(struct scancode_decoder *decoder, uint8_t scancode, struct key_event *event);
 
+/* Brings `decoder` back in step after scancodes were lost on their way to it (a handler that
+ * had no frame to land them in). `seen` is a decoder that was fed every scancode, up to the
+ * one `decoder` is about to get: the keyboard's interrupt handler keeps one, which needs no
+ * memory. Held modifier keys, Caps Lock and a prefix in progress are taken from it, so a
+ * lost release leaves no key held. Returns true when `decoder` had drifted. Pure. */
+bool scancode_resync(struct scancode_decoder *decoder, const struct scancode_decoder *seen);
+
 #endif

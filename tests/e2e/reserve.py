@@ -74,7 +74,40 @@ def keys_are_dropped_with_the_reserve_drained_and_typing_recovers(context):
     assert "back-again" in command_output(session, start), "typing did not recover"
 
 
+def wait_for_keyboard_interrupts(session, count):
+    """Waits until the keyboard's interrupt count reaches count (QEMU queues keys one by one)."""
+    for _ in range(100):
+        if keyboard_interrupts(run_command(session, "irqstat")) >= count:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"the keyboard's interrupt count never reached {count}")
+
+
+def a_dropped_key_release_leaves_no_modifier_stuck(context):
+    """Shift (then Ctrl) pressed while the reserve has frames, released while it has none: the
+    release is dropped, yet once memory is back the keys type plain letters, because the
+    handler kept the modifiers' state and the decoder resynchronised from it."""
+    session = boot(context)
+    for modifier, word in (("shift", "abc"), ("ctrl", "def")):
+        interrupts = keyboard_interrupts(run_command(session, "irqstat"))
+        session.send_key_events([(modifier, True)])
+        wait_for_keyboard_interrupts(session, interrupts + 1)
+        assert "nothing is left" in run_command(session, "memhog atomic")
+        session.send_key_events([(modifier, False)])  # no frame to land in: dropped
+        wait_for_keyboard_interrupts(session, interrupts + 2)
+        run_command(session, "memhog release")
+        start = session.position()
+        for key in ["e", "c", "h", "o", "spc"] + list(word) + ["ret"]:
+            session.send_key(key)
+        output = command_output(session, start)
+        assert output == word + "\n", \
+            f"{modifier} released while no frame was left; typing 'echo {word}' then gave " \
+            f"{session.output(start)!r}"
+
+
 TESTS = [
+    ("a-dropped-key-release-leaves-no-modifier-stuck",
+     a_dropped_key_release_leaves_no_modifier_stuck),
     ("keys-reach-the-shell-with-memory-exhausted", keys_reach_the_shell_with_memory_exhausted),
     ("keys-are-dropped-with-the-reserve-drained-and-typing-recovers",
      keys_are_dropped_with_the_reserve_drained_and_typing_recovers),
