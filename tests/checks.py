@@ -228,6 +228,31 @@ def hole_over_the_kernel_image_is_understood(context):
     assert run.status == EXIT_PASS, f"QEMU exited with {run.status}, expected {EXIT_PASS}"
 
 
+def kernel_end(context):
+    """Where the kernel image ends in physical memory, from the ELF's symbol table."""
+    symbols = subprocess.run(["nm", os.path.join(context.options.build, "labyrinth.elf")],
+                             capture_output=True, text=True, check=True).stdout
+    return int(re.search(r"^([0-9a-f]+) \S __kernel_phys_end$", symbols, re.M).group(1), 16)
+
+
+def tiny_memory_still_allocates(context):
+    """The smallest guest QEMU and GRUB boot here is 5 MiB; a cutmem leaves it 192 KiB above
+    the kernel image, about 30 pages to manage. An ordinary allocation still gets memory (the
+    watermarks scale down to it), and the boot says memory is that small."""
+    cut = (kernel_end(context) + 0x30000 + 0xfff) & ~0xfff
+    session = context.session("", machine=Machine("pc", "5M"), preload=f"cutmem {cut:#x} 5M")
+    session.wait_for(r"labyrinth> ", timeout=30)
+    managed = reserve_size(session.output())[0]
+    context.notes.append(f"managed {managed} pages")
+    session.send_serial("memhog kernel\r")
+    taken = session.wait_for(r"memhog: took (\d+) frames with GFP_KERNEL", timeout=10)
+    assert int(taken.group(1)) > 0, f"with {managed} pages managed, GFP_KERNEL got no frame"
+    session.send_serial("memhog release\r")
+    session.wait_for(r"memhog: released", timeout=10)
+    line = re.search(r"mm: only \d+ pages \(\d+ KiB\) to manage: .*", session.output())
+    assert line, "no boot line says memory is small"
+
+
 def big_guest_boots_without_the_host_backing_it(context):
     """Nothing at boot writes to every free frame: a 64 GiB guest (RAM reserved lazily by the
     host) boots and runs its memory-map suite while QEMU holds far less than 64 GiB."""
@@ -259,5 +284,6 @@ TESTS = [(f"crash-report-{kind}", crash_report(kind)) for kind in CRASH_REPORTS]
     ("sample-every-bad-values-fall-back", sample_every_bad_values_fall_back),
     ("memory-map-of-150-holes-keeps-all-memory", memory_map_of_150_holes_keeps_all_memory),
     ("hole-over-the-kernel-image-is-understood", hole_over_the_kernel_image_is_understood),
+    ("tiny-memory-still-allocates", tiny_memory_still_allocates),
     ("big-guest-boots-without-the-host-backing-it", big_guest_boots_without_the_host_backing_it),
 ]
