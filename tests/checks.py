@@ -1,7 +1,9 @@
 """tests/checks.py - boots that check one behaviour of the kernel from the outside: the
-report an exception prints, the line a bad option value gets, a CPU without long mode, the
-VGA mirror of the console, `make debug`'s gdb session, the tick rate pit_hz= sets. Each test gets a runner Context
-and raises AssertionError (with a reason) on failure."""
+report an exception prints, the line a bad option value gets, a command line cut at its
+limit, a CPU without long mode or without NX, the VGA mirror of the console, `make debug`'s
+gdb session, the tick rate pit_hz= sets and uptime at 100 kHz, memory maps of many entries,
+with a hole over the kernel, or of a few dozen pages. Each test gets a runner Context and
+raises AssertionError (with a reason) on failure."""
 
 import os
 import re

@@ -2,7 +2,8 @@
 away by a shell command (memhog), key presses on the PS/2 keyboard still reach the shell,
 because the keyboard's interrupt handler lands each scancode in a frame from the atomic
 reserve; meminfo shows those takes, and the refill once memory is given back. With the
-reserve drained too, keys are dropped and counted, and typing works again after release.
+reserve drained too, keys are dropped and counted, and typing works again after release;
+a modifier whose release was dropped is not left held.
 """
 
 import re
