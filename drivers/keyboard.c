@@ -4,7 +4,6 @@
 #include "drivers/keyboard.h"
 
 #include "arch/arch.h"
-#include "lib/byte_ring.h"
 #include "kernel/clock.h"
 #include "kernel/console.h"
 #include "kernel/power.h"
@@ -48,11 +47,18 @@
 /* The handoff: the interrupt handler writes each scancode, with its time, into an EXCLUSIVE
  * frame of its own (alloc_page(GFP_ATOMIC | EXCLUSIVE)) and hands the frame over at the end
  * of the interrupt: a keystroke must not wait for a full frame. In ordinary context,
- * take_scancode empties handed-over frames into scancode_ring, frees them (which tops the
- * atomic reserve up) and decodes from the ring. */
+ * drain_frames decodes the scancodes of every handed-over frame into key events, and frees
+ * the frames (which tops the atomic reserve up).
+ *
+ * With no frame to be had, a scancode is dropped. A dropped key release must not leave a
+ * modifier held for good, so the handler also decodes every scancode it reads, into a
+ * decoder of its own that needs no memory, and the first record after a drop carries that
+ * decoder's state: the consumer resynchronises from it (scancode_resync). */
 struct scancode_record {
     uint64_t tsc;
     uint8_t scancode;
+    bool after_drop;                /* scancodes were dropped just before this one */
+    struct scancode_decoder before; /* the handler's decoder, before this scancode */
 };
 
 static struct frame_pipe scancode_pipe =
@@ -65,26 +71,53 @@ static struct frame_pipe scancode_pipe =
  * queues, typed while the shell is busy with one command and the refill has not run. */
 #define KEYBOARD_PADS 32
 
-/* Touched only in ordinary context (by take_scancode and its callers). */
-static struct byte_ring scancode_ring;
-static uint64_t longest_delivery_ns; /* from the interrupt to take_scancode */
+/* Touched only by the interrupt handler. */
+static struct scancode_decoder handler_decoder;
+static bool dropped_since_last_record;
 
 /* Written only by the interrupt handler, read whole by keyboard_stats_read. */
 static uint64_t scancodes_read, stale_interrupts;
 
-/* Used only by keyboard_read_event, whose single caller is the console. */
+/* Key events decoded and not read yet, and the decoder: touched only in ordinary context, by
+ * the console's one reader (keyboard_read_event and what it calls). */
+#define EVENTS_MAX 256
+static struct key_event events[EVENTS_MAX];
+static uint32_t events_head, events_tail; /* run freely; head - tail are stored */
+static uint64_t events_dropped;           /* the console fell behind */
+static uint64_t resyncs;                  /* drops after which the decoder had drifted */
+static uint64_t longest_delivery_ns;      /* from the interrupt to drain_frames */
 static struct scancode_decoder live_decoder;
 
 static void handoff_scancode(uint8_t scancode)
 {
-    struct scancode_record record = {arch_cycles(), scancode};
-    if (frame_pipe_write(&scancode_pipe, &record)) { /* dropped and counted when no frame */
-        frame_pipe_flush(&scancode_pipe);
-        console_input_arrived();
+    struct scancode_record record = {arch_cycles(), scancode, dropped_since_last_record,
+                                     handler_decoder};
+    struct key_event unused;
+    scancode_decode(&handler_decoder, scancode, &unused); /* every scancode, kept or not */
+    if (!frame_pipe_write(&scancode_pipe, &record)) {     /* no frame: dropped, counted */
+        dropped_since_last_record = true;
+        return;
     }
+    dropped_since_last_record = false;
+    frame_pipe_flush(&scancode_pipe);
+    console_input_arrived();
 }
 
-/* Moves the records of every handed-over frame into the ring, and frees the frames. */
+static void consume_record(const struct scancode_record *record)
+{
+    if (record->after_drop && scancode_resync(&live_decoder, &record->before))
+        resyncs++;
+    struct key_event event;
+    if (!scancode_decode(&live_decoder, record->scancode, &event))
+        return;
+    if (events_head - events_tail == EVENTS_MAX) {
+        events_dropped++;
+        return;
+    }
+    events[events_head++ % EVENTS_MAX] = event;
+}
+
+/* Decodes the records of every handed-over frame, and frees the frames. */
 static void drain_frames(void)
 {
     struct page *frame;
@@ -93,7 +126,7 @@ static void drain_frames(void)
         const struct scancode_record *records = (const void *)(header + 1);
         uint64_t now = arch_cycles();
         for (uint32_t i = 0; i < header->records; i++) {
-            byte_ring_put(&scancode_ring, records[i].scancode);
+            consume_record(&records[i]);
             longest_delivery_ns =
                     MAX(longest_delivery_ns, clock_cycles_to_ns(now - records[i].tsc));
         }
@@ -103,13 +136,8 @@ static void drain_frames(void)
     }
 }
 
-static int take_scancode(void)
-{
-    drain_frames();
-    return byte_ring_get(&scancode_ring);
-}
-
-/* IRQ 1: read the byte the controller holds and hand it over; nothing more. */
+/* IRQ 1: read the byte the controller holds and hand it over (noting what it does to the
+ * modifier keys on the way); nothing more. */
 static void keyboard_interrupt(int irq, void *dev_id)
 {
     (void)irq;
@@ -222,20 +250,53 @@ static int controller_setup(void)
     return write_config((uint8_t)config) ? 0 : -EIO;
 }
 
-/* The characters typed: key presses that type something. Ordinary context, the console's
- * one reader. */
+/* What a terminal sends for the arrow keys: the console's line editing then treats the
+ * keyboard's arrows as it treats the serial line's (up and down walk the history). */
+static const char *arrow_sequence(uint16_t code)
+{
+    switch (code) {
+    case KEY_UP:
+        return "\x1b[A";
+    case KEY_DOWN:
+        return "\x1b[B";
+    case KEY_RIGHT:
+        return "\x1b[C";
+    case KEY_LEFT:
+        return "\x1b[D";
+    default:
+        return NULL;
+    }
+}
+
+/* The rest of an arrow's sequence, still to be read. Used only by the console's one reader. */
+static const char *sequence_left = "";
+
+/* The characters typed: key presses that type something, and arrows as escape sequences.
+ * Ordinary context, the console's one reader. */
 static int keyboard_read_char(void)
 {
+    if (*sequence_left)
+        return (unsigned char)*sequence_left++;
     struct key_event event;
     while (keyboard_read_event(&event)) {
+        const char *sequence = event.pressed ? arrow_sequence(event.code) : NULL;
+        if (sequence) {
+            sequence_left = sequence + 1;
+            return (unsigned char)sequence[0];
+        }
         if (event.pressed && event.character)
             return (unsigned char)event.character;
     }
     return -1;
 }
 
+static bool keyboard_source_pending(void)
+{
+    return *READ_ONCE(sequence_left) || keyboard_input_pending();
+}
+
 static struct console_source keyboard_source = {
-        .name = "keyboard", .read_char = keyboard_read_char, .pending = keyboard_input_pending};
+        .name = "keyboard", .read_char = keyboard_read_char, .pending = keyboard_source_pending};
 
 static void claim_pads(void)
 {
@@ -271,7 +332,8 @@ void keyboard_stats_read(struct keyboard_stats *stats)
     stats->stale_interrupts = READ_ONCE(stale_interrupts);
     struct frame_pipe_stats pipe;
     frame_pipe_get_stats(&scancode_pipe, &pipe);
-    stats->dropped = byte_ring_dropped(&scancode_ring) + pipe.drops;
+    stats->dropped = events_dropped + pipe.drops;
+    stats->resyncs = resyncs;
     stats->frames = pipe.frames_handed;
     stats->longest_delivery_ns = longest_delivery_ns;
 }
@@ -283,18 +345,16 @@ void keyboard_reset_system(void)
 
 bool keyboard_read_event(struct key_event *event)
 {
-    for (;;) {
-        int scancode = take_scancode();
-        if (scancode < 0)
-            return false;
-        if (scancode_decode(&live_decoder, (uint8_t)scancode, event))
-            return true;
-    }
+    drain_frames();
+    if (events_head == events_tail)
+        return false;
+    *event = events[events_tail++ % EVENTS_MAX];
+    return true;
 }
 
 bool keyboard_input_pending(void)
 {
     struct frame_pipe_stats pipe;
     frame_pipe_get_stats(&scancode_pipe, &pipe);
-    return !byte_ring_is_empty(&scancode_ring) || pipe.queued > 0;
+    return READ_ONCE(events_head) != READ_ONCE(events_tail) || pipe.queued > 0;
 }

@@ -1,7 +1,8 @@
 /* drivers/keyboard.h - the PS/2 keyboard behind the i8042 controller, on IRQ 1. The
- * interrupt handler only reads each scancode (set 1: the controller translates) and hands
- * it over; ordinary code decodes scancodes into key events and characters, with Shift,
- * Caps Lock and Ctrl.
+ * interrupt handler reads each scancode (set 1: the controller translates), tracks the
+ * modifier keys and hands the scancode over; ordinary code decodes scancodes into key events
+ * and characters, with Shift, Caps Lock and Ctrl, and stays in step with the handler when
+ * scancodes had to be dropped.
  */
 #ifndef DRIVERS_KEYBOARD_H
 #define DRIVERS_KEYBOARD_H
@@ -30,8 +31,10 @@ bool keyboard_input_pending(void);
 struct keyboard_stats {
     uint64_t scancodes;           /* read by the interrupt handler */
     uint64_t stale_interrupts;    /* IRQ 1 with nothing to read (a request latched earlier) */
-    uint64_t dropped;             /* scancodes lost: no frame to write them into, or the
-                                   * console fell behind */
+    uint64_t dropped;             /* scancodes lost (no frame to write them into), and key
+                                   * events lost (the console fell behind) */
+    uint64_t resyncs;             /* drops after which the decoder had to be brought back in
+                                   * step (a lost release left a modifier held) */
     uint64_t frames;              /* frames the handler filled and handed over */
     uint64_t longest_delivery_ns; /* from the interrupt to the console taking the scancode */
 };

@@ -1,6 +1,6 @@
 /* kernel/clock.h - time since boot: the tick count of a tick source (a device that
- * interrupts at a rate the kernel sets: the PIT's channel 0, drivers/pit.c), the uptime it
- * adds up to, and the CPU's time-stamp counter (TSC), calibrated against a clock reference
+ * interrupts at a rate the kernel sets: the PIT's channel 0, drivers/pit.c), for scheduling;
+ * uptime; and the CPU's time-stamp counter (TSC), calibrated against a clock reference
  * of known frequency (the PIT's channel 2) so that cycles can be turned into nanoseconds and
  * back. Drivers describe their devices with the two structures below; kmain hands them to
  * clock_init.
@@ -61,8 +61,9 @@ int clock_tick_line(void);
  * clock_set_tick_rate changes how fast it grows, not what came before. */
 uint64_t clock_ticks(void);
 
-/* Time since clock_init in nanoseconds, advanced by one tick period per tick (so its
- * resolution is the tick) and exact across rate changes. Lock-free, any context. */
+/* Time since clock_init in nanoseconds, by the calibrated TSC: it keeps to the wall clock
+ * however many ticks are lost. Without a calibrated TSC it counts tick periods (exact across
+ * rate changes; its resolution is then the tick). Lock-free, any context. */
 uint64_t clock_uptime_ns(void);
 
 /* The TSC's rate in cycles per second, or 0 when calibration failed. Any context. */

@@ -1,6 +1,7 @@
 /* kernel/cmdline.c - splitting the command line into options, and reading typed values. */
 #include "kernel/cmdline.h"
 
+#include "lib/compiler.h"
 #include "lib/errno.h"
 #include "lib/parse.h"
 #include "kernel/printk.h"
@@ -28,20 +29,54 @@ static bool add_option(const char *name, const char *value)
     return true;
 }
 
-void cmdline_parse(const char *line)
+static bool is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* Keeps what fits of the line in `text`; returns the line's full length. *partial says
+ * whether the last word kept may run on past the cut (the character after the cut is not a
+ * space, or is not known because the loader's line was cut before it reached us). */
+static size_t keep_text(const char *line, size_t length, bool *partial)
+{
+    size_t kept = strnlen(line, sizeof(text) - 1);
+    memcpy(text, line, kept);
+    text[kept] = '\0';
+    bool goes_on = line[kept] != '\0';
+    *partial = kept > 0 && !is_space(text[kept - 1]) && !(goes_on && is_space(line[kept]));
+    return MAX(length, kept + goes_on);
+}
+
+/* An option cut at the limit must never be acted on: pit_hz=5000 cut to pit_hz=50 is a
+ * different value. The word running into the cut is dropped, in the one line that says the
+ * line was cut. */
+static bool cut_here(const char *cursor, int found, const struct parse_word *word, size_t length,
+                     bool cut, bool partial)
+{
+    if (!cut || (found > 0 && (!partial || *cursor)))
+        return false;
+    printk("cmdline: longer than %d characters (%zu); option '%s' was cut short and is ignored, "
+           "as is the rest\n",
+           CMDLINE_TEXT_MAX - 1, length, word->name);
+    return true;
+}
+
+void cmdline_parse(const char *line, size_t length)
 {
     option_count = 0;
-    size_t length = strnlen(line, sizeof(text) - 1);
-    memcpy(text, line, length);
-    text[length] = '\0';
-    if (line[length])
-        printk("cmdline: longer than %d characters; the rest is ignored\n", CMDLINE_TEXT_MAX - 1);
+    bool partial, reported = false;
+    length = keep_text(line, length, &partial);
+    bool cut = length > strlen(text);
 
     char *cursor = text;
     const char *first_dropped = NULL;
     int dropped = 0, found;
     struct parse_word word;
     while ((found = parse_next_word(&cursor, &word)) != 0) {
+        if (cut_here(cursor, found, &word, length, cut, partial)) {
+            reported = true;
+            break;
+        }
         if (found < 0) {
             printk("cmdline: unterminated quote in value '%s'; value dropped\n", word.value);
             word.value = "";
@@ -49,6 +84,9 @@ void cmdline_parse(const char *line)
         if (!add_option(word.name, word.value) && !dropped++)
             first_dropped = word.name;
     }
+    if (cut && !reported)
+        printk("cmdline: longer than %d characters (%zu); the rest is ignored\n",
+               CMDLINE_TEXT_MAX - 1, length);
     if (dropped)
         printk("cmdline: more than %d options; %d ignored, from '%s' on\n", CMDLINE_MAX_OPTIONS,
                dropped, first_dropped);
@@ -91,7 +129,9 @@ static uint64_t in_range(const char *name, const char *value, int error, uint64_
     if (error == 0 && number >= min && number <= max)
         return number;
     ksnprintf(default_text, sizeof(default_text), "%lu", (unsigned long)fallback);
-    if (error == -EINVAL)
+    if (!*value)
+        ksnprintf(why, sizeof(why), "no value");
+    else if (error == -EINVAL)
         ksnprintf(why, sizeof(why), "not a number");
     else
         ksnprintf(why, sizeof(why), "expected %lu to %lu", (unsigned long)min, (unsigned long)max);
@@ -102,7 +142,7 @@ static uint64_t in_range(const char *name, const char *value, int error, uint64_
 uint64_t cmdline_uint(const char *name, uint64_t fallback, uint64_t min, uint64_t max)
 {
     const char *value = cmdline_value(name);
-    if (!value || !*value)
+    if (!value)
         return fallback;
     uint64_t number = 0;
     int error = parse_uint(value, &number);
@@ -112,7 +152,7 @@ uint64_t cmdline_uint(const char *name, uint64_t fallback, uint64_t min, uint64_
 uint64_t cmdline_pages(const char *name, uint64_t fallback, uint64_t min, uint64_t max)
 {
     const char *value = cmdline_value(name);
-    if (!value || !*value)
+    if (!value)
         return fallback;
     uint64_t number = 0;
     bool is_size = false;

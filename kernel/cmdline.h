@@ -8,14 +8,19 @@
 #define KERNEL_CMDLINE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define CMDLINE_MAX_OPTIONS 32
 
-/* Splits a command line into options, replacing whatever was parsed before. Logs one line
- * for options beyond CMDLINE_MAX_OPTIONS (dropped) and for a value with an unterminated
- * quote (emptied). */
-void cmdline_parse(const char *line);
+/* Splits a command line into options, replacing whatever was parsed before. `line` is
+ * NUL-terminated; `length` is the line's length as the loader gave it: strlen(line), or more
+ * when the line was cut before it got here (kernel/multiboot.c keeps BOOT_CMDLINE_MAX - 1
+ * characters). Only the first 1023 characters are read; beyond that one line says the line
+ * was cut, and a word the cut may have fallen inside is ignored, never read as what fits of
+ * it. Also one line for options beyond CMDLINE_MAX_OPTIONS (dropped) and for a value with an
+ * unterminated quote (emptied). */
+void cmdline_parse(const char *line, size_t length);
 
 /* True when the option is present, with or without a value. */
 bool cmdline_has(const char *name);
@@ -24,8 +29,8 @@ bool cmdline_has(const char *name);
  * the option is absent. */
 const char *cmdline_value(const char *name);
 
-/* The option as an unsigned number (decimal, or hex with 0x) in [min, max]. Absent or bare:
- * returns fallback silently. Malformed or out of range: logs
+/* The option as an unsigned number (decimal, or hex with 0x) in [min, max]. Absent: returns
+ * fallback silently. Bare (`name` or `name=`), malformed or out of range: logs
  * "cmdline: bad value '<v>' for <name> (<why>); using <fallback>" and returns fallback. */
 uint64_t cmdline_uint(const char *name, uint64_t fallback, uint64_t min, uint64_t max);
 

@@ -64,8 +64,11 @@ int console_getchar(void);
 
 /* Reads one line into line (at most size - 1 characters, NUL-terminated, without the
  * newline), echoing what is typed. Backspace erases a character, Ctrl-U the whole line;
- * Ctrl-C abandons the line (it comes back empty). Characters beyond the room are refused.
- * Returns the line's length. Thread context; waits. */
+ * Ctrl-C abandons the line (it comes back empty). Up and down arrows (ESC [ A and B, or
+ * ESC O A and B) recall the lines read before; every other escape sequence is swallowed.
+ * A line that outgrows the room gets one line, "console: line too long (at most N
+ * characters); discarded", and comes back empty: it is never cut. Returns the line's
+ * length. Thread context; waits. */
 size_t console_read_line(char *line, size_t size);
 
 #endif

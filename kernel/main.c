@@ -74,6 +74,25 @@ static void run_selftest(void)
     power_exit(failures == 0);
 }
 
+/* `bench` runs the full benchmark, `bench=quick` a twentieth of it; any other value is a
+ * typo, and a typo must not start a run of minutes: it is reported and nothing runs. */
+enum benchmark_run { BENCH_NONE, BENCH_FULL, BENCH_QUICK };
+
+static enum benchmark_run benchmark_asked(void)
+{
+    const char *bench = cmdline_value("bench");
+    if (!bench)
+        return BENCH_NONE;
+    if (!*bench)
+        return BENCH_FULL;
+    if (strcmp(bench, "quick") == 0)
+        return BENCH_QUICK;
+    printk("cmdline: bad value '%s' for bench (expected quick, or no value for the full run); "
+           "no benchmark\n",
+           bench);
+    return BENCH_NONE;
+}
+
 /* Frames nobody holds, plus those on their way from handlers to consumers: constant unless
  * something leaks. The test framework checks it around every suite. */
 static uint64_t frames_accounted_for(void)
@@ -155,7 +174,7 @@ void kmain(uint32_t magic, uint64_t info_phys)
     printk("Labyrinth: x86-64 kernel, booted by %s\n",
            boot_info.loader_name[0] ? boot_info.loader_name : "an unnamed loader");
     printk("Labyrinth: command line '%s'\n", boot_info.cmdline);
-    cmdline_parse(boot_info.cmdline);
+    cmdline_parse(boot_info.cmdline, boot_info.cmdline_length);
     bool selftest = cmdline_has("selftest");
     panic_set_exit_on_stop(selftest);
     mm_init(&boot_info, selftest);
@@ -166,15 +185,15 @@ void kmain(uint32_t magic, uint64_t info_phys)
 
     start_interrupts();
     start_threads();
-    const char *bench = cmdline_value("bench");
+    enum benchmark_run bench = benchmark_asked();
     const char *crash = cmdline_value("crash");
     if (crash && !crash_is_known(crash))
         crash = NULL;
     cmdline_report_unknown();
     if (selftest)
         run_selftest();
-    if (bench)
-        ktest_benchmark(strcmp(bench, "quick") == 0);
+    if (bench != BENCH_NONE)
+        ktest_benchmark(bench == BENCH_QUICK);
     if (crash)
         crash_run(crash);
     start_shell();

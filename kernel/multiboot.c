@@ -76,6 +76,7 @@ static void skip_tag(struct boot_info *boot, const struct tag *tag, const char *
     printk("multiboot2: skipped tag type %u at offset %zu: %s\n", tag->type, tag->offset, why);
 }
 
+/* The entries stay where they are; only their place, size and number are noted. */
 static void parse_mmap(struct boot_info *boot, const struct tag *tag)
 {
     if (tag->payload_size < MMAP_HEADER_SIZE - TAG_HEADER_SIZE) {
@@ -87,21 +88,18 @@ static void parse_mmap(struct boot_info *boot, const struct tag *tag)
         skip_tag(boot, tag, "memory map entry size is not a multiple of 8 of at least 24");
         return;
     }
-    const uint8_t *entry = tag->payload + (MMAP_HEADER_SIZE - TAG_HEADER_SIZE);
-    const uint8_t *end = tag->payload + tag->payload_size;
-    boot->memory_map_count = 0;
-    for (; (size_t)(end - entry) >= entry_size; entry += entry_size) {
-        if (boot->memory_map_count == BOOT_MMAP_MAX) {
-            boot->memory_map_truncated = true;
-            printk("multiboot2: memory map has more than %d entries; the rest are ignored\n",
-                   BOOT_MMAP_MAX);
-            break;
-        }
-        struct boot_memory_range *range = &boot->memory_map[boot->memory_map_count++];
-        range->base = read_u64(entry);
-        range->length = read_u64(entry + 8);
-        range->type = read_u32(entry + 16);
-    }
+    size_t bytes = tag->payload_size - (MMAP_HEADER_SIZE - TAG_HEADER_SIZE);
+    boot->memory_map = (struct boot_memory_map){
+            .entries = tag->payload + (MMAP_HEADER_SIZE - TAG_HEADER_SIZE),
+            .count = bytes / entry_size,
+            .entry_size = entry_size,
+    };
+}
+
+struct boot_memory_range boot_memory_map_entry(const struct boot_memory_map *map, size_t index)
+{
+    const uint8_t *entry = map->entries + index * map->entry_size;
+    return (struct boot_memory_range){read_u64(entry), read_u64(entry + 8), read_u32(entry + 16)};
 }
 
 static void parse_module(struct boot_info *boot, const struct tag *tag)
@@ -196,7 +194,10 @@ static void parse_tag(struct boot_info *boot, const struct tag *tag)
 {
     switch (tag->type) {
     case TAG_CMDLINE:
+        /* Cut here, the line is not read here: kernel/cmdline.c must know how long it was, so
+         * that it never acts on an option the cut fell inside. */
         copy_string(boot->cmdline, sizeof(boot->cmdline), tag->payload, tag->payload_size);
+        boot->cmdline_length = strnlen((const char *)tag->payload, tag->payload_size);
         break;
     case TAG_LOADER_NAME:
         copy_string(boot->loader_name, sizeof(boot->loader_name), tag->payload, tag->payload_size);

@@ -21,7 +21,6 @@ enum boot_memory_type {
     BOOT_MEMORY_BAD = 5,
 };
 
-#define BOOT_MMAP_MAX    128
 #define BOOT_MODULES_MAX 16
 #define BOOT_CMDLINE_MAX 1024
 #define BOOT_NAME_MAX    64
@@ -30,6 +29,18 @@ struct boot_memory_range {
     uint64_t base;
     uint64_t length;
     uint32_t type; /* enum boot_memory_type, or whatever else the firmware said */
+};
+/* The layout of an entry in the tag (its last 4 bytes reserved), so an array of these is a
+ * map as a loader would pass it. */
+_Static_assert(sizeof(struct boot_memory_range) == 24, "a multiboot2 memory map entry");
+
+/* The loader's memory map, left where the loader put it: `count` entries, each `entry_size`
+ * bytes apart (24, or more for a loader with longer entries). Read in place rather than
+ * copied, so it has no limit on its length: firmware maps of hundreds of entries exist. */
+struct boot_memory_map {
+    const uint8_t *entries;
+    size_t count;
+    size_t entry_size;
 };
 
 struct boot_module {
@@ -46,13 +57,12 @@ struct boot_framebuffer {
 };
 
 struct boot_info {
-    uint64_t info_phys, info_size; /* where the boot information itself lies */
-    char cmdline[BOOT_CMDLINE_MAX];
+    uint64_t info_phys, info_size;  /* where the boot information itself lies */
+    char cmdline[BOOT_CMDLINE_MAX]; /* the first BOOT_CMDLINE_MAX - 1 characters of it... */
+    size_t cmdline_length;          /* ...of the line the loader gave, this long */
     char loader_name[BOOT_NAME_MAX];
 
-    struct boot_memory_range memory_map[BOOT_MMAP_MAX];
-    size_t memory_map_count;
-    bool memory_map_truncated; /* the loader's map had more entries than we keep */
+    struct boot_memory_map memory_map; /* inside the boot information: it must stay mapped */
 
     struct boot_module modules[BOOT_MODULES_MAX];
     size_t module_count;
@@ -74,6 +84,16 @@ struct boot_info {
  * unusable (then *boot holds only what could be read). Every tag that is skipped gets a log
  * line saying why. */
 int multiboot_parse(const void *info, size_t available, uint64_t info_phys, struct boot_info *boot);
+
+/* Entry `index` (below map->count) of a loader's memory map. Pure. */
+struct boot_memory_range boot_memory_map_entry(const struct boot_memory_map *map, size_t index);
+
+/* An array of ranges seen as a loader's map (for tests, and code that builds a map). */
+static inline struct boot_memory_map boot_memory_map_of(const struct boot_memory_range *ranges,
+                                                        size_t count)
+{
+    return (struct boot_memory_map){(const uint8_t *)ranges, count, sizeof(*ranges)};
+}
 
 /* A short name for a memory map type: "usable", "reserved", "ACPI data", "ACPI NVS",
  * "bad RAM", or "type N" (written into the caller's buffer of at least 16 bytes). */

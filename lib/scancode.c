@@ -1,6 +1,7 @@
 /* lib/scancode.c - scancode set 1 (what the i8042 delivers with translation on) decoded
  * into key events and characters: modifiers held left and right apart, Caps Lock, the 0xe0
- * prefix, the Pause sequence and the keyboard's own replies. */
+ * prefix, the Pause sequence and the keyboard's own replies; and a decoder brought back in
+ * step after scancodes were lost. */
 #include "lib/scancode.h"
 
 #define DEVICE_ACK    0xfa /* the keyboard's replies to commands, not keys */
@@ -154,4 +155,12 @@ bool scancode_decode(struct scancode_decoder *decoder, uint8_t scancode, struct 
             .character = pressed ? character_of(code, modifiers) : 0,
     };
     return true;
+}
+
+bool scancode_resync(struct scancode_decoder *decoder, const struct scancode_decoder *seen)
+{
+    bool drifted = decoder->held != seen->held || decoder->caps_lock != seen->caps_lock ||
+                   decoder->extended != seen->extended || decoder->skip != seen->skip;
+    *decoder = *seen;
+    return drifted;
 }

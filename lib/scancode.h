@@ -16,6 +16,10 @@
 #define KEY_CAPS_LOCK 0x08 /* toggled by each press of Caps Lock */
 
 #define KEY_EXTENDED 0xe000 /* added to the code of keys sent behind an 0xe0 prefix */
+#define KEY_UP       (KEY_EXTENDED | 0x48) /* the arrow keys (which type nothing) */
+#define KEY_LEFT     (KEY_EXTENDED | 0x4b)
+#define KEY_RIGHT    (KEY_EXTENDED | 0x4d)
+#define KEY_DOWN     (KEY_EXTENDED | 0x50)
 
 struct key_event {
     uint16_t code;     /* make code of the key (set 1), plus KEY_EXTENDED for 0xe0 keys */
@@ -37,5 +41,12 @@ struct scancode_decoder {
  * a key event; false for prefixes, controller replies (0xfa, 0xfe) and unknown codes. Pure:
  * touches nothing but its arguments. */
 bool scancode_decode(struct scancode_decoder *decoder, uint8_t scancode, struct key_event *event);
+
+/* Brings `decoder` back in step after scancodes were lost on their way to it (a handler that
+ * had no frame to land them in). `seen` is a decoder that was fed every scancode, up to the
+ * one `decoder` is about to get: the keyboard's interrupt handler keeps one, which needs no
+ * memory. Held modifier keys, Caps Lock and a prefix in progress are taken from it, so a
+ * lost release leaves no key held. Returns true when `decoder` had drifted. Pure. */
+bool scancode_resync(struct scancode_decoder *decoder, const struct scancode_decoder *seen);
 
 #endif

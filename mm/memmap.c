@@ -1,7 +1,9 @@
-/* mm/memmap.c - sanitising the loader's memory map. The method: cut the address space at
- * every entry's start and end, give each piece between two cuts the most restrictive type of
- * the entries covering it, and merge neighbours of one type. With at most 128 entries the
- * quadratic loops cost microseconds, and they are easy to check by eye.
+/* mm/memmap.c - sanitising the loader's memory map. The method: sweep the address space from
+ * low to high, cutting it at every entry's start and end; each piece between two cuts gets
+ * the most restrictive type of the entries covering it, and neighbours of one type merge.
+ * The loader's entries are read where they lie, so their number has no limit; the sweep
+ * costs count^2 steps, microseconds for the few hundred entries firmware gives, and a piece
+ * is final once written, so a full table is dealt with knowing everything before it.
  */
 #include "mm/memmap.h"
 
@@ -9,12 +11,6 @@
 #include "kernel/printk.h"
 #include "lib/string.h"
 #include "mm/layout.h"
-
-#define MAX_POINTS (2 * BOOT_MMAP_MAX)
-
-/* Scratch space for one sanitising pass (boot is single-threaded; tests call it in turn). */
-static struct memmap_range entries[BOOT_MMAP_MAX];
-static uint64_t points[MAX_POINTS];
 
 static bool type_is_known(uint32_t type)
 {
@@ -43,139 +39,219 @@ static void problem(struct memmap *map)
     map->problems++;
 }
 
-/* Turns one loader entry into [start, end) within MEMMAP_PHYS_LIMIT. Returns false (after a
- * log line) when nothing of it is left. */
-static bool clip_entry(struct memmap *map, const struct boot_memory_range *raw, size_t index,
-                       struct memmap_range *out)
+/* Loader entry `index` as [start, end) within MEMMAP_PHYS_LIMIT, unknown types reserved.
+ * Returns false when nothing of it is left. Silent: report_entry says what was wrong. */
+static bool read_entry(const struct boot_memory_map *raw, size_t index, struct memmap_range *out)
 {
-    char name[16];
-    if (raw->length == 0) {
-        printk("mm: map entry %zu [mem %#lx] has zero length; dropped\n", index, raw->base);
-        problem(map);
+    struct boot_memory_range entry = boot_memory_map_entry(raw, index);
+    if (entry.length == 0 || entry.base >= MEMMAP_PHYS_LIMIT)
         return false;
-    }
-    if (raw->base >= MEMMAP_PHYS_LIMIT) {
-        printk("mm: map entry %zu starts above 16 TiB (%#lx); ignored\n", index, raw->base);
-        problem(map);
-        return false;
-    }
-    out->start = raw->base;
-    out->end = raw->base + raw->length;
-    if (out->end < out->start) {
-        printk("mm: map entry %zu [mem %#lx, length %#lx] wraps past 2^64; clipped\n", index,
-               raw->base, raw->length);
-        problem(map);
+    out->start = entry.base;
+    out->end = entry.base + entry.length;
+    if (out->end < out->start || out->end > MEMMAP_PHYS_LIMIT) /* wraps past 2^64, or too high */
         out->end = MEMMAP_PHYS_LIMIT;
-    }
-    if (out->end > MEMMAP_PHYS_LIMIT) {
-        printk("mm: map entry %zu reaches above 16 TiB; clipped\n", index);
-        problem(map);
-        out->end = MEMMAP_PHYS_LIMIT;
-    }
-    out->type = raw->type;
-    if (!type_is_known(raw->type)) {
-        printk("mm: map entry %zu has %s; treated as reserved\n", index,
-               boot_memory_type_name(raw->type, name));
-        problem(map);
-        out->type = MEMMAP_RESERVED;
-    }
+    out->type = type_is_known(entry.type) ? entry.type : MEMMAP_RESERVED;
     return true;
 }
 
-static void sort_points(uint64_t *values, size_t count)
+/* One log line for each thing wrong with loader entry `index`. */
+static void report_entry(struct memmap *map, const struct boot_memory_map *raw, size_t index)
 {
-    for (size_t i = 1; i < count; i++) {
-        uint64_t value = values[i];
-        size_t j = i;
-        for (; j > 0 && values[j - 1] > value; j--)
-            values[j] = values[j - 1];
-        values[j] = value;
+    char name[16];
+    struct boot_memory_range entry = boot_memory_map_entry(raw, index);
+    if (entry.length == 0) {
+        printk("mm: map entry %zu [mem %#lx] has zero length; dropped\n", index, entry.base);
+        problem(map);
+        return;
     }
-}
-
-static size_t unique_points(uint64_t *values, size_t count)
-{
-    size_t kept = 0;
-    for (size_t i = 0; i < count; i++) {
-        if (kept == 0 || values[kept - 1] != values[i])
-            values[kept++] = values[i];
+    if (entry.base >= MEMMAP_PHYS_LIMIT) {
+        printk("mm: map entry %zu starts above 16 TiB (%#lx); ignored\n", index, entry.base);
+        problem(map);
+        return;
     }
-    return kept;
+    uint64_t end = entry.base + entry.length;
+    if (end < entry.base) {
+        printk("mm: map entry %zu [mem %#lx, length %#lx] wraps past 2^64; clipped\n", index,
+               entry.base, entry.length);
+        problem(map);
+    } else if (end > MEMMAP_PHYS_LIMIT) {
+        printk("mm: map entry %zu reaches above 16 TiB; clipped\n", index);
+        problem(map);
+    }
+    if (!type_is_known(entry.type)) {
+        printk("mm: map entry %zu has %s; treated as reserved\n", index,
+               boot_memory_type_name(entry.type, name));
+        problem(map);
+    }
 }
 
 /* Logs each pair of entries that overlap, and the type their overlap becomes. */
-static void report_overlaps(struct memmap *map, size_t count)
+static void report_overlaps(struct memmap *map, const struct boot_memory_map *raw)
 {
     char name[16];
-    for (size_t i = 0; i < count; i++) {
-        for (size_t j = i + 1; j < count; j++) {
-            const struct memmap_range *a = &entries[i], *b = &entries[j];
-            if (a->start >= b->end || b->start >= a->end)
+    struct memmap_range a, b;
+    for (size_t i = 0; i < raw->count; i++) {
+        for (size_t j = i + 1; j < raw->count && read_entry(raw, i, &a); j++) {
+            if (!read_entry(raw, j, &b) || a.start >= b.end || b.start >= a.end)
                 continue;
-            uint32_t winner =
-                    restrictiveness(a->type) >= restrictiveness(b->type) ? a->type : b->type;
+            uint32_t winner = restrictiveness(a.type) >= restrictiveness(b.type) ? a.type : b.type;
             printk("mm: map entries overlap at [mem %#lx-%#lx]; resolved as %s\n",
-                   MAX(a->start, b->start), MIN(a->end, b->end) - 1,
-                   memmap_type_name(winner, name));
+                   MAX(a.start, b.start), MIN(a.end, b.end) - 1, memmap_type_name(winner, name));
             problem(map);
         }
     }
 }
 
-/* The most restrictive type among the entries covering [start, end), or 0 for a hole. */
-static uint32_t type_of_piece(size_t count, uint64_t start, uint64_t end)
+static void report_problems(struct memmap *map, const struct boot_memory_map *raw)
+{
+    bool sorted = true;
+    for (size_t i = 0; i < raw->count; i++) {
+        report_entry(map, raw, i);
+        if (i > 0 && boot_memory_map_entry(raw, i).base < boot_memory_map_entry(raw, i - 1).base)
+            sorted = false;
+    }
+    if (!sorted) {
+        printk("mm: the memory map is not sorted by address; sorting it\n");
+        problem(map);
+    }
+    report_overlaps(map, raw);
+}
+
+/* The first cut above `from`: the nearest entry start or end. False when there is none. */
+static bool next_cut(const struct boot_memory_map *raw, uint64_t from, uint64_t *cut)
+{
+    uint64_t nearest = UINT64_MAX; /* above every cut: they all lie below MEMMAP_PHYS_LIMIT */
+    struct memmap_range entry;
+    for (size_t i = 0; i < raw->count; i++) {
+        if (!read_entry(raw, i, &entry))
+            continue;
+        if (entry.start > from)
+            nearest = MIN(nearest, entry.start);
+        if (entry.end > from)
+            nearest = MIN(nearest, entry.end);
+    }
+    *cut = nearest;
+    return nearest != UINT64_MAX;
+}
+
+/* The most restrictive type among the entries covering address x, or 0 for a hole. */
+static uint32_t type_at(const struct boot_memory_map *raw, uint64_t x)
 {
     uint32_t type = 0;
-    for (size_t i = 0; i < count; i++) {
-        if (entries[i].start <= start && entries[i].end >= end &&
-            (type == 0 || restrictiveness(entries[i].type) > restrictiveness(type)))
-            type = entries[i].type;
+    struct memmap_range entry;
+    for (size_t i = 0; i < raw->count; i++) {
+        if (read_entry(raw, i, &entry) && entry.start <= x && x < entry.end &&
+            (type == 0 || restrictiveness(entry.type) > restrictiveness(type)))
+            type = entry.type;
     }
     return type;
 }
 
-static void append_merged(struct memmap *map, uint64_t start, uint64_t end, uint32_t type)
+/* What a full table cost, for the one line that says so. */
+struct overflow {
+    unsigned int reserved_left_out, small_left_out;
+    uint64_t usable_left_out; /* bytes */
+};
+
+static bool costs_nothing(uint32_t type)
+{
+    return type == MEMMAP_RESERVED || type == MEMMAP_BAD; /* the kernel treats both as holes */
+}
+
+static void remove_range(struct memmap *map, size_t index)
+{
+    memmove(&map->ranges[index], &map->ranges[index + 1],
+            (map->count - index - 1) * sizeof(map->ranges[0]));
+    map->count--;
+}
+
+/* The range to leave out of a full table, `piece` (standing at index map->count) included: a
+ * reserved one if there is one, since the kernel never uses them and leaving one out loses
+ * nothing; else the smallest. */
+static size_t choose_left_out(const struct memmap *map, const struct memmap_range *piece)
+{
+    size_t chosen = map->count;
+    uint64_t smallest = piece->end - piece->start;
+    if (costs_nothing(piece->type))
+        return chosen;
+    for (size_t i = 0; i < map->count; i++) {
+        const struct memmap_range *range = &map->ranges[i];
+        if (costs_nothing(range->type))
+            return i;
+        if (range->end - range->start < smallest) {
+            smallest = range->end - range->start;
+            chosen = i;
+        }
+    }
+    return chosen;
+}
+
+/* The table is full and `piece` comes next: leaves one range out, counting what that costs.
+ * Returns whether `piece` is still to be added. */
+static bool make_room(struct memmap *map, const struct memmap_range *piece, struct overflow *cost)
+{
+    size_t chosen = choose_left_out(map, piece);
+    const struct memmap_range *range = chosen == map->count ? piece : &map->ranges[chosen];
+    if (costs_nothing(range->type))
+        cost->reserved_left_out++;
+    else
+        cost->small_left_out++;
+    if (range->type == MEMMAP_USABLE)
+        cost->usable_left_out += range->end - range->start;
+    if (chosen == map->count)
+        return false;
+    remove_range(map, chosen);
+    return true;
+}
+
+/* One line for everything a full table cost. */
+static void report_overflow(struct memmap *map, const struct overflow *cost)
+{
+    char what[96];
+    unsigned long kib = (unsigned long)(cost->usable_left_out >> 10);
+    if (!cost->small_left_out)
+        ksnprintf(what, sizeof(what), "%u reserved ranges left out, no usable memory lost",
+                  cost->reserved_left_out);
+    else if (!cost->reserved_left_out)
+        ksnprintf(what, sizeof(what), "%u small ranges left out, with %lu KiB of usable memory",
+                  cost->small_left_out, kib);
+    else
+        ksnprintf(what, sizeof(what),
+                  "%u reserved and %u small ranges left out, with %lu KiB of usable memory",
+                  cost->reserved_left_out, cost->small_left_out, kib);
+    printk("mm: the memory map needs more than %d ranges: %s\n", MEMMAP_SANITISED_MAX, what);
+    problem(map);
+}
+
+static void append_merged(struct memmap *map, uint64_t start, uint64_t end, uint32_t type,
+                          struct overflow *cost)
 {
     struct memmap_range *last = map->count ? &map->ranges[map->count - 1] : NULL;
     if (last && last->type == type && last->end == start) {
         last->end = end;
         return;
     }
-    map->ranges[map->count++] = (struct memmap_range){start, end, type};
+    struct memmap_range piece = {start, end, type};
+    if (map->count == MEMMAP_SANITISED_MAX && !make_room(map, &piece, cost))
+        return;
+    map->ranges[map->count++] = piece;
 }
 
-void memmap_sanitise(const struct boot_memory_range *raw, size_t count, struct memmap *map)
+void memmap_sanitise(const struct boot_memory_map *raw, struct memmap *map)
 {
     map->count = 0;
     map->problems = 0;
-    size_t kept = 0, npoints = 0;
-    bool sorted = true;
-    for (size_t i = 0; i < count && i < BOOT_MMAP_MAX; i++) {
-        if (i > 0 && raw[i].base < raw[i - 1].base)
-            sorted = false;
-        if (!clip_entry(map, &raw[i], i, &entries[kept]))
-            continue;
-        points[npoints++] = entries[kept].start;
-        points[npoints++] = entries[kept].end;
-        kept++;
-    }
-    if (count > BOOT_MMAP_MAX) {
-        printk("mm: the memory map has %zu entries; only the first %d are used\n", count,
-               BOOT_MMAP_MAX);
-        problem(map);
-    }
-    if (!sorted) {
-        printk("mm: the memory map is not sorted by address; sorting it\n");
-        problem(map);
-    }
-    report_overlaps(map, kept);
-    sort_points(points, npoints);
-    npoints = unique_points(points, npoints);
-    for (size_t i = 0; i + 1 < npoints; i++) {
-        uint32_t type = type_of_piece(kept, points[i], points[i + 1]);
+    report_problems(map, raw);
+    struct overflow cost = {0};
+    uint64_t at = 0, cut;
+    while (next_cut(raw, at, &cut)) {
+        uint32_t type = type_at(raw, at);
         if (type)
-            append_merged(map, points[i], points[i + 1], type);
+            append_merged(map, at, cut, type, &cost);
+        at = cut;
     }
+    if (cost.reserved_left_out || cost.small_left_out)
+        report_overflow(map, &cost);
 }
 
 static bool insert_range(struct memmap *map, size_t index, struct memmap_range range)
@@ -256,15 +332,16 @@ bool memmap_type_is_ram(uint32_t type)
            type >= MEMMAP_FIRMWARE;
 }
 
-void memmap_log_raw(const struct boot_memory_range *raw, size_t count)
+void memmap_log_raw(const struct boot_memory_map *raw)
 {
     char name[16];
-    for (size_t i = 0; i < count; i++) {
-        const char *type = boot_memory_type_name(raw[i].type, name);
-        if (raw[i].length == 0)
-            printk("mm: [mem 0x%016lx-(empty)] %s\n", raw[i].base, type);
+    for (size_t i = 0; i < raw->count; i++) {
+        struct boot_memory_range entry = boot_memory_map_entry(raw, i);
+        const char *type = boot_memory_type_name(entry.type, name);
+        if (entry.length == 0)
+            printk("mm: [mem 0x%016lx-(empty)] %s\n", entry.base, type);
         else
-            printk("mm: [mem 0x%016lx-0x%016lx] %s\n", raw[i].base, raw[i].base + raw[i].length - 1,
+            printk("mm: [mem 0x%016lx-0x%016lx] %s\n", entry.base, entry.base + entry.length - 1,
                    type);
     }
 }

@@ -16,8 +16,11 @@
 /* Physical addresses at or above this are ignored: the frame database links frames by 32-bit
  * frame numbers, and the largest one, 0xffffffff, marks the end of a list (PFN_NONE), so the
  * last frame below 16 TiB is never used. */
-#define MEMMAP_PHYS_LIMIT ((1ull << 44) - 4096)
-#define MEMMAP_MAX        320
+#define MEMMAP_PHYS_LIMIT    ((1ull << 44) - 4096)
+#define MEMMAP_MAX           320
+/* memmap_sanitise leaves room for the carve-outs to split ranges: two new ranges each for
+ * the first MiB, the kernel, the boot information and every module. */
+#define MEMMAP_SANITISED_MAX (MEMMAP_MAX - 2 * (3 + BOOT_MODULES_MAX))
 
 /* Types beyond the loader's, for ranges the kernel itself takes out of usable memory. */
 enum memmap_type {
@@ -43,12 +46,14 @@ struct memmap {
     unsigned int problems; /* log lines written while sanitising: overlaps, wraps, ... */
 };
 
-/* Builds a sanitised map from the loader's entries: zero-length entries dropped; entries that
- * wrap past 2^64 or reach beyond MEMMAP_PHYS_LIMIT clipped; unknown types made reserved;
- * overlaps resolved toward the more restrictive type (usable < ACPI data < ACPI NVS <
- * reserved < bad RAM); adjacent ranges of one type merged. Every problem gets one log line.
- * Never fails: a hopeless map gives an empty one. */
-void memmap_sanitise(const struct boot_memory_range *raw, size_t count, struct memmap *map);
+/* Builds a sanitised map from the loader's entries, however many: zero-length entries
+ * dropped; entries that wrap past 2^64 or reach beyond MEMMAP_PHYS_LIMIT clipped; unknown
+ * types made reserved; overlaps resolved toward the more restrictive type (usable < ACPI data
+ * < ACPI NVS < reserved < bad RAM); adjacent ranges of one type merged. Should that still be
+ * more than MEMMAP_SANITISED_MAX ranges, reserved and bad-RAM ranges are left out first (the
+ * kernel treats them as holes anyway), then the smallest ranges, and one line says what that
+ * cost. Every problem gets one log line. Never fails: a hopeless map gives an empty one. */
+void memmap_sanitise(const struct boot_memory_map *raw, struct memmap *map);
 
 /* Marks [start, end) as `type` wherever it overlaps usable memory; other types are left as
  * they are. Used for the first 1 MiB, the kernel image, the boot information and modules.
@@ -68,7 +73,7 @@ bool memmap_type_is_ram(uint32_t type);
 
 /* Logs the loader's map as given, one line a range, in the form
  * "mm: [mem 0x0000000000100000-0x0000000007fdffff] usable" (end inclusive). */
-void memmap_log_raw(const struct boot_memory_range *raw, size_t count);
+void memmap_log_raw(const struct boot_memory_map *raw);
 
 /* A name for a sanitised type ("usable", "kernel", ...), as boot_memory_type_name. */
 const char *memmap_type_name(uint32_t type, char buffer[16]);

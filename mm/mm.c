@@ -18,6 +18,7 @@
 extern char __kernel_phys_start[], __kernel_phys_end[];
 
 static struct memmap memory_map;
+static struct boot_memory_map loader_map; /* as the loader gave it, in the boot information */
 static struct mm_boot_figures boot_figures;
 
 /* What the direct map covers: every stretch of RAM, merged across type changes (so large
@@ -32,6 +33,11 @@ const struct mm_boot_figures *mm_boot_figures(void)
 const struct memmap *mm_memory_map(void)
 {
     return &memory_map;
+}
+
+const struct boot_memory_map *mm_loader_map(void)
+{
+    return &loader_map;
 }
 
 /* Takes out of usable memory everything that is in use already or must never be used. */
@@ -76,8 +82,9 @@ static const struct arch_frame_source boot_frames = {boot_table_alloc, NULL};
 
 void mm_init(const struct boot_info *boot, bool selftest)
 {
-    memmap_log_raw(boot->memory_map, boot->memory_map_count);
-    memmap_sanitise(boot->memory_map, boot->memory_map_count, &memory_map);
+    loader_map = boot->memory_map;
+    memmap_log_raw(&loader_map);
+    memmap_sanitise(&loader_map, &memory_map);
     carve_out_boot_memory(boot);
     uint64_t usable = memmap_usable_bytes(&memory_map);
     if (usable == 0)

@@ -23,4 +23,8 @@ const struct mm_boot_figures *mm_boot_figures(void);
 /* The sanitised memory map mm_init worked from (with the kernel's carve-outs). */
 const struct memmap *mm_memory_map(void);
 
+/* The memory map as the loader gave it (read with boot_memory_map_entry); it lies in the
+ * boot information, which stays mapped. For tests that compare the two. Any context. */
+const struct boot_memory_map *mm_loader_map(void);
+
 #endif

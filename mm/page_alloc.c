@@ -13,6 +13,7 @@
 
 #include "arch/arch.h"
 #include "kernel/context.h"
+#include "kernel/printk.h"
 #include "kernel/spinlock.h"
 #include "lib/compiler.h"
 #include "lib/errno.h"
@@ -398,11 +399,21 @@ static void add_free_range(uint64_t start, uint64_t end)
     mm_limits.managed += buddy_add_range(start, end);
 }
 
+#define WATERMARK_FLOOR 32 /* pages: 128 KiB, the least Linux's min_free_kbytes is */
+
 static void set_watermarks(void)
 {
     /* A small fraction of memory, as Linux's min_free_kbytes is: enough headroom for
-     * interrupt handlers (and the atomic reserve's refills) when ordinary code runs dry. */
-    uint64_t min = MIN(MAX(mm_limits.managed / 256, 32ul), 16384ul);
+     * interrupt handlers (and the atomic reserve's refills) when ordinary code runs dry. At
+     * least 128 KiB - but never more than an eighth of memory, or with a few dozen pages
+     * every ordinary allocation would fail. */
+    uint64_t managed = mm_limits.managed;
+    uint64_t floor = MIN((uint64_t)WATERMARK_FLOOR, managed / 8);
+    uint64_t min = MIN(MAX(managed / 256, floor), 16384ul);
+    if (floor < WATERMARK_FLOOR)
+        printk("mm: only %lu pages (%lu KiB) to manage: too little to run well; min watermark "
+               "%lu pages, not %d\n",
+               managed, managed * (PAGE_SIZE >> 10), min, WATERMARK_FLOOR);
     mm_limits.watermark_min = min;
     mm_limits.watermark_low = min + min / 4;
     mm_limits.watermark_high = min + min / 2;

@@ -1,8 +1,10 @@
 """tests/checks.py - boots that check one behaviour of the kernel from the outside: the
-report an exception prints, the line a bad option value gets, a CPU without long mode, the
-VGA mirror of the console, `make debug`'s gdb session, the tick rate pit_hz= sets, the
-instructions of the keyboard handler's alloc_page counted by gdb. Each test gets a runner Context
-and raises AssertionError (with a reason) on failure."""
+report an exception prints, the line a bad option value gets, a command line cut at its
+limit, a CPU without long mode or without NX, the VGA mirror of the console, `make debug`'s
+gdb session, the tick rate pit_hz= sets and uptime at 100 kHz, memory maps of many entries,
+with a hole over the kernel, or of a few dozen pages, the instructions of the keyboard
+handler's alloc_page counted by gdb. Each test gets a runner Context and raises
+AssertionError (with a reason) on failure."""
 
 import os
 import re
@@ -54,9 +56,13 @@ def crash_report(kind):
 
 def bad_values_are_reported_once(context):
     """Each bad value gets one line naming the option, and the boot goes on."""
-    run = context.boot("selftest=no_such_suite page_poison=maybe crash=bogus mystery_option=1",
-                       timeout=120)
+    run = context.boot("selftest=no_such_suite page_poison=maybe crash=bogus mystery_option=1 "
+                       "pit_hz= sample_every= bench=bogus", timeout=120)
     expected = [
+        "cmdline: bad value '' for pit_hz (no value); using 1000",
+        "cmdline: bad value '' for sample_every (no value); using 10",
+        "cmdline: bad value 'bogus' for bench (expected quick, or no value for the full run); "
+        "no benchmark",
         "cmdline: bad value 'maybe' for page_poison (expected on or off); using on",
         "cmdline: bad value 'bogus' for crash (expected null, write-text, divide, opcode, "
         "stack-overflow, thread-stack-overflow or panic); no crash",
@@ -66,6 +72,30 @@ def bad_values_are_reported_once(context):
     for line in expected:
         assert run.output.count(line) == 1, f"expected exactly one line: {line!r}"
     assert run.status == 33, f"boot should go on and pass its tests; QEMU status {run.status}"
+
+
+def bench_typo_runs_no_benchmark(context):
+    """bench=bogus is a typo: one line, and the shell comes up instead of a long run."""
+    session = context.session("bench=bogus")
+    session.wait_for(r"labyrinth> ", timeout=30)
+    line = ("cmdline: bad value 'bogus' for bench (expected quick, or no value for the full "
+            "run); no benchmark")
+    assert session.output().count(line) == 1, f"expected exactly one line: {line!r}"
+    assert "bench: case=" not in session.output(), "a benchmark ran"
+
+
+def long_command_line_never_acts_on_a_cut_option(context):
+    """The issue's line: pit_hz=5000 straddles the kernel's 1023-character limit, and what fits
+    of it (pit_hz=50) must not be acted on: one line says so, and the tick stays at 1000 Hz.
+    The line's full length in that message shows GRUB passed all 4026 characters."""
+    session = context.session("pad=" + "A" * 1009 + " pit_hz=5000 " + "B" * 3000)
+    session.wait_for(r"labyrinth> ", timeout=30)
+    output = session.output()
+    cut = ("cmdline: longer than 1023 characters (4026); option 'pit_hz' was cut short and is "
+           "ignored, as is the rest")
+    assert output.count(cut) == 1, f"expected exactly one line: {cut!r}"
+    assert "clock: tick at 1000 Hz" in output, \
+        f"the cut option was acted on: {re.findall(r'clock: tick at .*', output)}"
 
 
 def cpu_without_long_mode_gets_a_message(context):
@@ -91,6 +121,16 @@ def vga_screen(text, columns=80, rows=25):
             if row == rows:
                 screen, row = screen[1:] + [[" "] * columns], rows - 1
     return ["".join(cells) for cells in screen]
+
+
+def boot_line_claims_w_xor_x_only_with_nx(context):
+    """Without NX the kernel's data is executable: the paging line must not claim W^X."""
+    for cpu, expected in (("qemu64", "kernel W^X, NX on"),
+                          ("qemu64,-nx", "kernel text read-only, data executable (no NX)")):
+        run = context.boot("selftest=printk", machine=Machine("pc", "128M", cpu=cpu))
+        line = re.search(r"paging: .*", run.output)
+        assert line and expected in line.group(0), f"-cpu {cpu}: paging line {line and line.group(0)!r}"
+        assert cpu == "qemu64" or "W^X" not in line.group(0), f"-cpu {cpu}: claims W^X"
 
 
 def vga_mirrors_the_console(context):
@@ -154,12 +194,37 @@ def pit_hz_sets_the_tick_rate(context):
 
 
 def pit_hz_bad_values_are_reported(context):
-    for value, why in (("18", "expected 19 to 100000"), ("100001", "expected 19 to 100000"),
-                       ("fast", "not a number")):
-        output = boot_passes(context, f"selftest=irq pit_hz={value}")
+    for option, value, why in (("pit_hz=18", "18", "expected 19 to 100000"),
+                               ("pit_hz=100001", "100001", "expected 19 to 100000"),
+                               ("pit_hz=fast", "fast", "not a number"),
+                               ("pit_hz=", "", "no value"), ("pit_hz", "", "no value")):
+        output = boot_passes(context, f"selftest=irq {option}")
         line = f"cmdline: bad value '{value}' for pit_hz ({why}); using 1000"
-        assert line in output, f"pit_hz={value}: no line '{line}'"
-        assert "clock: tick at 1000 Hz" in output, f"pit_hz={value}: not at the default rate"
+        assert output.count(line) == 1, f"{option}: not exactly one line '{line}'"
+        assert "clock: tick at 1000 Hz" in output, f"{option}: not at the default rate"
+
+
+def uptime_seconds(session):
+    """Runs `uptime` on the serial line; returns (host time before, uptime, host time after)."""
+    start, before = session.position(), time.monotonic()
+    session.send_serial("uptime\r")
+    match = session.wait_for(r"up (\d+\.\d+) s:", timeout=60, start=start)
+    return before, float(match.group(1)), time.monotonic()
+
+
+def uptime_keeps_to_the_wall_clock_at_100_khz(context):
+    """At pit_hz=100000 under TCG most ticks are lost (uptime once showed 2.9 s after 45 s):
+    uptime comes from the calibrated TSC, and keeps to the host's clock within 5 %."""
+    session = context.session("pit_hz=100000")
+    session.wait_for(r"labyrinth> ", timeout=60)
+    before_first, first, after_first = uptime_seconds(session)
+    time.sleep(8)
+    before_second, second, after_second = uptime_seconds(session)
+    elapsed, low, high = second - first, before_second - after_first, after_second - before_first
+    context.notes.append(f"uptime {first:.3f} s -> {second:.3f} s: {elapsed:.3f} s; the host "
+                         f"saw {low:.3f} to {high:.3f} s")
+    assert low * 0.95 <= elapsed <= high * 1.05, \
+        f"uptime went {elapsed:.3f} s while the host clock went {low:.3f} to {high:.3f} s"
 
 
 def reserve_size(output):
@@ -178,7 +243,7 @@ def atomic_reserve_sets_the_reserve(context):
 def atomic_reserve_bad_values_fall_back(context):
     default = reserve_size(boot_passes(context, "selftest=printk"))[1]
     for value, why in (("0", "expected 1 to "), ("64M", "expected 1 to "), ("lots", "not a number"),
-                       ("1T", "not a number")):
+                       ("1T", "not a number"), ("", "no value")):
         output = boot_passes(context, f"selftest=printk atomic_reserve={value}")
         line = re.search(rf"cmdline: bad value '{value}' for atomic_reserve \(([^)]*)\); "
                          rf"using (\d+)", output)
@@ -191,6 +256,57 @@ def sample_every_bad_values_fall_back(context):
     output = boot_passes(context, "selftest=printk sample_every=0")
     assert "cmdline: bad value '0' for sample_every (expected 1 to 100000); using 10" in output
     assert "sensor: a sample every 10 ticks" in output
+
+
+def memory_map_of_150_holes_keeps_all_memory(context):
+    """150 small holes cut by GRUB (over 300 map entries) lose no memory: a table limit once
+    dropped every entry past 128, and with them most of a 1 GiB guest."""
+    holes = 150
+    preload = "; ".join(f"cutmem {0x1000000 + i * 0x400000:#x} {0x1010000 + i * 0x400000:#x}"
+                        for i in range(holes))
+    given_kib = 1024 * 1024 - holes * 64
+    run = context.boot(f"selftest=memmap selftest_ram={given_kib}K", preload=preload,
+                       machine=Machine("pc", "1G"), timeout=120)
+    assert run.status == EXIT_PASS, f"QEMU exited with {run.status}, expected {EXIT_PASS}"
+    for word in ("ignored", "only the first", "left out"):
+        assert word not in run.output, f"a line says map entries were {word}"
+    managed = reserve_size(run.output)[0]
+    context.notes.append(f"managed {managed} pages of {given_kib // 4} given")
+    assert managed * 4 >= given_kib - 8 * 1024, f"managed {managed} pages of {given_kib // 4}"
+
+
+def hole_over_the_kernel_image_is_understood(context):
+    """GRUB loads the kernel at 1 MiB whatever the map says; a loader's map with a hole over
+    the image (cutmem) must leave the memory-map suite passing: the image is carved where the
+    map has RAM, and the hole stays a hole."""
+    run = context.boot("selftest=memmap selftest_ram=131068K",
+                       preload="cutmem 0x120000 0x121000", timeout=60)
+    assert run.status == EXIT_PASS, f"QEMU exited with {run.status}, expected {EXIT_PASS}"
+
+
+def kernel_end(context):
+    """Where the kernel image ends in physical memory, from the ELF's symbol table."""
+    symbols = subprocess.run(["nm", os.path.join(context.options.build, "labyrinth.elf")],
+                             capture_output=True, text=True, check=True).stdout
+    return int(re.search(r"^([0-9a-f]+) \S __kernel_phys_end$", symbols, re.M).group(1), 16)
+
+
+def tiny_memory_still_allocates(context):
+    """The smallest guest QEMU and GRUB boot here is 5 MiB; a cutmem leaves it 192 KiB above
+    the kernel image, about 30 pages to manage. An ordinary allocation still gets memory (the
+    watermarks scale down to it), and the boot says memory is that small."""
+    cut = (kernel_end(context) + 0x30000 + 0xfff) & ~0xfff
+    session = context.session("", machine=Machine("pc", "5M"), preload=f"cutmem {cut:#x} 5M")
+    session.wait_for(r"labyrinth> ", timeout=30)
+    managed = reserve_size(session.output())[0]
+    context.notes.append(f"managed {managed} pages")
+    session.send_serial("memhog kernel\r")
+    taken = session.wait_for(r"memhog: took (\d+) frames with GFP_KERNEL", timeout=10)
+    assert int(taken.group(1)) > 0, f"with {managed} pages managed, GFP_KERNEL got no frame"
+    session.send_serial("memhog release\r")
+    session.wait_for(r"memhog: released", timeout=10)
+    line = re.search(r"mm: only \d+ pages \(\d+ KiB\) to manage: .*", session.output())
+    assert line, "no boot line says memory is small"
 
 
 def big_guest_boots_without_the_host_backing_it(context):
@@ -229,14 +345,22 @@ def keyboard_takes_counted_by_gdb(context):
 
 TESTS = [(f"crash-report-{kind}", crash_report(kind)) for kind in CRASH_REPORTS] + [
     ("bad-values-are-reported-once", bad_values_are_reported_once),
+    ("bench-typo-runs-no-benchmark", bench_typo_runs_no_benchmark),
+    ("long-command-line-never-acts-on-a-cut-option",
+     long_command_line_never_acts_on_a_cut_option),
     ("cpu-without-long-mode-gets-a-message", cpu_without_long_mode_gets_a_message),
+    ("boot-line-claims-w-xor-x-only-with-nx", boot_line_claims_w_xor_x_only_with_nx),
     ("vga-mirrors-the-console", vga_mirrors_the_console),
     ("gdb-stops-at-kmain", gdb_stops_at_kmain),
     ("keyboard-takes-counted-by-gdb", keyboard_takes_counted_by_gdb),
     ("pit-hz-sets-the-tick-rate", pit_hz_sets_the_tick_rate),
     ("pit-hz-bad-values-are-reported", pit_hz_bad_values_are_reported),
+    ("uptime-keeps-to-the-wall-clock-at-100-khz", uptime_keeps_to_the_wall_clock_at_100_khz),
     ("atomic-reserve-sets-the-reserve", atomic_reserve_sets_the_reserve),
     ("atomic-reserve-bad-values-fall-back", atomic_reserve_bad_values_fall_back),
     ("sample-every-bad-values-fall-back", sample_every_bad_values_fall_back),
+    ("memory-map-of-150-holes-keeps-all-memory", memory_map_of_150_holes_keeps_all_memory),
+    ("hole-over-the-kernel-image-is-understood", hole_over_the_kernel_image_is_understood),
+    ("tiny-memory-still-allocates", tiny_memory_still_allocates),
     ("big-guest-boots-without-the-host-backing-it", big_guest_boots_without_the_host_backing_it),
 ]

@@ -151,8 +151,10 @@ void arch_paging_init(const struct arch_ram_range *ram, size_t count,
     map_kernel_section(__data_start, __kernel_end, PTE_WRITE | no_execute);
     x86_write_cr0(x86_read_cr0() | X86_CR0_WP); /* read-only means read-only for us too */
     x86_write_cr3(virt_to_phys(pml4));
-    printk("paging: direct map with %s pages, kernel W^X, NX %s, identity map gone\n",
-           huge_pages ? "1 GiB" : "2 MiB", no_execute ? "on" : "unavailable");
+    /* Without NX every mapping can be executed: only the text's read-only half of W^X holds. */
+    printk("paging: direct map with %s pages, %s, identity map gone\n",
+           huge_pages ? "1 GiB" : "2 MiB",
+           no_execute ? "kernel W^X, NX on" : "kernel text read-only, data executable (no NX)");
 }
 
 void arch_paging_back_range(uint64_t start, uint64_t end,

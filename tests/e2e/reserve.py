@@ -3,7 +3,8 @@ away by a shell command (memhog), key presses on the PS/2 keyboard still reach t
 because the keyboard's interrupt handler lands each scancode in a frame from its landing
 pads; meminfo shows those takes, and the refill once memory is given back. With everything
 taken by GFP_ATOMIC too, the keyboard's claimed pads, its alone, still carry every key.
-(Drops when no pad is left are tested in the kernel: tests/kernel/atomic_reserve_test.c.)
+When even the claim runs out (keys typed while the shell sleeps, every frame taken) keys
+are dropped and counted, and a modifier whose release was dropped is not left held.
 """
 
 import re
@@ -86,7 +87,40 @@ def keys_reach_the_shell_from_the_keyboards_claim_with_everything_taken(context)
     assert "back-again" in command_output(session, start), "typing did not go on"
 
 
+def a_dropped_key_release_leaves_no_modifier_stuck(context):
+    """Everything taken, the keyboard's own pads the only frames left; Shift (then Ctrl)
+    pressed and more keys typed than the pads hold while the shell sleeps, so the pads run
+    out and the release is dropped. Once memory is back, the keys type plain letters:
+    the handler kept the modifiers' state and the decoder resynchronised from it."""
+    session = boot(context)
+    for modifier, word in (("shift", "abc"), ("ctrl", "def")):
+        figures = reserve_figures(session)
+        assert "nothing is left" in run_command(session, "memhog atomic")
+        start = session.position()
+        session.send_serial("sleep 3000\r")  # the shell reads nothing meanwhile
+        session.wait_for(r"sleep 3000\n", start=start)
+        session.send_key_events([(modifier, True)])
+        for _ in range(figures["keyboard_claim"]):  # a frame each: more than the pads hold
+            session.send_key_events([("x", True), ("x", False)])
+        session.send_key_events([(modifier, False)])  # no frame left: dropped
+        session.wait_for(r"labyrinth> ", timeout=30, start=start + 12)
+        session.send_serial("\x03")  # Ctrl-C: abandon the line the piled-up keys made
+        run_command(session, "memhog release")
+        after = reserve_figures(session)
+        assert after["keyboard_failed"] > figures["keyboard_failed"], \
+            f"no key was dropped: {figures} then {after}"
+        start = session.position()
+        for key in ["e", "c", "h", "o", "spc"] + list(word) + ["ret"]:
+            session.send_key(key)
+        output = command_output(session, start)
+        assert output == word + "\n", \
+            f"{modifier} released while no frame was left; typing 'echo {word}' then gave " \
+            f"{session.output(start)!r}"
+
+
 TESTS = [
+    ("a-dropped-key-release-leaves-no-modifier-stuck",
+     a_dropped_key_release_leaves_no_modifier_stuck),
     ("keys-reach-the-shell-with-memory-exhausted", keys_reach_the_shell_with_memory_exhausted),
     ("keys-reach-the-shell-from-the-keyboards-claim-with-everything-taken",
      keys_reach_the_shell_from_the_keyboards_claim_with_everything_taken),

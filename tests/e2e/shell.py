@@ -124,6 +124,48 @@ def serial_line_editing(context):
     assert output == "kept\n", f"after Ctrl-U the line printed {output!r}"
 
 
+def a_line_too_long_is_discarded_with_one_line(context):
+    """5000 characters pasted at once: one line says the line is too long, and the command is
+    not run with what fitted of it; the next line works."""
+    session = boot(context)
+    start = session.position()
+    session.serial.sendall(("echo " + "x" * 4995 + "\r").encode())
+    output = command_output(session, start, timeout=30)
+    message = "console: line too long (at most 255 characters); discarded"
+    assert output.count(message) == 1, f"expected one line {message!r}, got {output[-300:]!r}"
+    assert "xxxxx\n" not in output, "the command ran with the cut line"
+    output = run_command(session, "echo after")
+    assert output == "after\n", f"the next line printed {output!r}"
+
+
+def escape_sequences_are_not_typed(context):
+    """Arrow keys and other keys a terminal sends as escape sequences type nothing: right,
+    left, Delete, Ctrl+right, Home in its two forms, F1."""
+    session = boot(context)
+    line = "echo a\x1b[Cb\x1b[Dc\x1b[3~d\x1b[1;5Ce\x1b[Hf\x1bOHg\x1bOPh"
+    output = run_command(session, line)
+    assert output == "abcdefgh\n", f"typed {line!r}; echo printed {output!r}"
+
+
+def history_on_up_and_down_arrows(context):
+    """Up recalls the lines typed before, newest first; down goes back toward the newest and
+    then to an empty line. On the serial line (ESC [ A, ESC O A) and the PS/2 keyboard."""
+    session = boot(context)
+    for word in ("one", "two", "three"):
+        run_command(session, f"echo {word}")
+    output = run_command(session, "\x1b[A\x1b[A\x1b[A\x1b[B")
+    assert output == "two\n", f"up, up, up, down ran a line that printed {output!r}"
+    output = run_command(session, "\x1bOA")
+    assert output == "two\n", f"up (ESC O A) after 'echo two' printed {output!r}"
+    output = run_command(session, "\x1b[A\x1b[Becho new")
+    assert output == "new\n", f"up, down, then typing printed {output!r}"
+    start = session.position()
+    for key in ("up", "up", "ret"):
+        session.send_key(key)
+    output = command_output(session, start)
+    assert output == "two\n", f"up, up on the keyboard ran a line that printed {output!r}"
+
+
 def keyboard_modifiers_and_editing(context):
     """Shift, Caps Lock, Ctrl-C and Backspace, through the monitor's sendkey."""
     session = boot(context)
@@ -184,6 +226,9 @@ TESTS = [
     ("line-typed-on-serial", line_typed_on_the_serial_port),
     ("errors-take-one-line", errors_take_one_line),
     ("serial-line-editing", serial_line_editing),
+    ("line-too-long-is-discarded", a_line_too_long_is_discarded_with_one_line),
+    ("escape-sequences-are-not-typed", escape_sequences_are_not_typed),
+    ("history-on-up-and-down-arrows", history_on_up_and_down_arrows),
     ("keyboard-modifiers-and-editing", keyboard_modifiers_and_editing),
     ("keyboard-burst-200-keys", keyboard_burst_of_200_keys),
     ("halt", halt_leaves_qemu),

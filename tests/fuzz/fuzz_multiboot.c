@@ -1,6 +1,7 @@
 /* tests/fuzz/fuzz_multiboot.c - libFuzzer target: the multiboot2 parser on arbitrary bytes.
  * The parser must never read outside the buffer (AddressSanitizer watches), never loop, and
- * always leave NUL-terminated strings and counts within their arrays. */
+ * always leave NUL-terminated strings, counts within their arrays and a memory map inside
+ * the buffer. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -18,8 +19,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size)
         memcpy(copy, data, size);
     multiboot_parse(copy, size, 0x10000, &info);
-    if (info.memory_map_count > BOOT_MMAP_MAX || info.module_count > BOOT_MODULES_MAX ||
-        strlen(info.cmdline) >= sizeof(info.cmdline) ||
+    const struct boot_memory_map *map = &info.memory_map;
+    if (map->count && (map->entries < copy || map->entry_size < 24 ||
+                       map->entries + map->count * map->entry_size > copy + size))
+        abort(); /* the map must lie inside the information */
+    for (size_t i = 0; i < map->count; i++)
+        (void)boot_memory_map_entry(map, i); /* and every entry be readable (ASan) */
+    if (info.module_count > BOOT_MODULES_MAX || strlen(info.cmdline) >= sizeof(info.cmdline) ||
         strlen(info.loader_name) >= sizeof(info.loader_name))
         abort();
     free(copy);

@@ -121,7 +121,8 @@ static uint64_t usable_end(const struct memmap *map)
 
 const struct memmap *fake_boot(const struct boot_memory_range *raw, size_t count, bool poison)
 {
-    memmap_sanitise(raw, count, &boot_map);
+    struct boot_memory_map loader_map = boot_memory_map_of(raw, count);
+    memmap_sanitise(&loader_map, &boot_map);
     memmap_carve(&boot_map, 0, 1ull << 20, MEMMAP_FIRMWARE); /* the first MiB */
     memmap_clip_usable(&boot_map);
     uint64_t end = usable_end(&boot_map);
@@ -137,7 +138,7 @@ const struct memmap *fake_boot(const struct boot_memory_range *raw, size_t count
     machine.populated = 0;
     hosted_context = CONTEXT_BOOT;
     hosted_irqs_enabled = true;
-    cmdline_parse(""); /* an earlier test may have left atomic_reserve= there */
+    cmdline_parse("", 0); /* an earlier test may have left atomic_reserve= there */
 
     boot_alloc_init(&boot_map);
     boot_alloc_set_limit(MEMMAP_PHYS_LIMIT); /* mm.c does this once all RAM is mapped */

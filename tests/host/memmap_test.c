@@ -26,7 +26,8 @@ static char log[4096];
 static void sanitise(const struct boot_memory_range *raw, size_t count)
 {
     console_capture(log, sizeof(log));
-    memmap_sanitise(raw, count, &map);
+    struct boot_memory_map loader_map = boot_memory_map_of(raw, count);
+    memmap_sanitise(&loader_map, &map);
     console_capture(NULL, 0);
 }
 
@@ -272,19 +273,57 @@ static void the_problems_counter_matches_the_log_lines(struct ktest *t)
     KTEST_EXPECT_EQ(t, map.problems, log_lines());
 }
 
-/* The largest map a loader can pass: 128 entries, with no two of one type touching. */
-static void a_map_of_128_entries_keeps_all_of_them(struct ktest *t)
+/* Maps of hundreds of entries (GRUB makes two of one with each cutmem): all of them count. */
+static void a_map_of_250_entries_keeps_all_of_them(struct ktest *t)
 {
-    static struct boot_memory_range raw[BOOT_MMAP_MAX];
-    for (unsigned int i = 0; i < BOOT_MMAP_MAX; i++)
+    static struct boot_memory_range raw[250];
+    for (unsigned int i = 0; i < 250; i++)
         raw[i] = (struct boot_memory_range){MiB + i * 0x10000ull, 0x10000,
                                             i % 2 ? RESERVED : USABLE};
-    sanitise(raw, BOOT_MMAP_MAX);
-    KTEST_ASSERT_EQ(t, map.count, (size_t)BOOT_MMAP_MAX);
+    sanitise(raw, 250);
+    KTEST_ASSERT_EQ(t, map.count, (size_t)250);
     KTEST_EXPECT_EQ(t, map.problems, 0u);
-    for (unsigned int i = 0; i < BOOT_MMAP_MAX; i++)
+    for (unsigned int i = 0; i < 250; i++)
         KTEST_EXPECT_EQ(t, map.ranges[i].start, raw[i].base);
-    KTEST_EXPECT_EQ(t, memmap_usable_bytes(&map), 64 * 0x10000ull);
+    KTEST_EXPECT_EQ(t, memmap_usable_bytes(&map), 125 * 0x10000ull);
+}
+
+/* More ranges than the table holds: reserved ranges go first (the kernel treats them as
+ * holes), so no usable memory is lost, and one line says so. */
+static void beyond_the_table_reserved_ranges_go_first(struct ktest *t)
+{
+    static struct boot_memory_range raw[400];
+    for (unsigned int i = 0; i < 400; i++)
+        raw[i] = (struct boot_memory_range){MiB + i * 0x10000ull, 0x10000,
+                                            i % 2 ? RESERVED : USABLE};
+    sanitise(raw, 400);
+    KTEST_EXPECT_EQ(t, memmap_usable_bytes(&map), 200 * 0x10000ull);
+    KTEST_EXPECT_LE(t, map.count, (size_t)MEMMAP_MAX);
+    KTEST_EXPECT_EQ(t, map.problems, 1u);
+    KTEST_EXPECT_STREQ(t, log,
+                       "mm: the memory map needs more than 282 ranges: 118 reserved ranges left "
+                       "out, no usable memory lost\n");
+}
+
+/* 400 usable ranges between holes: what cannot fit is the smallest ranges, said in one line
+ * with the memory they held. */
+static void beyond_the_table_the_smallest_ranges_go_and_it_is_said(struct ktest *t)
+{
+    static struct boot_memory_range raw[400];
+    uint64_t base = MiB, total = 0;
+    for (unsigned int i = 0; i < 400; i++) {
+        raw[i] = (struct boot_memory_range){base, (i + 1) * 0x1000ull, USABLE};
+        base += (i + 2) * 0x1000ull;
+        total += raw[i].length;
+    }
+    sanitise(raw, 400);
+    KTEST_EXPECT_EQ(t, map.count, (size_t)282);
+    KTEST_EXPECT_EQ(t, map.ranges[0].start, raw[118].base); /* the 118 smallest went */
+    KTEST_EXPECT_EQ(t, memmap_usable_bytes(&map), total - 118 * 119 / 2 * 0x1000ull);
+    KTEST_EXPECT_EQ(t, map.problems, 1u);
+    KTEST_EXPECT_STREQ(t, log,
+                       "mm: the memory map needs more than 282 ranges: 118 small ranges left "
+                       "out, with 28084 KiB of usable memory\n");
 }
 
 /* --- carving --------------------------------------------------------------------------------- */
@@ -414,7 +453,8 @@ static void the_raw_map_is_logged_as_the_design_says(struct ktest *t)
     const struct boot_memory_range raw[] = {
             {0x100000, 0x7ee0000, USABLE}, {0x200000, 0, RESERVED}, {0xfffc0000, 0x40000, 12}};
     console_capture(log, sizeof(log));
-    memmap_log_raw(raw, 3);
+    struct boot_memory_map loader_map = boot_memory_map_of(raw, 3);
+    memmap_log_raw(&loader_map);
     console_capture(NULL, 0);
     KTEST_EXPECT_STREQ(t, log,
                        "mm: [mem 0x0000000000100000-0x0000000007fdffff] usable\n"
@@ -437,7 +477,9 @@ static const struct ktest_case memmap_cases[] = {
         KTEST_CASE(adjacent_entries_of_one_type_merge),
         KTEST_CASE(a_hopeless_map_gives_an_empty_one),
         KTEST_CASE(the_problems_counter_matches_the_log_lines),
-        KTEST_CASE(a_map_of_128_entries_keeps_all_of_them),
+        KTEST_CASE(a_map_of_250_entries_keeps_all_of_them),
+        KTEST_CASE(beyond_the_table_reserved_ranges_go_first),
+        KTEST_CASE(beyond_the_table_the_smallest_ranges_go_and_it_is_said),
         KTEST_CASE(carve_at_the_start_of_a_range),
         KTEST_CASE(carve_at_the_end_of_a_range),
         KTEST_CASE(carve_in_the_middle_of_a_range),

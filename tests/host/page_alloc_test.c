@@ -330,6 +330,26 @@ static void exhaustion_stops_at_the_watermark_then_at_zero(struct ktest *t)
     shut_down();
 }
 
+/* A few dozen pages, as the smallest guest with a cutmem leaves: the min watermark must not
+ * swallow them all (it was 32 pages at any size), so ordinary allocations still get memory. */
+static void tiny_memory_scales_the_watermarks(struct ktest *t)
+{
+    static const struct boot_memory_range tiny[] = {{0, 0x9fc00, USABLE},
+                                                    {MiB, 40 * 4 * KiB, USABLE}};
+    if (!boot(t, tiny, COUNT(tiny), false))
+        return;
+    struct page_alloc_stats s = stats();
+    ktest_log(t, "managed %lu, reserve %lu, min %lu low %lu high %lu", s.managed, s.reserve,
+              s.watermark_min, s.watermark_low, s.watermark_high);
+    KTEST_EXPECT_LT(t, s.managed, 64u);
+    KTEST_EXPECT_GE(t, s.watermark_min, 1u);
+    KTEST_EXPECT_LE(t, s.watermark_min, s.managed / 8);
+    KTEST_EXPECT_EQ(t, alloc_until_null(t, GFP_KERNEL, 0), s.managed - s.reserve - s.watermark_min);
+    KTEST_EXPECT_GT(t, s.managed - s.reserve, s.watermark_min);
+    free_all(t);
+    shut_down();
+}
+
 static void larger_blocks_also_respect_the_watermark(struct ktest *t)
 {
     if (!boot(t, pc_64m, COUNT(pc_64m), false))
@@ -1037,6 +1057,7 @@ static const struct ktest_case page_alloc_cases[] = {
         KTEST_CASE(random_allocations_and_frees_match_the_model),
         KTEST_CASE(random_run_with_poison_finds_no_damage),
         KTEST_CASE(exhaustion_stops_at_the_watermark_then_at_zero),
+        KTEST_CASE(tiny_memory_scales_the_watermarks),
         KTEST_CASE(larger_blocks_also_respect_the_watermark),
         KTEST_CASE(orders_above_the_largest_return_null),
         KTEST_CASE(fragmented_memory_has_no_larger_blocks),

@@ -17,7 +17,8 @@ static int help_command(int argc, char **argv)
         printk("%s - %s\n", command->name, command->help);
         return 0;
     }
-    printk("Commands (Backspace erases, Ctrl-U erases the line, Ctrl-C abandons it):\n");
+    printk("Commands (Backspace erases, Ctrl-U erases the line, Ctrl-C abandons it, Up/Down "
+           "recall):\n");
     for (const struct shell_command *c = shell_next_by_name(NULL); c; c = shell_next_by_name(c))
         printk("  %-10s %s\n", c->name, c->help);
     return 0;
