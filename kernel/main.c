@@ -59,12 +59,14 @@ static bool machine_has_vga_text(void)
 
 static void run_selftest(void)
 {
-    const char *only = cmdline_value("selftest");
-    if (only && *only && !ktest_suite_exists(only)) {
-        printk("cmdline: bad value '%s' for selftest (no such suite); running all suites\n", only);
-        only = NULL;
+    const char *selection = cmdline_value("selftest");
+    const char *problem = ktest_selection_problem(selection);
+    if (problem) {
+        printk("cmdline: bad value '%s' for selftest (%s); running all suites\n", selection,
+               problem);
+        selection = NULL;
     }
-    int failures = ktest_run_all(only);
+    int failures = ktest_run_all(selection);
     printk("selftest: %s\n", failures ? "FAILED" : "all suites passed");
     power_exit(failures == 0);
 }
