@@ -69,8 +69,8 @@ FUZZ_CFLAGS := -std=gnu11 -O1 -g -DLABYRINTH_HOSTED -DLABYRINTH_FUZZ -I. -Itests
 KERNEL_OBJECTS := $(patsubst %,$(BUILD)/kernel-objs/%.o,$(KERNEL_SOURCES))
 HOST_TEST_OBJECTS := $(patsubst %,$(BUILD)/host-objs/%.o,$(HOSTED_SOURCES) $(HOST_TEST_SOURCES))
 
-.PHONY: all iso run debug test host-tests fuzz bench clean deps-build deps-run deps-test \
-	deps-debug deps-bench format
+.PHONY: all iso run qemu-gdb gdb debug check test host-tests fuzz bench clean deps-build \
+	deps-run deps-test deps-debug deps-bench format
 .DEFAULT_GOAL := all
 all: iso
 
@@ -127,18 +127,42 @@ iso: $(BUILD)/labyrinth.iso
 QEMU_FLAGS = -accel $(ACCEL) -machine $(MACHINE) -m $(MEMORY) -cdrom $(BUILD)/labyrinth.iso \
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04 -no-reboot -display $(QEMU_DISPLAY)
 
-# Exit statuses 33 and 35 are the kernel leaving through the debug-exit device (halt,
-# selftest results): not errors of make.
+# The kernel leaves QEMU through the debug-exit device: status 33 is success (`halt`, self
+# tests passed), 35 failure (a self test failed, a panic under selftest): make fails then.
+QEMU_STATUS = status=$$?; [ $$status -eq 0 ] || [ $$status -eq 33 ] || \
+	{ [ $$status -eq 35 ] && echo "make: the kernel reported failure (QEMU exit status 35)" >&2; \
+	  exit $$status; }
+
 run: deps-run iso
 	@echo "Booting Labyrinth in QEMU: serial console below, Ctrl-A X quits."
-	@$(QEMU) $(QEMU_FLAGS) -serial mon:stdio; status=$$?; \
-		[ $$status -eq 0 ] || [ $$status -eq 33 ] || [ $$status -eq 35 ] || exit $$status
+	@$(QEMU) $(QEMU_FLAGS) -serial mon:stdio; $(QEMU_STATUS)
 
+# Debugging, as with xv6: `make qemu-gdb` in one terminal (QEMU waits for gdb, the serial
+# console is that terminal), `make gdb` in another. Each user gets a port of their own.
+GDBPORT   ?= $(shell expr `id -u` % 5000 + 25000)
+GDB_BREAK ?= kmain
+GDB_FLAGS  = -q -x tools/gdbinit -ex 'target remote localhost:$(GDBPORT)' \
+	$(if $(GDB_BREAK),-ex 'hbreak $(GDB_BREAK)' -ex continue) $(BUILD)/labyrinth.elf
+
+qemu-gdb: deps-debug iso
+	@echo "QEMU waits for gdb on localhost:$(GDBPORT): run 'make gdb' in another terminal."
+	@echo "Serial console below; Ctrl-A X quits QEMU."
+	@$(QEMU) $(QEMU_FLAGS) -serial mon:stdio -gdb tcp:localhost:$(GDBPORT) -S; $(QEMU_STATUS)
+
+gdb: deps-debug $(BUILD)/labyrinth.elf
+	@gdb $(GDB_FLAGS)
+
+# Both in one terminal. QEMU runs in a session of its own, so the Ctrl-C typed for gdb stops
+# the guest (gdb passes it on) instead of killing QEMU; the shell survives it (trap), so QEMU
+# is stopped when gdb quits. The serial output goes to a file.
 debug: deps-debug iso
-	@echo "QEMU waits for gdb on localhost:1234; its serial output goes to $(BUILD)/debug-serial.log"
-	$(QEMU) $(QEMU_FLAGS) -serial file:$(BUILD)/debug-serial.log -s -S & \
-	gdb -q -ex 'target remote localhost:1234' -x tools/gdbinit $(BUILD)/labyrinth.elf; \
-	kill %1 2>/dev/null; true
+	@echo "QEMU waits for gdb on localhost:$(GDBPORT); its serial output goes to $(BUILD)/debug-serial.log"
+	@rm -f $(BUILD)/debug-qemu.pid
+	@trap : INT; \
+	setsid $(QEMU) $(QEMU_FLAGS) -serial file:$(BUILD)/debug-serial.log \
+		-gdb tcp:localhost:$(GDBPORT) -S -pidfile $(BUILD)/debug-qemu.pid < /dev/null & \
+	gdb $(GDB_FLAGS); \
+	kill $$(cat $(BUILD)/debug-qemu.pid 2>/dev/null) 2>/dev/null; true
 
 # --- tests -----------------------------------------------------------------------------------
 $(BUILD)/host-objs/%.c.o: %.c
@@ -162,7 +186,15 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(HOSTED_SOURCES) $(FUZZ_SUPPORT) $(wildcard tes
 
 fuzz: $(addprefix $(BUILD)/fuzz/,$(FUZZ_TARGETS))
 
-# TEST_FLAGS passes options to the runner, e.g. TEST_FLAGS="--only kernel".
+# The fast loop: one boot that runs only the suites and cases SUITE names ("suite",
+# "suite.case", comma-separated; empty for every suite), its KTAP, "N passed, N failed".
+SUITE   ?=
+TIMEOUT ?= 120
+check: deps-run $(BUILD)/labyrinth.elf
+	@python3 tests/check.py --build $(BUILD) --qemu $(QEMU) --accel $(ACCEL) \
+		--machine $(MACHINE) --memory $(MEMORY) --timeout $(TIMEOUT) '$(SUITE)'
+
+# TEST_FLAGS passes options to the runner, e.g. TEST_FLAGS="--only page_alloc".
 test: deps-test $(BUILD)/labyrinth.elf host-tests fuzz $(BUILD)/bench/host_bench
 	python3 tests/runner.py --build $(BUILD) --accel $(ACCEL) --qemu $(QEMU) \
 		--fuzz $(FUZZ_TARGETS) $(TEST_FLAGS)
