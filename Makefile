@@ -1,14 +1,6 @@
 # Labyrinth - top-level Makefile. Each directory lists its own sources in its build.mk;
-# this file includes them and knows how to build, boot and test the kernel.
-#
-#   make run      boot in QEMU, serial console on this terminal (Ctrl-A X quits)
-#   make test     build everything and run every test
-#   make debug    boot halted under QEMU's GDB stub and attach gdb
-#   make iso      build build/labyrinth.elf and build/labyrinth.iso
-#   make bench    run the allocator benchmarks
-#
-# Variables: ACCEL (tcg), MACHINE (pc or q35), MEMORY (128M), CMDLINE (kernel options for
-# `make run`), QEMU_DISPLAY (none; gtk to see the VGA screen).
+# this file includes them and knows how to build, boot, debug, test and grade the kernel.
+# `make help` lists every target and variable (the HELP text below).
 
 ACCEL        ?= tcg
 MACHINE      ?= pc
@@ -37,7 +29,8 @@ CLANG  := clang
 # Debian packages the targets below need; tools/deps.sh installs the missing ones as root.
 DEPS_BUILD := nasm grub-pc-bin grub-common grub-efi-amd64-bin xorriso mtools
 DEPS_RUN   := $(DEPS_BUILD) qemu-system-x86
-DEPS_TEST  := $(DEPS_RUN) python3 clang libclang-rt-14-dev ovmf gdb valgrind gnuplot-nox
+DEPS_TEST  := $(DEPS_RUN) python3 clang libclang-rt-14-dev ovmf gdb valgrind gnuplot-nox \
+	linux-source
 DEPS_DEBUG := $(DEPS_RUN) gdb
 DEPS_BENCH := $(DEPS_TEST) valgrind gnuplot-nox
 
@@ -70,7 +63,7 @@ KERNEL_OBJECTS := $(patsubst %,$(BUILD)/kernel-objs/%.o,$(KERNEL_SOURCES))
 HOST_TEST_OBJECTS := $(patsubst %,$(BUILD)/host-objs/%.o,$(HOSTED_SOURCES) $(HOST_TEST_SOURCES))
 
 .PHONY: all iso run qemu-gdb gdb debug check test host-tests fuzz bench clean deps-build \
-	deps-run deps-test deps-debug deps-bench format
+	deps-run deps-test deps-debug deps-bench format lab grade help compile_commands.json
 .DEFAULT_GOAL := all
 all: iso
 
@@ -195,6 +188,7 @@ check: deps-run $(BUILD)/labyrinth.elf
 		--machine $(MACHINE) --memory $(MEMORY) --timeout $(TIMEOUT) '$(SUITE)'
 
 # TEST_FLAGS passes options to the runner, e.g. TEST_FLAGS="--only page_alloc".
+TEST_FLAGS ?=
 test: deps-test $(BUILD)/labyrinth.elf host-tests fuzz $(BUILD)/bench/host_bench
 	python3 tests/runner.py --build $(BUILD) --accel $(ACCEL) --qemu $(QEMU) \
 		--fuzz $(FUZZ_TARGETS) $(TEST_FLAGS)
@@ -221,6 +215,69 @@ format:
 
 clean:
 	rm -rf $(BUILD)
+
+# --- the course: labs cut from this tree, graded as xv6's are ------------------------------
+LAB ?=
+lab:
+	@[ -n "$(LAB)" ] || { echo "make lab LAB=<name>; the labs:" >&2; python3 tools/lab.py list >&2; exit 2; }
+	@python3 tools/lab.py write $(LAB) $(BUILD)/labs/$(LAB)
+
+grade: deps-test
+	@python3 tests/grade.py --build $(BUILD) --qemu $(QEMU) --accel $(ACCEL) \
+		$(if $(LAB),--lab $(LAB))
+
+# For clangd and other language servers: every compile command, from make's dry run.
+compile_commands.json:
+	@python3 tools/compile_commands.py --build $(BUILD)
+
+define HELP
+Labyrinth: build, boot, debug, test and grade a small x86-64 kernel.
+
+Targets:
+  all         the same as iso (the default)
+  iso         build build/labyrinth.elf and build/labyrinth.iso
+  run         boot in QEMU, serial console on this terminal (Ctrl-A X quits); fails if the
+              kernel reports failure through debug-exit (QEMU status 35)
+  check       boot once running only SUITE's tests; prints KTAP and "N passed, N failed"
+  test        build everything and run every test (tests/runner.py); TEST_FLAGS narrows it
+  qemu-gdb    boot halted, waiting for gdb on GDBPORT; the serial console is this terminal
+  gdb         attach gdb to `make qemu-gdb` (run it in a second terminal), stop at GDB_BREAK
+  debug       qemu-gdb and gdb in one terminal (serial output to build/debug-serial.log)
+  lab         write the student tree of lab LAB into build/labs/LAB/ (LAB regions cut out)
+  grade       score LAB (or this student tree's lab, or every lab) as xv6's make grade does
+  bench       measure the allocator beside two baselines (build/bench/results.json, .png)
+  host-tests  build the host-side test program (build/host/labyrinth-host-tests)
+  fuzz        build the libFuzzer targets (build/fuzz/)
+  compile_commands.json  write compile_commands.json for clangd (no rebuild)
+  format      clang-format every C source and header in place
+  clean       remove build/
+  help        this list
+  deps-build  install the Debian packages building needs (as root; else print the command)
+  deps-run    ... and those `make run` needs
+  deps-test   ... and those `make test` and `make grade` need
+  deps-debug  ... and those debugging needs (gdb)
+  deps-bench  ... and those `make bench` needs
+
+Variables (make VAR=value ...):
+  ACCEL         QEMU accelerator (tcg)
+  MACHINE       QEMU machine, pc or q35 (pc)
+  MEMORY        guest RAM (128M)
+  CMDLINE       kernel command line for run, qemu-gdb and debug, e.g. CMDLINE=selftest
+  QEMU_DISPLAY  none, or gtk to see the VGA screen (none)
+  QEMU          the QEMU binary (qemu-system-x86_64)
+  BUILD         the build directory (build)
+  V             1 shows every command (0)
+  SUITE         for check: suites and cases, "suite" or "suite.case", comma-separated
+  TIMEOUT       for check: seconds before a boot counts as hung (120)
+  TEST_FLAGS    for test: runner options, e.g. "--only page_alloc" or "--list"
+  GDBPORT       the GDB stub's port (25000 + your uid % 5000)
+  GDB_BREAK     where make gdb and make debug stop (kmain; empty: nowhere)
+  LAB           for lab and grade: the lab's name (labs/labs.toml)
+endef
+export HELP
+
+help:
+	@echo "$$HELP"
 
 FORCE:
 
