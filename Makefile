@@ -42,6 +42,11 @@ include boot/build.mk arch/x86_64/build.mk lib/build.mk kernel/build.mk mm/build
 	drivers/build.mk services/build.mk \
 	tests/build.mk
 
+# More kernel sources to build in, for a throwaway kernel: the docs check builds the how-to
+# pages' code into one this way (tests/tooling.py).
+EXTRA_SOURCES ?=
+KERNEL_SOURCES += $(EXTRA_SOURCES)
+
 # The kernel: freestanding, higher half (-mcmodel=kernel), no red zone (interrupts would
 # clobber it), no SSE/x87 (interrupt entry does not save those registers), frame pointers on
 # for backtraces.
@@ -273,6 +278,7 @@ Variables (make VAR=value ...):
   GDBPORT       the GDB stub's port (25000 + your uid % 5000)
   GDB_BREAK     where make gdb and make debug stop (kmain; empty: nowhere)
   LAB           for lab and grade: the lab's name (labs/labs.toml)
+  EXTRA_SOURCES more kernel C files to build in (the docs check builds its snippets so)
 endef
 export HELP
 

@@ -11,11 +11,16 @@ import re
 import signal
 import socket
 import subprocess
+import sys
 import termios
 import threading
 import time
 
 from qemu import EXIT_PASS, Machine
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                "tools"))
+import check_docs  # noqa: E402
 
 # What each crash=<kind> report must say, line fragments in order of appearance.
 CRASH_REPORTS = {
@@ -265,6 +270,56 @@ def make_debug_survives_ctrl_c(context):
             os.kill(qemu_pid, signal.SIGKILL)
 
 
+def console_lines(text):
+    return [line.rstrip() for line in text.replace("\r", "").splitlines()]
+
+
+def transcript_problems(context, block):
+    """Boots as `make run` does and compares the block with the boot log and, for each
+    `labyrinth> command` in it, with what the command prints."""
+    where = f"{block.page}:{block.line}"
+    session = context.session(block.attribute("CMDLINE"),
+                              Machine("pc", block.attribute("MEMORY", "128M")))
+    session.wait_for(re.escape(check_docs.PROMPT), timeout=30)
+    boot, commands = check_docs.transcript_parts(block)
+    problems = []
+    if boot:
+        lines = console_lines(session.output())
+        first = boot[0].split()[:1]
+        start = next((i for i, line in enumerate(lines) if line.split()[:1] == first), 0)
+        end = max(i for i, line in enumerate(lines) if line.startswith(check_docs.PROMPT.strip()))
+        problems += check_docs.compare_lines(f"{where} (the boot)", boot, lines[start:end])
+    for command, documented in commands:
+        start = session.position()
+        session.send_serial(command + "\r")
+        match = session.wait_for(r"\n((?:.*\n)*?)" + re.escape(check_docs.PROMPT), 20, start)
+        problems += check_docs.compare_lines(f"{where} (`{command}`)", documented,
+                                             console_lines(match.group(1)))
+    session.close()
+    return problems
+
+
+def docs_transcripts_match_a_boot(context):
+    """Every ```text transcript block of the README and the docs, against a real boot; every
+    bad-value line they quote, against a boot with those options (as make run boots)."""
+    top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    problems = []
+    found = check_docs.transcripts(top)
+    assert found, "no transcript blocks found in the README and docs"
+    for block in found:
+        problems += transcript_problems(context, block)
+    quotes = check_docs.quoted_log_lines(top)
+    if quotes:
+        session = context.session(check_docs.options_of(quotes))
+        session.wait_for(re.escape(check_docs.PROMPT), timeout=30)
+        lines = console_lines(session.output())
+        problems += [f"{page}:{number}: the kernel did not print `{quote}` (booted with "
+                     f"'{check_docs.options_of(quotes)}')" for page, number, quote in quotes
+                     if quote not in lines]
+        session.close()
+    assert not problems, "\n".join(problems)
+
+
 def boot_passes(context, cmdline):
     """Boots with cmdline (a selftest run) and returns its output; the run must pass."""
     run = context.boot(cmdline)
@@ -340,6 +395,7 @@ TESTS = [(f"crash-report-{kind}", crash_report(kind)) for kind in CRASH_REPORTS]
     ("vga-mirrors-the-console", vga_mirrors_the_console),
     ("gdb-in-a-second-terminal", gdb_in_a_second_terminal),
     ("make-debug-survives-ctrl-c", make_debug_survives_ctrl_c),
+    ("docs-transcripts-match-a-boot", docs_transcripts_match_a_boot),
     ("pit-hz-sets-the-tick-rate", pit_hz_sets_the_tick_rate),
     ("pit-hz-bad-values-are-reported", pit_hz_bad_values_are_reported),
     ("atomic-reserve-sets-the-reserve", atomic_reserve_sets_the_reserve),

@@ -139,9 +139,59 @@ def compile_commands_cover_every_source(context):
         assert compiled.returncode == 0, compiled.stderr[-1000:]
 
 
+def docs_snippets_build_and_run(context):
+    """Every ```c compile block of the README and the docs (the how-to pages' code) is built
+    into a throwaway kernel, next to everything else; a block with selftest=<suite> has its
+    suite run in that kernel, and it must pass."""
+    sys.path.insert(0, os.path.join(TOP, "tools"))
+    import check_docs
+    import lab
+    found = check_docs.snippets(TOP)
+    assert found, "no ```c compile blocks in the docs"
+    build = os.path.join(context.options.build, "docs-snippets")
+    directory = os.path.join(build, "snippets")
+    os.makedirs(directory, exist_ok=True)
+    lab.seed_build(context.options.build, build)  # only the snippets and the link are new
+    sources = []
+    for block in found:
+        name = re.sub(r"\W", "_", f"{block.page}_{block.line}") + ".c"
+        path = os.path.join(directory, name)
+        text = "\n".join(block.lines) + "\n"
+        if not os.path.exists(path) or open(path, encoding="utf-8").read() != text:
+            with open(path, "w", encoding="utf-8") as file:
+                file.write(text)
+        sources.append(os.path.relpath(path, TOP))
+    process = subprocess.run(
+        ["make", "-s", "--no-print-directory", f"BUILD={os.path.relpath(build, TOP)}",
+         f"EXTRA_SOURCES={' '.join(sources)}", f"{os.path.relpath(build, TOP)}/labyrinth.elf"],
+        cwd=TOP, capture_output=True, text=True, timeout=600)
+    where = {source: f"{block.page}:{block.line}" for source, block in zip(sources, found)}
+    message = process.stdout + process.stderr
+    for source, page in where.items():
+        message = message.replace(source + ":", f"{page} (as {source}):")
+    assert process.returncode == 0, "the docs' code does not build:\n" + message[-3000:]
+    suites = [block.attribute("selftest") for block in found if block.attribute("selftest")]
+    if suites:
+        options = context.options
+        iso = os.path.join(build, "snippets.iso")
+        subprocess.run([os.path.join(TOP, "tools", "mkiso.sh"),
+                        os.path.join(build, "labyrinth.elf"), iso,
+                        f"selftest={','.join(suites)}"], check=True, stdout=subprocess.DEVNULL)
+        import qemu
+        run = qemu.run_to_exit(options, qemu.Machine(), iso, 60)
+        report = __import__("ktap").parse(run.output)
+        ran = {suite.name: suite.ok for suite in report.suites}
+        for block in found:
+            suite = block.attribute("selftest")
+            if suite:
+                assert ran.get(suite), f"{block.page}:{block.line}: suite {suite} " + \
+                    ("failed" if suite in ran else "did not run") + ":\n" + run.output[-1500:]
+
+
 TESTS = [
     ("result-files-have-kunit-and-junit-layouts", result_files_have_kunit_and_junit_layouts),
     ("make-run-fails-when-the-kernel-does", make_run_fails_when_the_kernel_does),
     ("make-help-lists-every-target-and-variable", make_help_lists_every_target_and_variable),
     ("compile-commands-cover-every-source", compile_commands_cover_every_source),
+    ("docs-snippets-build-and-run", docs_snippets_build_and_run),
 ]
