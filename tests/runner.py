@@ -306,6 +306,29 @@ def run_grader(options, top, build, name):
             int(score.group(2)) if score else None)
 
 
+def student_tree_fails_loudly(options, tree, name):
+    """In the student tree, whose kernel fails its lab's tests: `make check` exits 1 and `make
+    run` with selftest exits non-zero (the kernel left QEMU through debug-exit with 35)."""
+    suite = next(item["kernel"] for item in labs.table()[name]["graded"] if "kernel" in item)
+    suite = suite.split(".")[0]
+    common = ["make", "-s", "--no-print-directory", f"QEMU={options.qemu}",
+              f"ACCEL={options.accel}"]
+    check = subprocess.run(common + ["check", f"SUITE={suite}"], cwd=tree, capture_output=True,
+                           text=True, timeout=300)
+    run = subprocess.run(common + ["run", f"CMDLINE=selftest={suite}"], cwd=tree,
+                         capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
+    closing = (check.stdout.strip().splitlines() or [""])[-1]
+    problems = []
+    if check.returncode != 2 or not re.match(r"^\d+ passed, [1-9]\d* failed", closing):
+        problems.append(f"make check SUITE={suite}: exit {check.returncode}, closing line "
+                        f"'{closing}' (expected make's 2 and failures)")
+    if run.returncode == 0 or "the kernel reported failure" not in run.stderr:
+        problems.append(f"make run CMDLINE=selftest={suite}: exit {run.returncode}, "
+                        f"{run.stderr.strip()[-200:]!r}")
+    return Result(f"lab {name}: in the student tree make check and make run fail", not problems,
+                  problems)
+
+
 def lab_job(options, name):
     """The full tree scores full marks; the student tree (tools/lab.py write) builds, boots and
     scores less, and the grader gets through it."""
@@ -339,6 +362,7 @@ def lab_job(options, name):
         results.append(Result(f"lab {name}: the student tree builds, boots and scores "
                               f"{score}/{possible}", not problems,
                               problems + [f"log: {log}"] + output.strip().splitlines()[-30:]))
+        results.append(student_tree_fails_loudly(options, tree, name))
         return results
     return Job("lab-" + name, run)
 

@@ -1,6 +1,7 @@
 """tests/tooling.py - checks of the tools around the kernel, the ones a course leans on: the
 runner's result files (kunit_tool's JSON layout, JUnit XML), `make run`'s exit status, `make
-help` against the Makefile's targets, `make compile_commands.json`. Each test gets a runner
+check`, `make help` against the Makefile's targets, `make compile_commands.json`, the docs'
+code built into a kernel. Each test gets a runner
 Context and raises AssertionError (with a reason) on failure.
 """
 
@@ -91,6 +92,22 @@ def make_run_fails_when_the_kernel_does(context):
             f"QEMU status {status}: make exited {process.returncode}\n{process.stderr}"
         if status == 35:
             assert "the kernel reported failure" in process.stderr, process.stderr
+
+
+def make_check_runs_just_the_selection(context):
+    """make check SUITE=<a case>,<a suite>: one boot, those tests only, the closing line, exit
+    0; a name nothing registers is refused before any boot (exit 2 from make)."""
+    process = make(context, "check", "SUITE=printk.snprintf_reports_full_length,spinlock")
+    assert process.returncode == 0, process.stdout[-1500:] + process.stderr[-500:]
+    lines = process.stdout.splitlines()
+    assert lines[-1] == "4 passed, 0 failed", lines[-3:]
+    ran = [line.split()[-1] for line in lines if re.match(r"^    ok \d+ ", line)]
+    assert ran == ["snprintf_reports_full_length", "nested_irqsave_restores_outermost_state",
+                   "irqsave_with_interrupts_off_leaves_them_off",
+                   "tick_is_delivered_right_after_outermost_restore"], ran
+    process = make(context, "check", "SUITE=printk.no_such_case")
+    assert process.returncode == 2 and "no case 'no_such_case' in suite 'printk'" in \
+        process.stderr, process.stderr
 
 
 def phony_targets():
@@ -191,6 +208,7 @@ def docs_snippets_build_and_run(context):
 TESTS = [
     ("result-files-have-kunit-and-junit-layouts", result_files_have_kunit_and_junit_layouts),
     ("make-run-fails-when-the-kernel-does", make_run_fails_when_the_kernel_does),
+    ("make-check-runs-just-the-selection", make_check_runs_just_the_selection),
     ("make-help-lists-every-target-and-variable", make_help_lists_every_target_and_variable),
     ("compile-commands-cover-every-source", compile_commands_cover_every_source),
     ("docs-snippets-build-and-run", docs_snippets_build_and_run),
