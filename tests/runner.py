@@ -362,9 +362,21 @@ def lab_job(options, name):
         results.append(Result(f"lab {name}: the student tree builds, boots and scores "
                               f"{score}/{possible}", not problems,
                               problems + [f"log: {log}"] + output.strip().splitlines()[-30:]))
-        results.append(student_tree_fails_loudly(options, tree, name))
         return results
     return Job("lab-" + name, run)
+
+
+def lab_commands_job(options, name):
+    """make check and make run in a student tree of its own (a job apart, so that it runs
+    beside the grading instead of after it)."""
+    def run():
+        if labs.this_lab(qemu.TOP):
+            return [Result(f"lab {name} commands (a student tree)", True, skipped=True)]
+        tree = os.path.join(options.build, "labs", name + "-commands")
+        labs.write(name, tree)
+        labs.seed_build(options.build, os.path.join(tree, "build"))
+        return [student_tree_fails_loudly(options, tree, name)]
+    return Job(f"lab-{name}-commands", run)
 
 
 # --- the benchmark, quickly: it must keep working; nothing is asserted about speed ------------
@@ -466,7 +478,8 @@ def all_jobs(options, args):
     jobs += module_jobs(options, "checks", "check")
     jobs += module_jobs(options, "tooling", "tooling")
     jobs.append(kunit_job(options))
-    jobs += [lab_job(options, name) for name in labs.table()]
+    for name in labs.table():
+        jobs += [lab_job(options, name), lab_commands_job(options, name)]
     jobs.append(bench_job(options))
     for file in sorted(os.listdir(os.path.join(qemu.TOP, "tests", "e2e"))):
         if file.endswith(".py") and not file.startswith("_"):
