@@ -241,8 +241,7 @@ Labyrinth: build, boot, debug, test and grade a small x86-64 kernel.
 Targets:
   all         the same as iso (the default)
   iso         build build/labyrinth.elf and build/labyrinth.iso
-  run         boot in QEMU, serial console on this terminal (Ctrl-A X quits); fails if the
-              kernel reports failure through debug-exit (QEMU status 35)
+  run         boot in QEMU, serial console here (Ctrl-A X quits); fails on QEMU status 35
   check       boot once running only SUITE's tests; prints KTAP and "N passed, N failed"
   test        build everything and run every test (tests/runner.py); TEST_FLAGS narrows it
   qemu-gdb    boot halted, waiting for gdb on GDBPORT; the serial console is this terminal

@@ -119,7 +119,7 @@ def phony_targets():
 
 def make_help_lists_every_target_and_variable(context):
     """Every .PHONY target and every variable the Makefile lets a user set (NAME ?= ...)
-    has its line in `make help`."""
+    has its line in `make help`, one line each."""
     process = make(context, "help")
     assert process.returncode == 0, process.stderr
     listed = {line.split()[0] for line in process.stdout.splitlines()
@@ -132,6 +132,8 @@ def make_help_lists_every_target_and_variable(context):
     assert not missing, f"variables missing from make help: {missing}"
     long_lines = [line for line in process.stdout.splitlines() if len(line) > 100]
     assert not long_lines, f"lines longer than 100 characters: {long_lines[:2]}"
+    continued = [line for line in process.stdout.splitlines() if line.startswith("   ")]
+    assert not continued, f"an entry takes more than one line: {continued[:2]}"
 
 
 def compile_commands_cover_every_source(context):
