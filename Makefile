@@ -1,19 +1,6 @@
 # Labyrinth - top-level Makefile. Each directory lists its own sources in its build.mk;
-# this file includes them and knows how to build, boot and test the kernel.
-#
-#   make run      boot in QEMU, serial console on this terminal (Ctrl-A X quits)
-#   make test     build everything and run every test
-#   make debug    boot halted under QEMU's GDB stub and attach gdb
-#   make iso      build build/labyrinth.elf and build/labyrinth.iso
-#   make bench    run the allocator benchmarks
-#   make fuzz     build the libFuzzer targets; with FUZZ_SECONDS=N also run each for N seconds
-#                 on its seeds (tests/fuzz/seeds/) and print a line per target: seeds read,
-#                 inputs run, exit status, crash file if any
-#
-# Variables: ACCEL (tcg), MACHINE (pc or q35), MEMORY (128M), CMDLINE (kernel options for
-# `make run`), QEMU_DISPLAY (none; gtk to see the VGA screen), FUZZ_SECONDS (unset: build only),
-# NET (QEMU's -nic: the e1000 on its user network; add hostfwd=udp:127.0.0.1:5555-:5555 to
-# reach the telemetry port).
+# this file includes them and knows how to build, boot, debug, test and grade the kernel.
+# `make help` lists every target and variable (the HELP text below).
 
 ACCEL        ?= tcg
 MACHINE      ?= pc
@@ -44,7 +31,7 @@ CLANG  := clang
 DEPS_BUILD := nasm grub-pc-bin grub-common grub-efi-amd64-bin xorriso mtools
 DEPS_RUN   := $(DEPS_BUILD) qemu-system-x86
 DEPS_TEST  := $(DEPS_RUN) python3 clang libclang-rt-14-dev ovmf gdb valgrind gnuplot-nox \
-	bochs bochsbios vgabios
+	bochs bochsbios vgabios linux-source
 DEPS_DEBUG := $(DEPS_RUN) gdb
 DEPS_BENCH := $(DEPS_TEST) valgrind gnuplot-nox
 
@@ -55,6 +42,11 @@ FUZZ_TARGETS :=
 include boot/build.mk arch/x86_64/build.mk lib/build.mk kernel/build.mk mm/build.mk \
 	drivers/build.mk services/build.mk \
 	tests/build.mk
+
+# More kernel sources to build in, for a throwaway kernel: the docs check builds the how-to
+# pages' code into one this way (tests/tooling.py).
+EXTRA_SOURCES ?=
+KERNEL_SOURCES += $(EXTRA_SOURCES)
 
 # The kernel: freestanding, higher half (-mcmodel=kernel), no red zone (interrupts would
 # clobber it), no SSE/x87 (interrupt entry does not save those registers), frame pointers on
@@ -76,8 +68,9 @@ FUZZ_CFLAGS := -std=gnu11 -O1 -g -DLABYRINTH_HOSTED -DLABYRINTH_FUZZ -I. -Itests
 KERNEL_OBJECTS := $(patsubst %,$(BUILD)/kernel-objs/%.o,$(KERNEL_SOURCES))
 HOST_TEST_OBJECTS := $(patsubst %,$(BUILD)/host-objs/%.o,$(HOSTED_SOURCES) $(HOST_TEST_SOURCES))
 
-.PHONY: all iso run debug test host-tests fuzz fuzz-build bench clean deps-build deps-run deps-test \
-	deps-debug deps-bench format
+.PHONY: all iso run qemu-gdb gdb debug check test host-tests fuzz fuzz-build bench clean \
+	deps-build deps-run deps-test deps-debug deps-bench format lab grade help \
+	compile_commands.json
 .DEFAULT_GOAL := all
 all: iso
 
@@ -135,18 +128,42 @@ QEMU_FLAGS = -accel $(ACCEL) -machine $(MACHINE) -m $(MEMORY) -cdrom $(BUILD)/la
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04 -no-reboot -display $(QEMU_DISPLAY) \
 	-nic $(NET)
 
-# Exit statuses 33 and 35 are the kernel leaving through the debug-exit device (halt,
-# selftest results): not errors of make.
+# The kernel leaves QEMU through the debug-exit device: status 33 is success (`halt`, self
+# tests passed), 35 failure (a self test failed, a panic under selftest): make fails then.
+QEMU_STATUS = status=$$?; [ $$status -eq 0 ] || [ $$status -eq 33 ] || \
+	{ [ $$status -eq 35 ] && echo "make: the kernel reported failure (QEMU exit status 35)" >&2; \
+	  exit $$status; }
+
 run: deps-run iso
 	@echo "Booting Labyrinth in QEMU: serial console below, Ctrl-A X quits."
-	@$(QEMU) $(QEMU_FLAGS) -serial mon:stdio; status=$$?; \
-		[ $$status -eq 0 ] || [ $$status -eq 33 ] || [ $$status -eq 35 ] || exit $$status
+	@$(QEMU) $(QEMU_FLAGS) -serial mon:stdio; $(QEMU_STATUS)
 
+# Debugging, as with xv6: `make qemu-gdb` in one terminal (QEMU waits for gdb, the serial
+# console is that terminal), `make gdb` in another. Each user gets a port of their own.
+GDBPORT   ?= $(shell expr `id -u` % 5000 + 25000)
+GDB_BREAK ?= kmain
+GDB_FLAGS  = -q -x tools/gdbinit -ex 'target remote localhost:$(GDBPORT)' \
+	$(if $(GDB_BREAK),-ex 'hbreak $(GDB_BREAK)' -ex continue) $(BUILD)/labyrinth.elf
+
+qemu-gdb: deps-debug iso
+	@echo "QEMU waits for gdb on localhost:$(GDBPORT): run 'make gdb' in another terminal."
+	@echo "Serial console below; Ctrl-A X quits QEMU."
+	@$(QEMU) $(QEMU_FLAGS) -serial mon:stdio -gdb tcp:localhost:$(GDBPORT) -S; $(QEMU_STATUS)
+
+gdb: deps-debug $(BUILD)/labyrinth.elf
+	@gdb $(GDB_FLAGS)
+
+# Both in one terminal. QEMU runs in a session of its own, so the Ctrl-C typed for gdb stops
+# the guest (gdb passes it on) instead of killing QEMU; the shell survives it (trap), so QEMU
+# is stopped when gdb quits. The serial output goes to a file.
 debug: deps-debug iso
-	@echo "QEMU waits for gdb on localhost:1234; its serial output goes to $(BUILD)/debug-serial.log"
-	$(QEMU) $(QEMU_FLAGS) -serial file:$(BUILD)/debug-serial.log -s -S & \
-	gdb -q -ex 'target remote localhost:1234' -x tools/gdbinit $(BUILD)/labyrinth.elf; \
-	kill %1 2>/dev/null; true
+	@echo "QEMU waits for gdb on localhost:$(GDBPORT); its serial output goes to $(BUILD)/debug-serial.log"
+	@rm -f $(BUILD)/debug-qemu.pid
+	@trap : INT; \
+	setsid $(QEMU) $(QEMU_FLAGS) -serial file:$(BUILD)/debug-serial.log \
+		-gdb tcp:localhost:$(GDBPORT) -S -pidfile $(BUILD)/debug-qemu.pid < /dev/null & \
+	gdb $(GDB_FLAGS); \
+	kill $$(cat $(BUILD)/debug-qemu.pid 2>/dev/null) 2>/dev/null; true
 
 # --- tests -----------------------------------------------------------------------------------
 $(BUILD)/host-objs/%.c.o: %.c
@@ -179,7 +196,16 @@ ifneq ($(FUZZ_SECONDS),)
 		--fuzz-seconds $(FUZZ_SECONDS)
 endif
 
-# TEST_FLAGS passes options to the runner, e.g. TEST_FLAGS="--only kernel".
+# The fast loop: one boot that runs only the suites and cases SUITE names ("suite",
+# "suite.case", comma-separated; empty for every suite), its KTAP, "N passed, N failed".
+SUITE   ?=
+TIMEOUT ?= 120
+check: deps-run $(BUILD)/labyrinth.elf
+	@python3 tests/check.py --build $(BUILD) --qemu $(QEMU) --accel $(ACCEL) \
+		--machine $(MACHINE) --memory $(MEMORY) --timeout $(TIMEOUT) '$(SUITE)'
+
+# TEST_FLAGS passes options to the runner, e.g. TEST_FLAGS="--only page_alloc".
+TEST_FLAGS ?=
 test: deps-test $(BUILD)/labyrinth.elf host-tests fuzz-build $(BUILD)/bench/host_bench
 	python3 tests/runner.py --build $(BUILD) --accel $(ACCEL) --qemu $(QEMU) \
 		--fuzz $(FUZZ_TARGETS) $(TEST_FLAGS)
@@ -206,6 +232,72 @@ format:
 
 clean:
 	rm -rf $(BUILD)
+
+# --- the course: labs cut from this tree, graded as xv6's are ------------------------------
+LAB ?=
+lab:
+	@[ -n "$(LAB)" ] || { echo "make lab LAB=<name>; the labs:" >&2; python3 tools/lab.py list >&2; exit 2; }
+	@python3 tools/lab.py write $(LAB) $(BUILD)/labs/$(LAB)
+
+grade: deps-test
+	@python3 tests/grade.py --build $(BUILD) --qemu $(QEMU) --accel $(ACCEL) \
+		$(if $(LAB),--lab $(LAB))
+
+# For clangd and other language servers: every compile command, from make's dry run.
+compile_commands.json:
+	@python3 tools/compile_commands.py --build $(BUILD)
+
+define HELP
+Labyrinth: build, boot, debug, test and grade a small x86-64 kernel.
+
+Targets:
+  all         the same as iso (the default)
+  iso         build build/labyrinth.elf and build/labyrinth.iso
+  run         boot in QEMU, serial console here (Ctrl-A X quits); fails on QEMU status 35
+  check       boot once running only SUITE's tests; prints KTAP and "N passed, N failed"
+  test        build everything and run every test (tests/runner.py); TEST_FLAGS narrows it
+  qemu-gdb    boot halted, waiting for gdb on GDBPORT; the serial console is this terminal
+  gdb         attach gdb to `make qemu-gdb` (run it in a second terminal), stop at GDB_BREAK
+  debug       qemu-gdb and gdb in one terminal (serial output to build/debug-serial.log)
+  lab         write the student tree of lab LAB into build/labs/LAB/ (LAB regions cut out)
+  grade       score LAB (or this student tree's lab, or every lab) as xv6's make grade does
+  bench       measure the allocator beside two baselines (build/bench/results.json, .png)
+  host-tests  build the host-side test program (build/host/labyrinth-host-tests)
+  fuzz        build the libFuzzer targets; with FUZZ_SECONDS=N run each N seconds on its seeds
+  fuzz-build  build the libFuzzer targets only (build/fuzz/)
+  compile_commands.json  write compile_commands.json for clangd (no rebuild)
+  format      clang-format every C source and header in place
+  clean       remove build/
+  help        this list
+  deps-build  install the Debian packages building needs (as root; else print the command)
+  deps-run    ... and those `make run` needs
+  deps-test   ... and those `make test` and `make grade` need
+  deps-debug  ... and those debugging needs (gdb)
+  deps-bench  ... and those `make bench` needs
+
+Variables (make VAR=value ...):
+  ACCEL         QEMU accelerator (tcg)
+  MACHINE       QEMU machine, pc or q35 (pc)
+  MEMORY        guest RAM (128M)
+  CMDLINE       kernel command line for run, qemu-gdb and debug, e.g. CMDLINE=selftest
+  QEMU_DISPLAY  none, or gtk to see the VGA screen (none)
+  NET           QEMU's -nic for run (user,model=e1000); add hostfwd=udp:127.0.0.1:5555-:5555
+  FUZZ_SECONDS  for fuzz: seconds of campaign per fuzzer (unset: build only)
+  QEMU          the QEMU binary (qemu-system-x86_64)
+  BUILD         the build directory (build)
+  V             1 shows every command (0)
+  SUITE         for check: suites and cases, "suite" or "suite.case", comma-separated
+  TIMEOUT       for check: seconds before a boot counts as hung (120)
+  TEST_FLAGS    for test: runner options, e.g. "--only page_alloc" or "--list"
+  GDBPORT       the GDB stub's port (25000 + your uid % 5000)
+  GDB_BREAK     where make gdb and make debug stop (kmain; empty: nowhere)
+  LAB           for lab and grade: the lab's name (labs/labs.toml)
+  EXTRA_SOURCES more kernel C files to build in (the docs check builds its snippets so)
+endef
+export HELP
+
+help:
+	@echo "$$HELP"
 
 FORCE:
 

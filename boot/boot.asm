@@ -1,8 +1,9 @@
 ; boot/boot.asm - the first code that runs. GRUB jumps here in 32-bit protected mode, paging
 ; off, with the multiboot2 magic in EAX and the physical address of the boot information in EBX.
 ; We check both, check that the CPU can run 64-bit code, build page tables that map the first
-; 4 GiB (identity and direct map) and the kernel image at -2 GiB, enter long mode and call kmain.
-; A failure is a readable line on COM1, then a halt: never a silent reboot.
+; 4 GiB (identity and direct map) and the kernel image at -2 GiB, enter long mode and jump to
+; boot/higher_half.asm, which calls kmain. A failure is a readable line on COM1, then a halt:
+; never a silent reboot.
 
 MB2_HEADER_MAGIC  equ 0xe85250d6
 MB2_ARCH_I386     equ 0           ; "i386" = 32-bit protected mode entry, which x86-64 uses too
@@ -26,9 +27,7 @@ CPUID_EXT_LM      equ 1 << 29     ; CPUID 0x80000001 EDX
 CPUID_EXT_NX      equ 1 << 20
 CPUID_1_PAE       equ 1 << 6      ; CPUID 1 EDX
 
-extern kmain
-extern boot_stack_top
-extern __bss_start, __bss_end
+extern higher_half_entry                 ; boot/higher_half.asm
 
 ; ---------------------------------------------------------------------------------------------
 section .multiboot2 progbits alloc noexec nowrite align=8
@@ -257,25 +256,3 @@ long_mode_entry:
     mov gs, ax
     mov rax, higher_half_entry              ; leave the identity map for the kernel's own addresses
     jmp rax
-
-section .text
-higher_half_entry:
-    mov rsp, [rel boot_stack_top]
-
-    ; Zero .bss: the C code relies on it, and not every loader clears it.
-    mov rdi, __bss_start
-    mov rcx, __bss_end
-    sub rcx, rdi
-    shr rcx, 3
-    xor eax, eax
-    rep stosq
-
-    ; kmain(magic, boot information physical address) takes them in EDI and RSI.
-    mov edi, ebp
-    mov esi, esi                            ; zero-extends into RSI
-    xor ebp, ebp                            ; a zero frame pointer ends every backtrace
-    call kmain
-.halt:                                      ; kmain does not return; if it did, stop here
-    cli
-    hlt
-    jmp .halt

@@ -147,11 +147,62 @@ static void run_case(const struct ktest_case *test_case, int number, struct suit
     }
 }
 
-static int count_cases(const struct ktest_suite *suite)
+/* --- selections: "suite", "suite.case", several separated by commas ------------------------ */
+
+static bool span_is(const char *span, size_t length, const char *name)
+{
+    return strlen(name) == length && memcmp(span, name, length) == 0;
+}
+
+/* The case part of an item ("suite.case"): what follows the first dot, or NULL. */
+static const char *case_part(const char *item, size_t length)
+{
+    for (size_t i = 0; i < length; i++) {
+        if (item[i] == '.')
+            return item + i + 1;
+    }
+    return NULL;
+}
+
+/* Does the item (`length` bytes at `item`, "suite" or "suite.case") select this case, or,
+ * with case_name NULL, at least one case of this suite? */
+static bool item_selects(const char *item, size_t length, const char *suite, const char *case_name)
+{
+    const char *wanted_case = case_part(item, length);
+    size_t suite_length = wanted_case ? (size_t)(wanted_case - 1 - item) : length;
+    if (!span_is(item, suite_length, suite))
+        return false;
+    if (!wanted_case || !case_name)
+        return true;
+    return span_is(wanted_case, length - suite_length - 1, case_name);
+}
+
+/* Length of the item at `item`: up to the next comma or the end. */
+static size_t item_length(const char *item)
+{
+    const char *comma = strchr(item, ',');
+    return comma ? (size_t)(comma - item) : strlen(item);
+}
+
+static bool selects(const char *selection, const char *suite, const char *case_name)
+{
+    if (!selection || !*selection)
+        return true;
+    for (const char *item = selection;; item++) {
+        size_t length = item_length(item);
+        if (item_selects(item, length, suite, case_name))
+            return true;
+        item += length;
+        if (!*item)
+            return false;
+    }
+}
+
+static int count_cases(const struct ktest_suite *suite, const char *selection)
 {
     int count = 0;
-    while (suite->cases[count].run)
-        count++;
+    for (const struct ktest_case *c = suite->cases; c->run; c++)
+        count += selects(selection, suite->name, c->name);
     return count;
 }
 
@@ -160,22 +211,65 @@ uint64_t ktest_frames_accounted_for(void)
     return leak_counter ? settled_count() : 0;
 }
 
-/* Runs one suite as a KTAP subtest numbered `number`; returns true when it passed. */
-static bool run_suite(const struct ktest_suite *suite, int number)
+/* The problem with one item, or NULL when it names a registered suite (and case). */
+static const char *item_problem(const char *item, size_t length)
 {
-    int cases = count_cases(suite);
+    if (length == 0)
+        return "an empty name";
+    for (const struct ktest_suite *const *s = __start_ktest_suites; s < __stop_ktest_suites; s++) {
+        if (!item_selects(item, length, (*s)->name, NULL))
+            continue;
+        if (!case_part(item, length))
+            return NULL;
+        for (const struct ktest_case *c = (*s)->cases; c->run; c++) {
+            if (item_selects(item, length, (*s)->name, c->name))
+                return NULL;
+        }
+        return "no such case";
+    }
+    return "no such suite";
+}
+
+const char *ktest_selection_problem(const char *selection)
+{
+    if (!selection || !*selection)
+        return NULL;
+    for (const char *item = selection;; item++) {
+        size_t length = item_length(item);
+        const char *problem = item_problem(item, length);
+        if (problem)
+            return problem;
+        item += length;
+        if (!*item)
+            return NULL;
+    }
+}
+
+/* --- running -------------------------------------------------------------------------------- */
+
+/* Runs the selected cases of one suite as a KTAP subtest numbered `number`; returns true
+ * when it passed. */
+static bool run_suite(const struct ktest_suite *suite, int number, const char *selection)
+{
+    int cases = count_cases(suite, selection);
     printk("    KTAP version 1\n    # Subtest: %s\n    1..%d\n", suite->name, cases);
     uint64_t free_before = leak_counter ? settled_count() : 0;
     struct suite_result result = {0};
 
     if (suite->init && suite->init() != 0) {
-        for (int i = 0; i < cases; i++)
-            printk("    ok %d %s # SKIP suite init failed\n", i + 1, suite->cases[i].name);
+        int case_number = 0;
+        for (const struct ktest_case *c = suite->cases; c->run; c++) {
+            if (selects(selection, suite->name, c->name))
+                printk("    ok %d %s # SKIP suite init failed\n", ++case_number, c->name);
+        }
         printk("ok %d %s # SKIP suite init failed\n", number, suite->name);
         return true;
     }
-    for (int i = 0; i < cases; i++)
-        run_case(&suite->cases[i], i + 1, &result);
+    int case_number = 0;
+    for (const struct ktest_case *c = suite->cases; c->run; c++) {
+        if (selects(selection, suite->name, c->name))
+            run_case(c, ++case_number, &result);
+    }
     if (suite->exit)
         suite->exit();
 
@@ -194,34 +288,20 @@ static bool run_suite(const struct ktest_suite *suite, int number)
     return passed;
 }
 
-static bool selected(const struct ktest_suite *suite, const char *only)
-{
-    return !only || !*only || strcmp(suite->name, only) == 0;
-}
-
-bool ktest_suite_exists(const char *name)
-{
-    for (const struct ktest_suite *const *s = __start_ktest_suites; s < __stop_ktest_suites; s++) {
-        if (strcmp((*s)->name, name) == 0)
-            return true;
-    }
-    return false;
-}
-
-int ktest_run_all(const char *only)
+int ktest_run_all(const char *selection)
 {
     int planned = 0;
     for (const struct ktest_suite *const *s = __start_ktest_suites; s < __stop_ktest_suites; s++)
-        planned += selected(*s, only);
+        planned += selects(selection, (*s)->name, NULL);
     printk("KTAP version 1\n1..%d\n", planned);
     if (planned == 0) {
-        printk("# no test suite named '%s'\n", only);
+        printk("# no test suite selected by '%s'\n", selection);
         return 1;
     }
     int number = 0, failures = 0;
     for (const struct ktest_suite *const *s = __start_ktest_suites; s < __stop_ktest_suites; s++) {
-        if (selected(*s, only))
-            failures += !run_suite(*s, ++number);
+        if (selects(selection, (*s)->name, NULL))
+            failures += !run_suite(*s, ++number, selection);
     }
     return failures;
 }

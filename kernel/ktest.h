@@ -1,7 +1,8 @@
 /* kernel/ktest.h - a small test framework in the spirit of Linux's KUnit. A suite is an array
- * of test cases registered with KTEST_SUITE(); booting with `selftest` runs every suite and
- * prints the results as KTAP version 1, which the QEMU runner (tests/runner.py) parses. The
- * same framework builds into the host-side tests, with the same macros and the same output.
+ * of test cases registered with KTEST_SUITE(); booting with `selftest` runs every suite (or
+ * `selftest=suite,suite.case` some of them) and prints the results as KTAP version 1, which
+ * the QEMU runner (tests/runner.py) parses. The same framework builds into the host-side
+ * tests, with the same macros and the same output.
  *
  *     static void adds_up(struct ktest *t)
  *     {
@@ -54,12 +55,17 @@ struct ktest_suite {
 
 #define KTEST_SUITE(suite_name, case_array) KTEST_SUITE_FULL(suite_name, case_array, NULL, NULL)
 
-/* Runs every registered suite, or only the one named `only` (NULL or "" for all), printing
- * KTAP. Returns the number of suites that failed (an unknown name counts as one failure). */
-int ktest_run_all(const char *only);
+/* Runs the suites and cases a selection names, printing KTAP: NULL or "" for every suite,
+ * else a comma-separated list of suites and cases, as `selftest=` takes it:
+ * "printk,page_alloc.zeroed_frames_are_zero". Suites run in their registration order, each with
+ * the selected cases only (numbered from 1, as if the others did not exist), its init, exit
+ * and leak check. Returns the number of suites that failed (nothing selected counts as one).
+ * Ordinary context. */
+int ktest_run_all(const char *selection);
 
-/* True when a suite of that name is registered. */
-bool ktest_suite_exists(const char *name);
+/* Why a selection cannot be run ("no such suite", "no such case", "an empty name"), or NULL
+ * when every item of it names a registered suite or case. */
+const char *ktest_selection_problem(const char *selection);
 
 /* Sets the function the framework calls before and after each suite to count free frames:
  * a suite that ends with a different count than it started with fails its leak check.

@@ -6,6 +6,9 @@
  * flipping bit `order` of the frame number) as long as that buddy is free too. Both take
  * O(MAX_ORDER) steps and never scan memory. Lists are linked through the descriptors (frame
  * numbers, not pointers), so they cost no memory of their own.
+ *
+ * The split and the merge are lab 1 of the course (labs/buddy.md): the LAB markers around them
+ * are where `make lab LAB=buddy` cuts them out.
  */
 #include "mm/buddy.h"
 
@@ -62,10 +65,16 @@ struct page *buddy_take(unsigned int order)
               "corruption",
               found, page_to_phys(page), page->state, page->order);
     free_block_del(page, found);
+    /* LAB buddy: begin split
+     * The block at `page` has order `found`, which is larger than the `order` asked for when
+     * no block of that order was free. Halve it until it has `order`: each time, the upper
+     * half becomes a free block of the order below and goes back on its list
+     * (free_block_add); the lower half is kept and split further. */
     while (found > order) {
         found--;
         free_block_add(page + (1ul << found), found); /* the upper half stays free */
     }
+    /* LAB buddy: end split */
     page->state = PAGE_TAIL; /* the caller gives it its new state */
     return page;
 }
@@ -73,6 +82,12 @@ struct page *buddy_take(unsigned int order)
 /* Descriptors exist for whole 4 MiB blocks, so the buddy's always does. */
 void buddy_free(struct page *page, unsigned int order)
 {
+    /* LAB buddy: begin merge
+     * Before `page` (a block of `order`) goes on a free list, merge it with its buddy for as
+     * long as the buddy is a free block of the same order (state PAGE_FREE, that order):
+     * take the buddy off its list (free_block_del), mark both heads PAGE_TAIL, and carry on
+     * with the merged block, which starts at the lower of the two and is one order larger.
+     * The buddy's frame number is this block's with bit `order` flipped; stop at MAX_ORDER. */
     uint64_t pfn = page_to_pfn(page);
     while (order < MAX_ORDER) {
         uint64_t buddy_pfn = pfn ^ (1ul << order);
@@ -86,6 +101,7 @@ void buddy_free(struct page *page, unsigned int order)
         page = pfn_to_page(pfn);
         order++;
     }
+    /* LAB buddy: end merge */
     free_block_add(page, order);
 }
 

@@ -1,19 +1,30 @@
 """tests/checks.py - boots that check one behaviour of the kernel from the outside: the
 report an exception prints, the line a bad option value gets, a command line cut at its
-limit, a CPU without long mode or without NX, the VGA mirror of the console, `make debug`'s
-gdb session, the tick rate pit_hz= sets and uptime at 100 kHz, memory maps of many entries,
-with a hole over the kernel, or of a few dozen pages, the instructions of the keyboard
-handler's alloc_page counted by gdb. Each test gets a runner Context and raises
+limit, a CPU without long mode or without NX, the VGA mirror of the console, debugging with
+gdb (`make qemu-gdb` and `make gdb` in two terminals, `make debug` in one), the tick rate
+pit_hz= sets and uptime at 100 kHz, memory maps of many entries, with a hole over the kernel,
+or of a few dozen pages, the instructions of the keyboard handler's alloc_page counted by gdb,
+the docs' transcripts against a real boot. Each test gets a runner Context and raises
 AssertionError (with a reason) on failure."""
 
+import fcntl
 import os
+import pty
 import re
+import signal
 import socket
 import subprocess
+import sys
+import termios
+import threading
 import time
 
 import gdb_count
 from qemu import EXIT_PASS, Machine, qemu_command
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                "tools"))
+import check_docs  # noqa: E402
 
 # What each crash=<kind> report must say, line fragments in order of appearance.
 CRASH_REPORTS = {
@@ -159,24 +170,225 @@ def free_port():
         return probe.getsockname()[1]
 
 
-def gdb_stops_at_kmain(context):
-    """What `make debug` does: QEMU halted with its GDB stub, gdb with tools/gdbinit."""
+class Terminal:
+    """A command run on a terminal of its own, as a person runs it: a pseudo-terminal that is
+    its controlling terminal, the command's process group in the foreground (so a Ctrl-C
+    typed here reaches it, and only it), and everything it prints collected."""
+
+    def __init__(self, command, cwd):
+        self.master, slave = pty.openpty()
+
+        def take_terminal():  # runs in the child, after start_new_session's setsid()
+            fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+        # TERM=dumb: gdb prints plain text, without colours or escape sequences.
+        self.process = subprocess.Popen(command, cwd=cwd, stdin=slave, stdout=slave,
+                                        stderr=slave, start_new_session=True,
+                                        preexec_fn=take_terminal,
+                                        env=dict(os.environ, TERM="dumb"))
+        os.close(slave)
+        self.text, self.lock = "", threading.Lock()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        while True:
+            try:
+                data = os.read(self.master, 4096)
+            except OSError:
+                return
+            if not data:
+                return
+            with self.lock:
+                self.text += data.decode("utf-8", "replace").replace("\r", "")
+
+    def output(self):
+        with self.lock:
+            return self.text
+
+    def wait_for(self, pattern, timeout=30, start=0):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            match = re.search(pattern, self.output()[start:])
+            if match:
+                return match
+            time.sleep(0.05)
+        raise AssertionError(f"no {pattern!r} within {timeout} s; the terminal shows:\n"
+                             + self.output()[-1500:])
+
+    def type(self, text):
+        os.write(self.master, text.encode())
+
+    def close(self):
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+        os.close(self.master)
+
+
+GDB_PROMPT = r"\(gdb\) $"
+SYMTAB_WARNING = "not in symtab"
+
+
+def make_command(context, target, port, *variables):
+    return ["make", "-s", "--no-print-directory", target, f"BUILD={context.options.build}",
+            f"QEMU={context.options.qemu}", f"ACCEL={context.options.accel}",
+            f"GDBPORT={port}"] + list(variables)
+
+
+def interrupt_stops_the_guest(gdb, qemu_alive, console=None):
+    """Ctrl-C typed at gdb: the guest stops (and input to it waits), QEMU lives on, and the
+    guest runs again on `continue`."""
+    start = len(gdb.output())
+    gdb.type("\x03")
+    gdb.wait_for(r"received signal SIGINT", 20, start)
+    gdb.wait_for(GDB_PROMPT, 10, start)
+    time.sleep(0.5)
+    assert qemu_alive(), "QEMU died when gdb was interrupted"
+    assert "Remote connection closed" not in gdb.output()[start:], "gdb lost QEMU"
+    if console:
+        shown = len(console.output())
+        console.type("echo still-here\r")
+        time.sleep(1.5)
+        assert "still-here" not in console.output()[shown:], "the guest ran while stopped"
+    gdb.type("continue\n")
+    if console:
+        console.wait_for(r"still-here\s*\n.*still-here", 20, shown)
+
+
+def gdb_in_a_second_terminal(context):
+    """`make qemu-gdb` in one terminal, `make gdb` in another, as the README says: gdb stops
+    in the boot code's higher-half part with its source line and no symtab warning, steps
+    through it, runs to the shell; Ctrl-C in gdb's terminal stops the guest and not QEMU."""
     port = free_port()
-    command = qemu_command(context.options, Machine(), context.iso("")) + [
-        "-serial", "null", "-monitor", "none", "-gdb", f"tcp:127.0.0.1:{port}", "-S"]
-    qemu = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    console = Terminal(make_command(context, "qemu-gdb", port), top)
+    gdb = None
     try:
-        top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-        gdb = subprocess.run(
-            ["gdb", "-batch", "-nx", "-ex", f"target remote 127.0.0.1:{port}",
-             "-x", os.path.join(top, "tools", "gdbinit"), "-ex", "info symbol $pc",
-             "-ex", "backtrace 1", os.path.join(context.options.build, "labyrinth.elf")],
-            capture_output=True, timeout=60, text=True)
-        assert "kmain in section .text" in gdb.stdout, \
-            f"gdb did not stop in kmain: {gdb.stdout[-400:]!r} {gdb.stderr[-200:]!r}"
+        console.wait_for(r"QEMU waits for gdb on localhost:\d+")
+        time.sleep(0.5)
+        gdb = Terminal(make_command(context, "gdb", port, "GDB_BREAK=higher_half_entry"), top)
+        gdb.wait_for(r"higher_half_entry \(\) at boot/higher_half.asm:\d+[\s\S]*" + GDB_PROMPT)
+        gdb.type("stepi 8\nbacktrace 1\ninfo symbol $pc\n")
+        gdb.wait_for(r"#0  higher_half_entry \(\) at boot/higher_half.asm:\d+[\s\S]*"
+                     r"higher_half_entry \+ \d+ in section \.text")
+        gdb.type("hbreak kmain\ncontinue\n")
+        gdb.wait_for(r"Breakpoint 2, kmain \(")
+        gdb.type("continue\n")
+        console.wait_for(r"labyrinth> ")
+        interrupt_stops_the_guest(gdb, lambda: console.process.poll() is None, console)
+        assert SYMTAB_WARNING not in gdb.output(), \
+            "gdb warned: " + [line for line in gdb.output().splitlines()
+                              if SYMTAB_WARNING in line][0]
+        gdb.type("\x03")
+        gdb.wait_for(GDB_PROMPT, 20, len(gdb.output()) - 1)
+        gdb.type("quit\n")
+        assert gdb.process.wait(20) is not None
+        console.type("\x01x")  # Ctrl-A X: QEMU's own way out
+        assert console.process.wait(20) == 0, "make qemu-gdb did not end cleanly"
     finally:
-        qemu.kill()
-        qemu.wait()
+        for terminal in (gdb, console):
+            if terminal:
+                terminal.close()
+
+
+def process_listening_to(port):
+    """The pid of the QEMU whose GDB stub is at port, or None (read from /proc)."""
+    for entry in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as file:
+                words = file.read().split(b"\0")
+        except OSError:
+            continue
+        if entry.isdigit() and b"qemu" in words[0] and f"tcp:localhost:{port}".encode() in words:
+            return int(entry)
+    return None
+
+
+def alive(pid):
+    try:
+        os.kill(pid, 0)
+        return True
+    except OSError:
+        return False
+
+
+def make_debug_survives_ctrl_c(context):
+    """`make debug` (QEMU and gdb in one terminal): Ctrl-C stops the guest, QEMU lives on,
+    and quitting gdb ends QEMU too."""
+    port = free_port()
+    top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    terminal = Terminal(make_command(context, "debug", port), top)
+    qemu_pid = None
+    try:
+        terminal.wait_for(r"Breakpoint 1, kmain \(")
+        qemu_pid = process_listening_to(port)
+        assert qemu_pid, "no QEMU process found for make debug"
+        terminal.type("continue\n")
+        time.sleep(2)
+        interrupt_stops_the_guest(terminal, lambda: alive(qemu_pid))
+        terminal.type("\x03")
+        terminal.wait_for(GDB_PROMPT, 20, len(terminal.output()) - 1)
+        terminal.type("quit\n")
+        terminal.process.wait(20)
+        deadline = time.monotonic() + 10
+        while alive(qemu_pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not alive(qemu_pid), "QEMU still runs after gdb quit"
+    finally:
+        terminal.close()
+        qemu_pid = qemu_pid or process_listening_to(port)
+        if qemu_pid and alive(qemu_pid):
+            os.kill(qemu_pid, signal.SIGKILL)
+
+
+def console_lines(text):
+    return [line.rstrip() for line in text.replace("\r", "").splitlines()]
+
+
+def transcript_problems(context, block):
+    """Boots as `make run` does and compares the block with the boot log and, for each
+    `labyrinth> command` in it, with what the command prints."""
+    where = f"{block.page}:{block.line}"
+    session = context.session(block.attribute("CMDLINE"),
+                              Machine("pc", block.attribute("MEMORY", "128M")))
+    session.wait_for(re.escape(check_docs.PROMPT), timeout=30)
+    boot, commands = check_docs.transcript_parts(block)
+    problems = []
+    if boot:
+        lines = console_lines(session.output())
+        first = boot[0].split()[:1]
+        start = next((i for i, line in enumerate(lines) if line.split()[:1] == first), 0)
+        end = max(i for i, line in enumerate(lines) if line.startswith(check_docs.PROMPT.strip()))
+        problems += check_docs.compare_lines(f"{where} (the boot)", boot, lines[start:end])
+    for command, documented in commands:
+        start = session.position()
+        session.send_serial(command + "\r")
+        match = session.wait_for(r"\n((?:.*\n)*?)" + re.escape(check_docs.PROMPT), 20, start)
+        problems += check_docs.compare_lines(f"{where} (`{command}`)", documented,
+                                             console_lines(match.group(1)))
+    session.close()
+    return problems
+
+
+def docs_transcripts_match_a_boot(context):
+    """Every ```text transcript block of the README and the docs, against a real boot; every
+    bad-value line they quote, against a boot with those options (as make run boots)."""
+    top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    problems = []
+    found = check_docs.transcripts(top)
+    assert found, "no transcript blocks found in the README and docs"
+    for block in found:
+        problems += transcript_problems(context, block)
+    quotes = check_docs.quoted_log_lines(top)
+    if quotes:
+        session = context.session(check_docs.options_of(quotes))
+        session.wait_for(re.escape(check_docs.PROMPT), timeout=30)
+        lines = console_lines(session.output())
+        problems += [f"{page}:{number}: the kernel did not print `{quote}` (booted with "
+                     f"'{check_docs.options_of(quotes)}')" for page, number, quote in quotes
+                     if quote not in lines]
+        session.close()
+    assert not problems, "\n".join(problems)
 
 
 def boot_passes(context, cmdline):
@@ -351,7 +563,9 @@ TESTS = [(f"crash-report-{kind}", crash_report(kind)) for kind in CRASH_REPORTS]
     ("cpu-without-long-mode-gets-a-message", cpu_without_long_mode_gets_a_message),
     ("boot-line-claims-w-xor-x-only-with-nx", boot_line_claims_w_xor_x_only_with_nx),
     ("vga-mirrors-the-console", vga_mirrors_the_console),
-    ("gdb-stops-at-kmain", gdb_stops_at_kmain),
+    ("gdb-in-a-second-terminal", gdb_in_a_second_terminal),
+    ("make-debug-survives-ctrl-c", make_debug_survives_ctrl_c),
+    ("docs-transcripts-match-a-boot", docs_transcripts_match_a_boot),
     ("keyboard-takes-counted-by-gdb", keyboard_takes_counted_by_gdb),
     ("pit-hz-sets-the-tick-rate", pit_hz_sets_the_tick_rate),
     ("pit-hz-bad-values-are-reported", pit_hz_bad_values_are_reported),

@@ -4,16 +4,26 @@
 pass). Exits 1 when anything failed, crashed, hung or went missing.
 
 Jobs (run in parallel, reported in this order):
-  tree     the layout check (tools/check_layout.py) and the docs check (tools/check_docs.py)
+  tree     the layout check (tools/check_layout.py), the docs check (tools/check_docs.py), the
+           lab markers and table (tools/lab.py check)
   host     the host-side suites (build/host/labyrinth-host-tests, ASan + UBSan), as KTAP
   fuzz     each libFuzzer target for a fixed time
   boot     the kernel under QEMU with `selftest`, on several machines and memory sizes, and
            once under Bochs (tests/bochs.py)
   check    boots that check one behaviour from the outside (tests/checks.py)
+  tooling  the tools around the kernel: result files, make run, make help (tests/tooling.py)
+  ktap     Linux's kunit_tool reads a captured boot's KTAP as tests/ktap.py does
+  lab      each lab (labs/labs.toml): full marks in this tree, less in its student tree
+  bench    the benchmark, quickly (nothing asserted about speed)
   e2e      interactive sessions over the serial port and the PS/2 keyboard (tests/e2e/)
 
 Usage: runner.py --build build [--accel tcg] [--qemu qemu-system-x86_64] [--jobs N]
-                 [--only REGEX] [--list] [--fuzz TARGET...] [--fuzz-seconds N]
+                 [--only REGEX] [--list] [--fuzz TARGET...] [--fuzz-seconds N] [--results DIR]
+
+--only keeps the jobs whose name matches, and narrows the KTAP jobs (host, boot-*) to the
+suites and cases whose "<job> <suite>.<case>" matches: `--only page_alloc` runs that suite on
+the host and in every boot. The results also go to BUILD/test/results.json (the layout of
+kunit_tool's --json) and BUILD/test/junit.xml.
 """
 
 import argparse
@@ -31,7 +41,13 @@ from dataclasses import dataclass, field
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bochs  # noqa: E402
 import ktap  # noqa: E402
+import kunit_compat  # noqa: E402
 import qemu  # noqa: E402
+import results_files  # noqa: E402
+import suites  # noqa: E402
+
+sys.path.insert(0, os.path.join(qemu.TOP, "tools"))
+import lab as labs  # noqa: E402
 from qemu import Machine  # noqa: E402
 
 
@@ -41,6 +57,9 @@ class Result:
     ok: bool
     details: list = field(default_factory=list)
     skipped: bool = False
+    suite: str = ""  # for KTAP results: the suite, and the case ("" for the suite itself)
+    case: str = ""
+    cases: list = field(default_factory=list)  # a suite's (case, status) when not per case
 
 
 @dataclass
@@ -49,21 +68,12 @@ class Job:
     run: object  # a function returning a list of Result
     alone: bool = False  # timing-sensitive: run by itself, before the parallel jobs
     heavy: bool = False  # makes the host back gigabytes: never two at once
+    tests: dict = None  # KTAP jobs: {suite: [case]} they can run a part of (--only)
+    narrow: object = None  # KTAP jobs: function(selection) -> the run function for that part
+    selection: str = ""  # the part --only chose ("" for all of it)
 
 
 # --- KTAP output to results -------------------------------------------------------------------
-
-def expected_kernel_suites():
-    """Suite names registered in tests/kernel/*.c: every one must report under selftest."""
-    names = []
-    directory = os.path.join(qemu.TOP, "tests", "kernel")
-    pattern = re.compile(r"^KTEST_SUITE(?:_FULL)?\((\w+),", re.M)
-    for file in sorted(os.listdir(directory)):
-        if file.endswith(".c"):
-            with open(os.path.join(directory, file), encoding="utf-8") as source:
-                names += pattern.findall(source.read())
-    return names
-
 
 def ktap_results(prefix, text, expected_suites, per_case, log):
     """Turns KTAP output into results: one per case (per_case) or one per suite."""
@@ -77,9 +87,10 @@ def ktap_results(prefix, text, expected_suites, per_case, log):
         if per_case:
             for case in suite.cases:
                 results.append(Result(f"{prefix}{suite.name}/{case.name}", case.ok,
-                                      case.diagnostics, case.skipped))
+                                      case.diagnostics, case.skipped, suite.name, case.name))
             if not suite.ok and all(case.ok for case in suite.cases):
-                results.append(Result(f"{prefix}{suite.name}", False, suite.diagnostics))
+                results.append(Result(f"{prefix}{suite.name}", False, suite.diagnostics,
+                                      suite=suite.name))
         else:
             failed = [case for case in suite.cases if not case.ok]
             skipped = [case for case in suite.cases if case.skipped]
@@ -87,13 +98,22 @@ def ktap_results(prefix, text, expected_suites, per_case, log):
             for case in failed:
                 details += [f"case {case.name} failed:"] + case.diagnostics
             every_case_skipped = bool(skipped) and len(skipped) == len(suite.cases)
-            results.append(Result(f"{prefix}{suite.name}", suite.ok, details, every_case_skipped))
+            results.append(Result(f"{prefix}{suite.name}", suite.ok, details, every_case_skipped,
+                                  suite=suite.name,
+                                  cases=[(case.name, status_of(case.ok, case.skipped))
+                                         for case in suite.cases]))
             if not every_case_skipped:  # a skip is reported as one, not hidden in a pass
                 results += [Result(f"{prefix}{suite.name}/{case.name}", case.ok,
-                                   case.diagnostics, True) for case in skipped]
+                                   case.diagnostics, True, suite.name, case.name)
+                            for case in skipped]
     if report.errors:
         results.append(Result(f"{prefix}(output)", False, report.errors + [f"log: {log}"]))
     return results
+
+
+def status_of(ok, skipped):
+    """A result's status as kunit_tool's JSON and JUnit name it."""
+    return "SKIP" if skipped else "PASS" if ok else "FAIL"
 
 
 def save_log(options, name, text):
@@ -107,10 +127,14 @@ def save_log(options, name, text):
 
 # --- host tests and fuzzers -------------------------------------------------------------------
 
-def host_job(options):
-    def run():
+def host_job(options, tests):
+    def narrow(selection):
+        return lambda: run(selection)
+
+    def run(selection=""):
         binary = os.path.join(options.build, "host", "labyrinth-host-tests")
-        process = subprocess.run([binary], capture_output=True, timeout=600)
+        process = subprocess.run([binary] + ([selection] if selection else []),
+                                 capture_output=True, timeout=600)
         text = process.stdout.decode("utf-8", "replace")
         errors = process.stderr.decode("utf-8", "replace")
         log = save_log(options, "host", text + errors)
@@ -120,7 +144,7 @@ def host_job(options):
                                   [f"exit status {process.returncode}", f"log: {log}"] +
                                   errors.strip().splitlines()[-15:]))
         return results
-    return Job("host", run)
+    return Job("host", run, tests=tests, narrow=narrow)
 
 
 def seed_files(directory):
@@ -219,9 +243,14 @@ BOOTS = [
 ]
 
 
-def boot_job(options, boot, expected_suites):
-    def run():
-        cmdline = ("selftest " + boot.cmdline).strip()
+def boot_job(options, boot, tests):
+    def narrow(selection):
+        return lambda: run(selection)
+
+    def run(selection=""):
+        expected_suites = list(suites.selected(selection, tests))
+        cmdline = (("selftest=" + selection if selection else "selftest") + " " +
+                   boot.cmdline).strip()
         iso = qemu.make_iso(options, "boot-" + boot.name, cmdline, boot.preload)
         result = qemu.run_to_exit(options, boot.machine, iso, boot.timeout)
         log = save_log(options, "boot-" + boot.name, result.output)
@@ -230,7 +259,7 @@ def boot_job(options, boot, expected_suites):
         results.append(exit_result(prefix, result, log))
         return results
     heavy = boot.machine.memory.endswith("G") and int(boot.machine.memory[:-1]) >= 8
-    return Job("boot-" + boot.name, run, boot.alone, heavy)
+    return Job("boot-" + boot.name, run, boot.alone, heavy, tests, narrow)
 
 
 def exit_result(prefix, run, log):
@@ -283,6 +312,151 @@ def bochs_end_result(run, log):
         details += run.output.strip().splitlines()[-25:]
         details += ["Bochs' console:"] + run.console.strip().splitlines()[-10:]
     return Result(f"boot bochs (end, {run.seconds:.1f} s)", not problems, details)
+
+# --- Linux's KTAP reader on our output ---------------------------------------------------------
+
+def mutated(text):
+    """The log with its first case failed (with a diagnostic) and its second skipped, so the
+    two readers are compared on every kind of result, not only on passes."""
+    lines, changed = text.splitlines(), 0
+    for index, line in enumerate(lines):
+        match = re.match(r"^    ok (\d+) (\S+)$", line)
+        if match and changed == 0:
+            lines[index:index + 1] = [f"    # {match.group(2)}: EXPECTATION FAILED at x.c:1",
+                                      f"    not ok {match.group(1)} {match.group(2)}"]
+            changed = 1
+        elif match and changed == 1:
+            lines[index] = f"{line} # SKIP made up for the comparison"
+            changed = 2
+        elif changed == 2 and re.match(r"^ok \d+ ", line):
+            lines[index] = "not " + line
+            break
+    return "\n".join(lines) + "\n"
+
+
+def kunit_job(options):
+    """A full selftest boot, captured, read by Linux's kunit_tool (from the linux-source
+    package) and by tests/ktap.py: kunit_tool must find no error and agree on every case."""
+    def run():
+        tool = kunit_compat.kunit_tool(options.build)
+        if not tool:
+            return [Result("ktap Linux kunit_tool reads the kernel's KTAP", True,
+                           ["the linux-source package is not installed (make deps-test)"],
+                           skipped=True)]
+        iso = qemu.make_iso(options, "kunit", "selftest selftest_ram=128M")
+        boot = qemu.run_to_exit(options, Machine("pc", "128M"), iso, 120)
+        results = []
+        for name, text in (("kunit-selftest", boot.output),
+                           ("kunit-selftest-mutated", mutated(boot.output))):
+            log = save_log(options, name, text)
+            statuses, errors, summary = kunit_compat.parse(tool, log)
+            differences = kunit_compat.compare(ktap.parse(text), statuses)
+            tests = sum(len(cases) for cases in statuses.values())
+            results.append(Result(
+                f"ktap Linux kunit_tool reads {'a failing copy of ' if 'mutated' in name else ''}"
+                f"the kernel's KTAP ({tests} tests in {len(statuses)} suites, {len(errors)} "
+                f"errors, {len(differences)} differences)",
+                bool(statuses) and not errors and not differences,
+                errors + differences + [f"kunit_tool: {summary}", f"log: {log}"]))
+        return results
+    return Job("ktap-kunit", run)
+
+
+# --- the labs: each checked both ways -----------------------------------------------------------
+
+def lab_markers_job():
+    def run():
+        process = subprocess.run([sys.executable, os.path.join(qemu.TOP, "tools", "lab.py"),
+                                  "check"], capture_output=True, text=True, timeout=120)
+        lines = (process.stdout + process.stderr).strip().splitlines()
+        return [Result(f"tree labs ({lines[-1] if lines else 'no output'})",
+                       process.returncode == 0, lines[-30:])]
+    return Job("tree-labs", run)
+
+
+def run_grader(options, top, build, name):
+    """Runs tests/grade.py in a tree; returns (exit status, output, score, possible)."""
+    process = subprocess.run([sys.executable, os.path.join(top, "tests", "grade.py"),
+                              "--build", build, "--lab", name, "--qemu", options.qemu,
+                              "--accel", options.accel], cwd=top, capture_output=True,
+                             text=True, timeout=900)
+    output = process.stdout + process.stderr
+    score = re.search(r"^Score: (\d+)/(\d+)$", output, re.M)
+    return (process.returncode, output, int(score.group(1)) if score else None,
+            int(score.group(2)) if score else None)
+
+
+def student_tree_fails_loudly(options, tree, name):
+    """In the student tree, whose kernel fails its lab's tests: `make check` exits 1 and `make
+    run` with selftest exits non-zero (the kernel left QEMU through debug-exit with 35)."""
+    suite = next(item["kernel"] for item in labs.table()[name]["graded"] if "kernel" in item)
+    suite = suite.split(".")[0]
+    common = ["make", "-s", "--no-print-directory", f"QEMU={options.qemu}",
+              f"ACCEL={options.accel}"]
+    check = subprocess.run(common + ["check", f"SUITE={suite}"], cwd=tree, capture_output=True,
+                           text=True, timeout=300)
+    run = subprocess.run(common + ["run", f"CMDLINE=selftest={suite}"], cwd=tree,
+                         capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
+    closing = (check.stdout.strip().splitlines() or [""])[-1]
+    problems = []
+    if check.returncode != 2 or not re.match(r"^\d+ passed, [1-9]\d* failed", closing):
+        problems.append(f"make check SUITE={suite}: exit {check.returncode}, closing line "
+                        f"'{closing}' (expected make's 2 and failures)")
+    if run.returncode == 0 or "the kernel reported failure" not in run.stderr:
+        problems.append(f"make run CMDLINE=selftest={suite}: exit {run.returncode}, "
+                        f"{run.stderr.strip()[-200:]!r}")
+    return Result(f"lab {name}: in the student tree make check and make run fail", not problems,
+                  problems)
+
+
+def lab_job(options, name):
+    """The full tree scores full marks; the student tree (tools/lab.py write) builds, boots and
+    scores less, and the grader gets through it."""
+    def run():
+        if labs.this_lab(qemu.TOP):
+            return [Result(f"lab {name} (a student tree: make grade scores it)", True,
+                           skipped=True)]
+        status, output, score, possible = run_grader(
+            options, qemu.TOP, os.path.relpath(options.build, qemu.TOP), name)
+        log = save_log(options, f"lab-{name}-full", output)
+        results = [Result(f"lab {name}: the full tree scores {score}/{possible}",
+                          status == 0 and score is not None and score == possible,
+                          [f"grader exit status {status}", f"log: {log}"] +
+                          output.strip().splitlines()[-30:])]
+        tree = os.path.join(options.build, "labs", name)
+        labs.write(name, tree)
+        labs.seed_build(options.build, os.path.join(tree, "build"))
+        status, output, score, possible = run_grader(options, tree, "build", name)
+        log = save_log(options, f"lab-{name}-student", output)
+        problems = []
+        if status != 1 or score is None:
+            problems.append(f"the grader ended with status {status} and no score below full "
+                            f"marks (expected status 1)")
+        elif score >= possible:
+            problems.append("the placeholders alone score full marks")
+        for marker, why in (("build failed", "the student tree does not build"),
+                            ("before the tests started", "the student kernel did not boot to "
+                             "its tests")):
+            if marker in output:
+                problems.append(why)
+        results.append(Result(f"lab {name}: the student tree builds, boots and scores "
+                              f"{score}/{possible}", not problems,
+                              problems + [f"log: {log}"] + output.strip().splitlines()[-30:]))
+        return results
+    return Job("lab-" + name, run)
+
+
+def lab_commands_job(options, name):
+    """make check and make run in a student tree of its own (a job apart, so that it runs
+    beside the grading instead of after it)."""
+    def run():
+        if labs.this_lab(qemu.TOP):
+            return [Result(f"lab {name} commands (a student tree)", True, skipped=True)]
+        tree = os.path.join(options.build, "labs", name + "-commands")
+        labs.write(name, tree)
+        labs.seed_build(options.build, os.path.join(tree, "build"))
+        return [student_tree_fails_loudly(options, tree, name)]
+    return Job(f"lab-{name}-commands", run)
 
 
 # --- the benchmark, quickly: it must keep working; nothing is asserted about speed ------------
@@ -378,12 +552,16 @@ class Context:
 
 def all_jobs(options, args):
     jobs = [tree_check_job("layout", "check_layout.py"), tree_check_job("docs", "check_docs.py"),
-            host_job(options)]
+            lab_markers_job(), host_job(options, suites.registered("host"))]
     jobs += [fuzz_job(options, target, args.fuzz_seconds) for target in args.fuzz]
-    expected = expected_kernel_suites()
-    jobs += [boot_job(options, boot, expected) for boot in BOOTS]
-    jobs.append(bochs_job(options, expected))
+    kernel_tests = suites.registered("kernel")
+    jobs += [boot_job(options, boot, kernel_tests) for boot in BOOTS]
+    jobs.append(bochs_job(options, kernel_tests))
     jobs += module_jobs(options, "checks", "check")
+    jobs += module_jobs(options, "tooling", "tooling")
+    jobs.append(kunit_job(options))
+    for name in labs.table():
+        jobs += [lab_job(options, name), lab_commands_job(options, name)]
     jobs.append(bench_job(options))
     for file in sorted(os.listdir(os.path.join(qemu.TOP, "tests", "e2e"))):
         if file.endswith(".py") and not file.startswith("_"):
@@ -395,13 +573,33 @@ HEAVY = threading.Semaphore(1)
 
 
 def run_job(job):
+    """Runs a job; returns (job, its results, seconds)."""
+    started = time.monotonic()
     try:
         if job.heavy:
             with HEAVY:
-                return job.run()
-        return job.run()
+                results = job.run()
+        else:
+            results = job.run()
     except Exception as error:  # noqa: BLE001 - a broken job is a failed test, not a crash
-        return [Result(job.name, False, [f"{type(error).__name__}: {error}"])]
+        results = [Result(job.name, False, [f"{type(error).__name__}: {error}"])]
+    return job, results, time.monotonic() - started
+
+
+def select(jobs, pattern):
+    """The jobs --only keeps: those whose name matches, whole; of the others, the KTAP jobs
+    with suites or cases that match ("<job> <suite>.<case>", so "page_alloc" or
+    "boot-pc-128M page_alloc.zeroed"), narrowed to those."""
+    kept = []
+    for job in jobs:
+        if re.search(pattern, job.name):
+            kept.append(job)
+        elif job.tests:
+            selection = suites.matching(pattern, job.name, job.tests)
+            if selection:
+                job.run, job.selection = job.narrow(selection), selection
+                kept.append(job)
+    return kept
 
 
 def print_result(result):
@@ -418,26 +616,32 @@ def main():
     parser.add_argument("--accel", default="tcg")
     parser.add_argument("--qemu", default="qemu-system-x86_64")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
-    parser.add_argument("--only", help="run only jobs whose name matches this regex")
+    parser.add_argument("--only", help="run only the jobs, suites and cases that match this "
+                        "regex ('<job>' or '<job> <suite>.<case>')")
     parser.add_argument("--list", action="store_true", help="list the jobs and stop")
     parser.add_argument("--fuzz", nargs="*", default=[])
     parser.add_argument("--fuzz-seconds", type=int, default=20)
+    parser.add_argument("--results", help="where results.json and junit.xml go "
+                        "(default: BUILD/test)")
     args = parser.parse_args()
     options = qemu.Options(os.path.abspath(args.build), args.qemu, args.accel)
 
     jobs = all_jobs(options, args)
     if args.only:
-        jobs = [job for job in jobs if re.search(args.only, job.name)]
+        jobs = select(jobs, args.only)
     if args.list:
-        print("\n".join(job.name for job in jobs))
+        print("\n".join(job.name + (f" ({job.selection})" if job.selection else "")
+                        for job in jobs))
         return 0
 
     started = time.monotonic()
+    done = []
     passed = failed = skipped = 0
 
-    def report(results):
+    def report(outcome):
         nonlocal passed, failed, skipped
-        for result in results:
+        done.append(outcome)
+        for result in outcome[1]:
             print_result(result)
             skipped += result.skipped
             passed += result.ok and not result.skipped
@@ -453,7 +657,10 @@ def main():
     if not jobs:
         print("no tests matched")
         failed += 1
-    print(f"({len(jobs)} jobs in {time.monotonic() - started:.0f} s)")
+    written = results_files.write(args.results or os.path.join(options.build, "test"),
+                                  options.build, done, status_of)
+    print(f"({len(jobs)} jobs in {time.monotonic() - started:.0f} s; results in "
+          f"{', '.join(os.path.relpath(path) for path in written)})")
     print(f"{passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else ""))
     return 1 if failed else 0
 

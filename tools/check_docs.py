@@ -7,13 +7,26 @@ names something the tree does not have:
   - `file.c: name, name` (as the "where to look" tables write it): each name must appear in
     that file;
   - an identifier in backticks that looks like code (`alloc_page`, `free_pages()`,
-    `PG_EXCLUSIVE`): it must appear somewhere in the sources, tests, tools or Makefiles.
+    `PG_EXCLUSIVE`): it must appear somewhere in the sources, tests, tools or Makefiles;
+  - a code block marked ```c from=<file>: each of its lines must be a line of that file, in
+    the same order (a listing of real code, or the prototypes of a header).
+The same module reads two more kinds of blocks, which need a built kernel and are checked by
+make test (tests/checks.py, tests/tooling.py):
+  - ```text transcript [MEMORY=..] [CMDLINE=..]: what the console shows, checked against a real
+    boot: lines before the first prompt against the boot log, each `labyrinth> command` line
+    against what the command prints. A word written ~like-this (~2596.285, ~129584) stands for
+    a figure that depends on the host or the build (the TSC's rate, the kernel's size): any
+    value of that shape matches it. Inline quotes of the kernel's bad-value lines (`cmdline:
+    bad value ...`) are checked against a boot with those options too.
+  - ```c compile [selftest=<suite>]: a whole C file, built into a throwaway kernel (and its
+    suite run), as the how-to pages show code to add.
 Usage: check_docs.py [TOP]   (exit status 1 when something is missing)
 """
 
 import os
 import re
 import sys
+from dataclasses import dataclass
 
 CODE = re.compile(r"`([^`\n]+)`")
 PATH = re.compile(r"^[\w.\-]+(/[\w.\-*]*)+$|^[\w\-]+\.(c|h|py|md|asm|ld|mk|sh|json|png|in)$")
@@ -72,6 +85,8 @@ def check_token(top, token, texts, words):
                    if not re.search(rf"\b{re.escape(name)}\b", texts[path])]
         return f"{path} has no {', '.join(missing)}" if missing else None
     if PATH.match(token) and " " not in token and not token.startswith("-"):
+        if token.startswith("build/"):
+            return None  # made by the build: not there in a fresh tree
         if token.endswith("/"):
             found = os.path.isdir(os.path.join(top, token))
             return None if found else f"no directory {token}"
@@ -87,6 +102,164 @@ def check_token(top, token, texts, words):
         return None if match.group(1) in words else f"no {match.group(1)} anywhere in the code"
     return None
 
+
+# --- code blocks ------------------------------------------------------------------------------
+
+FENCE = re.compile(r"^\s*```(\S*)\s*(.*)$")
+
+
+@dataclass
+class Block:
+    page: str  # relative to the top
+    line: int  # of the opening fence
+    language: str
+    words: list  # the info string after the language
+    lines: list  # the content
+
+    def attribute(self, name, default=""):
+        for word in self.words:
+            if word.startswith(name + "="):
+                return word[len(name) + 1:]
+        return default
+
+
+def blocks(top):
+    """Every fenced code block of the README and the docs pages."""
+    found = []
+    for page in pages(top):
+        relative = os.path.relpath(page, top)
+        with open(page, encoding="utf-8") as text:
+            current = None
+            for number, line in enumerate(text, 1):
+                fence = FENCE.match(line)
+                if fence and current is None:
+                    current = Block(relative, number, fence.group(1),
+                                    fence.group(2).split(), [])
+                elif fence:
+                    found.append(current)
+                    current = None
+                elif current is not None:
+                    current.lines.append(line.rstrip("\n"))
+    return found
+
+
+def declaration(line):
+    """A line as a listing compares it: a header's `static inline int f(void)` reads as the
+    prototype `int f(void);` a page shows."""
+    line = line.strip()
+    if line.startswith("static inline "):
+        line = line[len("static inline "):]
+    return line.rstrip(" ;{")
+
+
+def listing_problems(block, texts):
+    """A ```c from=<file> block: its lines are lines of the file, in order."""
+    path = block.attribute("from")
+    if path not in texts:
+        return [f"{block.page}:{block.line}: from={path}: no such file"]
+    lines = [declaration(line) for line in texts[path].splitlines()]
+    position = 0
+    for offset, line in enumerate(block.lines, 1):
+        if not line.strip():
+            continue
+        try:
+            position = lines.index(declaration(line), position) + 1
+        except ValueError:
+            return [f"{block.page}:{block.line + offset}: not in {path} (or not in this "
+                    f"order): {line.strip()}"]
+    return []
+
+
+def transcripts(top):
+    return [block for block in blocks(top) if "transcript" in block.words]
+
+
+def snippets(top):
+    return [block for block in blocks(top) if block.language == "c" and "compile" in block.words]
+
+
+# --- transcripts against a boot -------------------------------------------------------------
+
+PROMPT = "labyrinth> "
+LOOSE = re.compile(r"^~([\w.+\-]+)$")
+
+
+def transcript_parts(block):
+    """(lines before the first prompt, [(command, the lines it printed)])."""
+    boot, commands = [], []
+    for line in block.lines:
+        if line.startswith(PROMPT.rstrip()):
+            command = line[len(PROMPT.rstrip()):].strip()
+            if command:
+                commands.append((command, []))
+            else:  # the bare prompt that ends a boot
+                continue
+        elif commands:
+            commands[-1][1].append(line)
+        else:
+            boot.append(line)
+    return boot, commands
+
+
+def same_line(documented, real):
+    """Word by word (spaces between words do not count); ~word matches any word of its shape."""
+    words, real_words = documented.split(), real.split()
+    if len(words) != len(real_words):
+        return False
+    for word, real_word in zip(words, real_words):
+        loose = LOOSE.match(word)
+        if loose:
+            if not re.fullmatch(r"[\w.+\-]+", real_word):
+                return False
+            numeric = re.fullmatch(r"[\d.]+", loose.group(1))
+            if numeric and not re.fullmatch(r"[\d.]+", real_word):
+                return False
+        elif word != real_word:
+            return False
+    return True
+
+
+def compare_lines(where, documented, real):
+    """Problems, line by line, between documented lines and the real ones."""
+    problems = []
+    for index, line in enumerate(documented):
+        actual = real[index] if index < len(real) else "(nothing)"
+        if not same_line(line, actual):
+            problems.append(f"{where}, line {index + 1}: the docs say\n    {line}\n"
+                            f"  the kernel printed\n    {actual}")
+    if len(real) > len(documented):
+        problems.append(f"{where}: the kernel printed {len(real) - len(documented)} more "
+                        f"line(s), from: {real[len(documented)]}")
+    return problems
+
+
+BAD_VALUE = re.compile(r"^cmdline: (?:bad value '([^']*)' for (\w+) |unknown option '(\w+)' "
+                       r"ignored)")
+
+
+def quoted_log_lines(top):
+    """(page, line, text) of every inline quote of a bad-value or unknown-option line."""
+    found = []
+    for page in pages(top):
+        with open(page, encoding="utf-8") as text:
+            for number, line in enumerate(text, 1):
+                found += [(os.path.relpath(page, top), number, quote)
+                          for quote in CODE.findall(line) if BAD_VALUE.match(quote)]
+    return found
+
+
+def options_of(quotes):
+    """The command line that makes the kernel print the quoted lines."""
+    options = []
+    for _, _, quote in quotes:
+        value, name, unknown = BAD_VALUE.match(quote).groups()
+        option = unknown or f"{name}={value}"
+        if option not in options:
+            options.append(option)
+    return " ".join(options)
+
+
+# --- the static check -------------------------------------------------------------------------
 
 def check(top):
     texts, words = corpus(top)
@@ -105,6 +278,9 @@ def check(top):
                     problem = check_token(top, token, texts, words)
                     if problem:
                         problems.append(f"{relative}:{number}: `{token}`: {problem}")
+    for block in blocks(top):
+        if block.attribute("from"):
+            problems += listing_problems(block, texts)
     return problems
 
 

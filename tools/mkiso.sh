@@ -9,7 +9,7 @@ set -eu
 kernel=$1 out=$2 cmdline=${3-} preload=${4-} mode=${5-}
 top=$(dirname "$0")/..
 stage=$(mktemp -d "${out%.iso}.stage.XXXXXX")
-trap 'rm -rf "$stage"' EXIT
+trap 'rm -rf "$stage" "$stage.iso" "$stage.log"' EXIT
 
 if [ "$mode" = interactive ]; then
     timeout=2
@@ -27,9 +27,13 @@ awk -v timeout="$timeout" -v terminal="$terminal" -v cmdline="$cmdline" -v prelo
     { gsub(/@TIMEOUT@/, timeout); gsub(/@TERMINAL@/, terminal); gsub(/@CMDLINE@/, cmdline);
       gsub(/@PRELOAD@/, preload); print }' "$top/iso/grub.cfg.in" > "$stage/boot/grub/grub.cfg"
 
-if ! grub-mkrescue -o "$out" "$stage" > "$out.log" 2>&1; then
-    cat "$out.log" >&2
+# Written beside, then renamed: a QEMU still reading the previous ISO keeps its file, and two
+# builds of the same ISO at once (parallel tests) never leave a half-written one.
+if ! grub-mkrescue -o "$stage.iso" "$stage" > "$stage.log" 2>&1; then
+    cat "$stage.log" >&2
     echo "mkiso: grub-mkrescue failed for $out" >&2
+    rm -f "$stage.iso" "$stage.log"
     exit 1
 fi
-rm -f "$out.log"
+rm -f "$stage.log"
+mv -f "$stage.iso" "$out"

@@ -16,6 +16,7 @@ const uint64_t boot_stack_top =
 
 static const char *const stack_names[STACK_COUNT] = {
         [STACK_BOOT] = "boot",
+        [STACK_IDLE] = "idle",
         [STACK_DOUBLE_FAULT] = "double-fault",
         [STACK_NMI] = "NMI",
         [STACK_MACHINE_CHECK] = "machine-check",

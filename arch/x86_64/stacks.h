@@ -19,6 +19,7 @@ struct kernel_stack {
 
 enum kernel_stack_id {
     STACK_BOOT,          /* kmain and everything it calls */
+    STACK_IDLE,          /* the idle thread: it must exist even when no frame can be had */
     STACK_DOUBLE_FAULT,  /* IST1 */
     STACK_NMI,           /* IST2 */
     STACK_MACHINE_CHECK, /* IST3 */

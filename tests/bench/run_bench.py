@@ -12,12 +12,14 @@ gdb:    the instructions of each alloc_page call made in the keyboard's interrup
         counted from outside by single-stepping under QEMU's GDB stub (tests/gdb_count.py).
 
 Prints one table (every figure with its ratio to the bare free list of the same run), checks
-the targets, writes build/bench/results.json and build/bench/latency.png (gnuplot).
+the targets, writes build/bench/results.json (with the CPU, the commit and the date it was
+measured at) and build/bench/latency.png (gnuplot: a panel per memory size).
 --quick (used by `make test`) runs small versions of both parts, asserts nothing about speed,
 and writes to build/bench-quick/ instead.
 """
 
 import argparse
+import datetime
 import json
 import os
 import platform
@@ -237,36 +239,89 @@ def targets(results):
     return checks
 
 
+# Each case keeps its colour in every panel, so one legend serves them all.
+PLOTTED_CASES = ("pair", "pair_irqs_on", "reserve_take", "take_in_irq_plentiful",
+                 "take_in_irq_exhausted", "burst_alloc", "mixed", "context_switch",
+                 "bare_list_pair", "bitmap_pair", "bitmap_burst_alloc")
+COLOURS = ("#1f77b4", "#aec7e8", "#d62728", "#ff9896", "#8c564b", "#2ca02c", "#9467bd",
+           "#e377c2", "#7f7f7f", "#ff7f0e", "#bcbd22")
+
+
 def plot(results, out_dir):
-    """CDFs of the per-operation costs: host (cycles) and kernel (instructions)."""
+    """CDFs of the per-operation costs, a panel for every memory size measured: the host's
+    (cycles) on the top row, the kernel's (instructions) below; the legend has a panel of its
+    own, so it covers no curve."""
     data = os.path.join(out_dir, "cdf.dat")
-    series = []
+    panels = {"host": [], "kernel": []}  # where -> [(size, [(case, data index)])]
+    index = 0
     with open(data, "w", encoding="utf-8") as out:
-        for where, result in (("host 1G", results["host"].get("1G")),
-                              ("kernel 1G", results["kernel"].get("1G"))):
-            if not result:
-                continue
-            for case in ("pair", "reserve_take", "take_in_irq_plentiful", "burst_alloc",
-                         "bare_list_pair", "bitmap_pair", "bitmap_burst_alloc"):
-                values = result["cdf"].get(case)
-                if values:
-                    series.append((where, case))
-                    out.write(f"# {where} {case}\n")
+        for where in ("host", "kernel"):
+            for size, result in results[where].items():
+                series = []
+                for case in PLOTTED_CASES:
+                    values = result["cdf"].get(case)
+                    if not values:
+                        continue
+                    out.write(f"# {where} {size} {case}\n")
                     for percent, value in enumerate(values):
                         out.write(f"{max(value, 1)} {percent}\n")
                     out.write("\n\n")
-    script = [f'set terminal png size 1200,520 noenhanced', f'set output "{out_dir}/latency.png"',
-              'set multiplot layout 1,2', 'set logscale x', 'set ylabel "percentile"',
-              'set key bottom right', 'set grid', 'set yrange [0:100]']
-    for panel, unit in (("host 1G", "cycles per operation"),
-                        ("kernel 1G", "instructions per operation")):
-        plots = [f'"{data}" index {i} using 1:2 with steps lw 2 title "{case}"'
-                 for i, (where, case) in enumerate(series) if where == panel]
-        if plots:
-            script += [f'set title "{panel}"', f'set xlabel "{unit}"',
-                       "plot " + ", ".join(plots)]
-    script.append("unset multiplot")
+                    series.append((case, index))
+                    index += 1
+                panels[where].append((size, series))
+    columns = max(len(panels["host"]) + 2, len(panels["kernel"]), 3)
+    width, height = 1 / columns, 0.5
+    script = [f"set terminal png size {400 * columns},860 noenhanced",
+              f'set output "{out_dir}/latency.png"', "set multiplot", "set logscale x",
+              'set format x "%.0s%c"',  # 1, 10, 100, 1k, 10k ... 10M: labels stay apart
+              'set ylabel "percentile"', "set grid", "set yrange [0:100]", "unset key"]
+    for row, (where, unit) in enumerate((("host", "cycles per operation"),
+                                        ("kernel", "instructions per operation"))):
+        for column, (size, series) in enumerate(panels[where]):
+            if not series:
+                continue
+            script += [f"set origin {column * width},{(1 - row) * height}",
+                       f"set size {width},{height}", f'set title "{where}, {size} of memory"',
+                       f'set xlabel "{unit}"',
+                       "plot " + ", ".join(
+                           f'"{data}" index {i} using 1:2 with steps lw 2 '
+                           f'lc rgb "{COLOURS[PLOTTED_CASES.index(case)]}" notitle'
+                           for case, i in series)]
+    shown = [case for case in PLOTTED_CASES
+             if any(case == c for panel in panels.values() for _, s in panel for c, _ in s)]
+    script += [f"set origin {(columns - 2) * width},{height}", f"set size {2 * width},{height}",
+               "unset title", "unset xlabel", "unset ylabel", "unset logscale x", "unset grid",
+               "unset border", "unset tics", "set xrange [0:1]", "set yrange [0:1]",
+               "set key center center vertical maxrows 5 box",
+               "plot " + ", ".join(f'NaN with lines lw 3 lc rgb '
+                                   f'"{COLOURS[PLOTTED_CASES.index(case)]}" title "{case}"'
+                                   for case in shown),
+               "unset multiplot"]
     subprocess.run(["gnuplot"], input="\n".join(script), text=True, check=True)
+
+
+def provenance(qemu_binary):
+    """What a result depends on: the CPU, the commit, the date, the tools."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as info:
+            cpu = re.search(r"^model name\s*:\s*(.*)$", info.read(), re.M).group(1)
+    except (OSError, AttributeError):
+        pass
+
+    def output(command):
+        try:
+            return subprocess.run(command, capture_output=True, text=True, timeout=30,
+                                  cwd=qemu.TOP).stdout.strip()
+        except OSError:
+            return ""
+    commit = output(["git", "rev-parse", "HEAD"])
+    dirty = bool(output(["git", "status", "--porcelain", "--untracked-files=no"]))
+    return {"cpu": cpu, "cpus": os.cpu_count(), "commit": commit + ("+changes" if dirty else ""),
+            "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+            "kernel": platform.release(),
+            "qemu": (output([qemu_binary, "--version"]).splitlines() or [""])[0],
+            "gcc": (output(["gcc", "--version"]).splitlines() or [""])[0]}
 
 
 def main():
@@ -283,8 +338,7 @@ def main():
 
     sizes = [(256, "256M")] if args.quick else [(1024, "1G"), (16384, "16G")]
     ops = 2000 if args.quick else 100000
-    results = {"machine": platform.processor() or platform.machine(),
-               "host": {}, "instructions": {}, "kernel": {}}
+    results = {"machine": provenance(args.qemu), "host": {}, "instructions": {}, "kernel": {}}
     rows = []
     for mib, label in sizes:
         native = host_native(binary, mib, ops)
