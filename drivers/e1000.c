@@ -19,6 +19,7 @@
 #include "kernel/netdev.h"
 #include "kernel/printk.h"
 #include "lib/string.h"
+#include "mm/atomic_reserve.h"
 #include "mm/exclusive.h"
 #include "mm/page_alloc.h"
 #include "mm/vm.h"
@@ -428,6 +429,22 @@ static const struct netdev_ops e1000_ops = {
  * thread tops the claim up between interrupts. */
 #define E1000_PADS (RX_RING_SIZE / 4)
 
+/* The claim: E1000_PADS, or half of what is left unclaimed on a small machine (at 5 MiB the
+ * whole stock is a few dozen pads, and the keyboard's and the sensor's claims came first). */
+static int claim_pads(struct e1000 *nic)
+{
+    struct atomic_reserve_stats stats;
+    atomic_reserve_get_stats(&stats);
+    uint64_t unclaimed = stats.target > stats.claimed ? stats.target - stats.claimed : 0;
+    uint32_t pads = (uint32_t)MIN((uint64_t)E1000_PADS, unclaimed / 2);
+    int error = pads ? irq_claim_pads(nic->irq, nic, pads) : -ENOSPC;
+    if (error)
+        printk("e1000: no landing pads of its own; the receive refill uses the shared ones\n");
+    else if (pads < E1000_PADS)
+        printk("e1000: %u landing pads of its own (the stock is small)\n", pads);
+    return error;
+}
+
 static void free_rings(struct e1000 *nic)
 {
     int refused = 0;
@@ -542,8 +559,8 @@ static int e1000_probe(struct pci_device *pci)
     /* The handler first (the card's interrupts are masked until start), then the rings. */
     if (!error)
         error = request_irq(nic->irq, e1000_interrupt, "e1000", nic);
-    if (!error && irq_claim_pads(nic->irq, nic, E1000_PADS) != 0)
-        printk("e1000: no landing pads of its own; the receive refill uses the shared ones\n");
+    if (!error)
+        claim_pads(nic);
     if (!error && (error = allocate_rings(nic)) != 0)
         free_irq(nic->irq, nic);
     if (error) {

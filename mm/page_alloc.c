@@ -198,7 +198,11 @@ alloc_page_in_handler_slow(struct cpu_pages *cpu, gfp_t gfp, context_t self, uns
     }
     account->taken[page ? kind : PAD_TAKE_FAILED]++;
     account->scrubbed += page && clean;
-    if (clean)
+    /* The pads ran dry and the pool served: top them up. A take that got nothing asks for
+     * nothing: the pool is empty, and the free that brings memory back refills the pads. (A
+     * failing handler at 10 kHz would otherwise wake the refill thread 10 000 times a second
+     * for nothing.) */
+    if (clean && page)
         deferred_request_irqs_off(&reserve_refill_work);
     return finish_alloc(cpu, page, 0, gfp, self, flags);
 }
