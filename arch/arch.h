@@ -8,9 +8,25 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* Labyrinth runs on one CPU; per-CPU structures (hot caches, reserves, deferred work lists)
- * are arrays of this many, indexed with arch_cpu_id(). */
-#define MAX_CPUS 1
+/* Per-CPU structures (hot caches, reserves, deferred work lists, run state) are arrays of
+ * this many, indexed with arch_cpu_id(): 0 for the boot CPU, then 1, 2 ... in the order the
+ * other CPUs came up. CPUs beyond it are reported and left out. */
+#define MAX_CPUS 16
+
+/* Words the core keeps per CPU in the CPU's own area. Each is read or changed by a single
+ * instruction on the running CPU (arch_cpu_word_*), which an interrupt cannot split and a
+ * thread cannot be moved to another CPU in the middle of: a count read or bumped by a thread
+ * is always that of the CPU it ran on at that instruction. (x[arch_cpu_id()] would be two
+ * steps, and a thread moved between them would touch another CPU's x.) */
+enum arch_cpu_word {
+    CPU_WORD_SPINLOCKS_HELD, /* spinlocks held on this CPU (kernel/spinlock.h) */
+    CPU_WORD_IRQ_NESTING,    /* interrupt handlers running, nested (kernel/irq.c) */
+    CPU_WORD_IRQ_LINE,       /* the IRQ line whose handlers run, or -1 (kernel/irq.c) */
+    CPU_WORD_IRQ_ENTRIES,    /* interrupts dispatched on this CPU (kernel/irq.c: free_irq) */
+    CPU_WORD_THREAD,         /* the thread running on this CPU (kernel/sched.c) */
+    CPU_WORDS
+};
+#define X86_CPU_WORDS CPU_WORDS
 
 /* A thread's CPU state while it does not run: the callee-saved registers are on its stack,
  * and this holds where. (kernel/thread.c keeps one per thread.) */
@@ -39,6 +55,7 @@ void arch_set_stack_namer(arch_stack_namer namer);
 #include "hosted_arch.h"
 #else
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/percpu.h"
 
 /* Disables interrupts and returns the previous state, for arch_irq_restore. */
 static inline unsigned long arch_irq_save(void)
@@ -84,10 +101,52 @@ static inline void arch_wait_for_interrupt(void)
     __asm__ volatile("sti; hlt" : : : "memory");
 }
 
-/* The CPU running this code: an index into per-CPU arrays. */
+/* The CPU running this code: an index into per-CPU arrays. In a thread with interrupts on
+ * the answer may be stale by the time it is used (the thread may move): index per-CPU data
+ * with it only with interrupts off, or use the words above. */
 static inline unsigned int arch_cpu_id(void)
 {
-    return 0;
+    unsigned int id;
+    __asm__ volatile("movl %%gs:%c1, %0" : "=r"(id) : "i"(X86_CPU_AREA_ID));
+    return id;
+}
+
+/* This CPU's copy of a word (enum arch_cpu_word), read in one instruction. Any context. */
+static inline __attribute__((always_inline)) long arch_cpu_word(enum arch_cpu_word which)
+{
+    long value;
+    __asm__ volatile("movq %%gs:%c1, %0"
+                     : "=r"(value)
+                     : "i"(X86_CPU_AREA_WORDS + 8 * (int)which)
+                     : "memory");
+    return value;
+}
+
+/* Sets this CPU's copy of a word, in one instruction. Any context. */
+static inline __attribute__((always_inline)) void arch_cpu_word_set(enum arch_cpu_word which,
+                                                                    long value)
+{
+    __asm__ volatile("movq %0, %%gs:%c1"
+                     :
+                     : "r"(value), "i"(X86_CPU_AREA_WORDS + 8 * (int)which)
+                     : "memory");
+}
+
+/* Adds delta to this CPU's copy of a word, in one instruction (not atomic against other
+ * CPUs: only this CPU changes its words). Any context. */
+static inline __attribute__((always_inline)) void arch_cpu_word_add(enum arch_cpu_word which,
+                                                                    long delta)
+{
+    __asm__ volatile("addq %0, %%gs:%c1"
+                     :
+                     : "er"(delta), "i"(X86_CPU_AREA_WORDS + 8 * (int)which)
+                     : "memory", "cc");
+}
+
+/* Another CPU's copy of a word, read whole (it may change right after). Any context. */
+static inline long arch_cpu_word_on(unsigned int cpu, enum arch_cpu_word which)
+{
+    return __atomic_load_n(&x86_cpu_areas[cpu].words[which], __ATOMIC_ACQUIRE);
 }
 
 static inline uint64_t arch_cycles(void)

@@ -24,6 +24,7 @@ KERNEL_SOURCES += \
 	kernel/printk.c \
 	kernel/sched.c \
 	kernel/spinlock.c \
+	kernel/spinlock_report.c \
 	kernel/thread.c
 
 HOSTED_SOURCES += \

@@ -18,7 +18,7 @@
 #include "lib/errno.h"
 #include "lib/format.h"
 
-static struct spinlock sched_lock = SPINLOCK_INIT("scheduler");
+static struct spinlock sched_lock = SPINLOCK_INIT_MEASURED("scheduler");
 
 /* Guarded by sched_lock. */
 static struct {
@@ -39,12 +39,13 @@ static uint64_t invalid_sleeps;
 
 struct thread *sched_current(void)
 {
-    return running[arch_cpu_id()];
+    return (struct thread *)arch_cpu_word(CPU_WORD_THREAD); /* one read: no CPU mix-up */
 }
 
 void sched_set_current(struct thread *thread)
 {
     running[arch_cpu_id()] = thread;
+    arch_cpu_word_set(CPU_WORD_THREAD, (long)(uintptr_t)thread);
 }
 
 void sched_set_idle(struct thread *thread)
@@ -111,7 +112,7 @@ static void reschedule(void)
         return;
     stats.switches++;
     next->switches++;
-    running[arch_cpu_id()] = next;
+    sched_set_current(next);
     arch_context_switch(&previous->context, &next->context);
 }
 
@@ -133,7 +134,7 @@ void sched_make_ready(struct thread *thread)
     make_ready(thread);
     bool switch_now = resched_needed[arch_cpu_id()];
     spin_unlock_irqrestore(&sched_lock, flags);
-    if (switch_now && !in_interrupt() && arch_irqs_enabled() && !spinlocks_held[arch_cpu_id()])
+    if (switch_now && !in_interrupt() && arch_irqs_enabled() && !spin_locks_held())
         thread_yield();
 }
 
@@ -165,7 +166,7 @@ void thread_yield(void)
 void sched_preempt_point(void)
 {
     unsigned int cpu = arch_cpu_id();
-    if (!started || !resched_needed[cpu] || spinlocks_held[cpu])
+    if (!started || !resched_needed[cpu] || spin_locks_held())
         return; /* holding a spinlock: the next interrupt or yield will do it */
     stats.preemptions++;
     reschedule_now();
@@ -268,7 +269,7 @@ static uint64_t deadline_after(uint64_t timeout_ms)
  * 1 spinlock"), or false when it may. */
 static bool sleep_forbidden(char *why, unsigned int size)
 {
-    unsigned int held = spinlocks_held[arch_cpu_id()];
+    unsigned int held = spin_locks_held();
     int used = 0;
     if (in_interrupt())
         used += ksnprintf(why + used, size - (unsigned int)used, "in an interrupt handler, ");
@@ -356,7 +357,7 @@ static void wake_queue(struct wait_queue *queue, bool all)
     } while (all);
     bool switch_now = resched_needed[arch_cpu_id()];
     spin_unlock_irqrestore(&sched_lock, flags);
-    if (switch_now && !in_interrupt() && arch_irqs_enabled() && !spinlocks_held[arch_cpu_id()])
+    if (switch_now && !in_interrupt() && arch_irqs_enabled() && !spin_locks_held())
         thread_yield();
 }
 

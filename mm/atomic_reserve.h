@@ -16,7 +16,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define ATOMIC_RESERVE_LINES 16 /* takes are counted per IRQ line 0 ... 15 (kernel/irq.h) */
+#define ATOMIC_RESERVE_LINES 32 /* takes are counted per IRQ line 0 ... 31 (kernel/irq.h) */
 
 struct atomic_reserve_stats {
     uint64_t target;                              /* frames it is refilled to */

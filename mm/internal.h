@@ -80,7 +80,8 @@ struct reserve_stack {
     uint32_t head; /* top frame, linked through struct page.next; PFN_NONE: empty */
     uint64_t level, target, lowest;
     uint64_t failures, refills, refilled;
-    /* [0]: taken outside interrupts; [1 + n]: by the handlers of IRQ line n (-1 <= n < 16). */
+    /* [0]: taken outside interrupts; [1 + n]: by the handlers of IRQ line n (-1 <= n <
+     * ATOMIC_RESERVE_LINES). */
     uint64_t taken_by[1 + ATOMIC_RESERVE_LINES];
 };
 

@@ -121,7 +121,7 @@ static void map_kernel_section(const char *start, const char *end, uint64_t flag
 {
     for (uint64_t virt = (uint64_t)(uintptr_t)start; virt < (uint64_t)(uintptr_t)end;
          virt += PAGE_SIZE) {
-        if (kernel_stack_guard_name(virt))
+        if (kernel_stack_is_guard(virt))
             continue; /* left unmapped: running into it faults */
         map_at_boot(virt, virt - KERNEL_VMA, LEVEL_PT, flags);
     }

@@ -14,21 +14,26 @@ struct kernel_stack kernel_stacks[STACK_COUNT] __section(".bss.stacks");
 const uint64_t boot_stack_top =
         (uint64_t)(uintptr_t)(kernel_stacks[STACK_BOOT].stack + KERNEL_STACK_SIZE);
 
-static const char *const stack_names[STACK_COUNT] = {
-        [STACK_BOOT] = "boot",
+static const char *const ist_names[STACK_IST_COUNT] = {
         [STACK_DOUBLE_FAULT] = "double-fault",
         [STACK_NMI] = "NMI",
         [STACK_MACHINE_CHECK] = "machine-check",
 };
 
-const char *kernel_stack_guard_name(uint64_t address)
+/* The static stack whose guard page holds address, or -1. */
+static int guard_owner(uint64_t address)
 {
     for (int id = 0; id < STACK_COUNT; id++) {
         uint64_t guard = (uint64_t)(uintptr_t)kernel_stacks[id].guard;
         if (address >= guard && address < guard + PAGE_SIZE)
-            return stack_names[id];
+            return id;
     }
-    return NULL;
+    return -1;
+}
+
+bool kernel_stack_is_guard(uint64_t address)
+{
+    return guard_owner(address) >= 0;
 }
 
 /* Set once by the thread layer at boot. */
@@ -41,9 +46,14 @@ void arch_set_stack_namer(arch_stack_namer namer)
 
 const char *x86_stack_guard_describe(uint64_t address, char *buffer, unsigned int size)
 {
-    const char *name = kernel_stack_guard_name(address);
-    if (name) {
-        ksnprintf(buffer, size, "%s stack", name);
+    int id = guard_owner(address);
+    if (id == STACK_BOOT) {
+        ksnprintf(buffer, size, "boot stack");
+        return buffer;
+    }
+    if (id > 0) {
+        ksnprintf(buffer, size, "%s stack of CPU %d", ist_names[(id - 1) % STACK_IST_COUNT],
+                  (id - 1) / STACK_IST_COUNT);
         return buffer;
     }
     return thread_stack_namer ? thread_stack_namer(address, buffer, size) : NULL;

@@ -15,11 +15,13 @@
 #include "kernel/wait.h"
 #include "lib/errno.h"
 #include "lib/string.h"
+#include "mm/atomic_reserve.h"
 
 context_t hosted_context = CONTEXT_BOOT;
 uintptr_t hosted_direct_map_base;
 uintptr_t hosted_frame_db_base;
 bool hosted_irqs_enabled = true;
+long hosted_cpu_words[CPU_WORDS] = {[CPU_WORD_IRQ_LINE] = -1};
 volatile int panic_in_progress;
 
 /* Fuzzers run millions of inputs: their log lines would only slow them down. */
@@ -60,8 +62,8 @@ int context_irq_line(void)
 {
     if (hosted_context < CONTEXT_IRQ_FIRST)
         return -1;
-    /* The allocator indexes per-line counters with this, as the kernel's 16 lines allow. */
-    if (hosted_context - CONTEXT_IRQ_FIRST >= 16)
+    /* The allocator indexes per-line counters with this, as the kernel's lines allow. */
+    if (hosted_context - CONTEXT_IRQ_FIRST >= ATOMIC_RESERVE_LINES)
         abort();
     return (int)(hosted_context - CONTEXT_IRQ_FIRST);
 }
@@ -125,4 +127,17 @@ int wait_sleep(struct wait_ticket *ticket, struct wait_queue *queue)
 void wait_end(struct wait_ticket *ticket)
 {
     (void)ticket;
+}
+
+/* Lock debugging's reports: the host process is one CPU, so a lock taken twice is the only
+ * way to wait, and it never ends. */
+void spin_report_retake(const struct spinlock *lock, const void *where)
+{
+    panic("deadlock: spinlock '%s' taken again at %p", lock->name ? lock->name : "?", where);
+}
+
+void spin_report_long_wait(const struct spinlock *lock, const void *where, uint64_t cycles)
+{
+    printf("spinlock: waited %llu cycles for '%s' at %p\n", (unsigned long long)cycles,
+           lock->name ? lock->name : "?", where);
 }
