@@ -3,6 +3,7 @@
 # the scancode decoder. Each file includes only lib/ and the freestanding C headers, and all
 # but string.c (the host has its C library's) build into the host tests alike.
 LIB_SOURCES := \
+	lib/acpi.c \
 	lib/byte_ring.c \
 	lib/clock_math.c \
 	lib/errno.c \
