@@ -42,8 +42,11 @@ void arch_paging_set_frame_source(const struct arch_frame_source *source);
 void arch_paging_back_range(uint64_t virt_start, uint64_t virt_end,
                             uint64_t (*alloc)(uint64_t size, uint64_t align));
 
-#define ARCH_MAP_WRITE 0x1u /* writable; otherwise read-only */
-#define ARCH_MAP_EXEC  0x2u /* executable; otherwise no-execute (where the CPU has NX) */
+/* ARCH_MAP_UNCACHED is for device registers: every access goes to the device, none is
+ * cached (x86: PCD and PWT, uncacheable whatever the MTRRs say). */
+#define ARCH_MAP_WRITE    0x1u /* writable; otherwise read-only */
+#define ARCH_MAP_EXEC     0x2u /* executable; otherwise no-execute (where the CPU has NX) */
+#define ARCH_MAP_UNCACHED 0x4u
 
 /* Maps the 4 KiB page at virt to the frame at phys and flushes its TLB entry. Returns 0,
  * -EEXIST (virt is mapped already), -EBUSY (a large page covers virt) or -ENOMEM (no frame

@@ -1,8 +1,11 @@
-# drivers/ - serial port, VGA text, 8259A interrupt controllers, 8254 timer, PS/2 keyboard,
-# QEMU's debug exit.
+# drivers/ - serial port, VGA text, 8259A interrupt controllers, IOAPICs and the local APICs'
+# side of interrupt control, the local APIC timer, 8254 timer, PS/2 keyboard, QEMU's debug
+# exit.
 KERNEL_SOURCES += \
 	drivers/debug_exit.c \
+	drivers/ioapic.c \
 	drivers/keyboard.c \
+	drivers/lapic_timer.c \
 	drivers/pic.c \
 	drivers/pit.c \
 	drivers/serial.c \

@@ -137,10 +137,17 @@ static const struct irq_controller pic_controller = {
         .unmask = pic_unmask,
         .eoi = pic_send_eoi,
         .is_spurious = pic_is_spurious,
+        .is_masked = pic_is_masked,
+        .is_pending = pic_is_pending,
 };
 
 int pic_init(void)
 {
     pic_reset();
     return irq_set_controller(&pic_controller);
+}
+
+void pic_disable(void)
+{
+    pic_reset(); /* remapped away from the exceptions, every line masked */
 }

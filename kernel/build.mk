@@ -4,6 +4,7 @@
 # the frame pipe from handlers to ordinary code.
 # The portable files also build into the host-side tests and fuzzers (HOSTED_SOURCES).
 KERNEL_SOURCES += \
+	kernel/acpi.c \
 	kernel/clock.c \
 	kernel/cmdline.c \
 	kernel/completion.c \
@@ -13,6 +14,7 @@ KERNEL_SOURCES += \
 	kernel/deferred.c \
 	kernel/deferred_thread.c \
 	kernel/frame_pipe.c \
+	kernel/iomap.c \
 	kernel/irq.c \
 	kernel/ksyms.c \
 	kernel/ktest.c \

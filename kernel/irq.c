@@ -98,7 +98,7 @@ static void irq_dispatch(struct interrupt_frame *frame)
 int irq_set_controller(const struct irq_controller *chip)
 {
     if (!chip || chip->lines > IRQ_LINES || !chip->mask || !chip->unmask || !chip->eoi ||
-        !chip->is_spurious)
+        !chip->is_spurious || !chip->is_masked || !chip->is_pending)
         return -EINVAL;
     controller = chip;
     for (unsigned int line = 0; line < chip->lines; line++) {
@@ -225,6 +225,21 @@ int irq_stats_read(int irq, struct irq_stats *stats)
         stats->unhandled += one.unhandled;
     }
     return 0;
+}
+
+const char *irq_controller_name(void)
+{
+    return controller ? controller->name : "none";
+}
+
+bool irq_is_masked(int irq)
+{
+    return valid_line(irq) && controller->is_masked((unsigned int)irq);
+}
+
+bool irq_is_pending(int irq)
+{
+    return valid_line(irq) && controller->is_pending((unsigned int)irq);
 }
 
 void irq_raise_on(int irq, unsigned int cpu)

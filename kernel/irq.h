@@ -43,6 +43,10 @@ struct irq_controller {
     /* Optional: raises a per-CPU line on another CPU (an inter-processor interrupt). NULL on
      * a machine of one CPU. */
     void (*raise_on)(unsigned int line, unsigned int cpu);
+    /* True when the line is masked at the controller. */
+    bool (*is_masked)(unsigned int line);
+    /* True when the line raised a request this CPU has not taken yet (interrupts off). */
+    bool (*is_pending)(unsigned int line);
 };
 
 /* Makes `controller` the one request_irq unmasks lines on and the dispatcher acknowledges,
@@ -86,6 +90,17 @@ static inline int irq_current_line(void)
 /* Raises per-CPU line `irq` on CPU `cpu` (an inter-processor interrupt: the scheduler's
  * reschedule). Does nothing when the controller cannot, or for this CPU. Any context. */
 void irq_raise_on(int irq, unsigned int cpu);
+
+/* The controller's name ("8259A", "IOAPIC"), or "none" before one is set. Any context. */
+const char *irq_controller_name(void);
+
+/* True when the line is masked at the controller (no handler, or none yet); false for a bad
+ * line. Any context. */
+bool irq_is_masked(int irq);
+
+/* True when the line raised a request that this CPU has not taken yet: with interrupts off,
+ * an interrupt that is held back shows here. False for a bad line. Any context. */
+bool irq_is_pending(int irq);
 
 /* What happened on one line since boot. */
 struct irq_stats {

@@ -13,11 +13,14 @@
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/interrupt.h"
 #include "drivers/debug_exit.h"
+#include "drivers/ioapic.h"
 #include "drivers/keyboard.h"
+#include "drivers/lapic_timer.h"
 #include "drivers/pic.h"
 #include "drivers/pit.h"
 #include "drivers/serial.h"
 #include "drivers/vga.h"
+#include "kernel/acpi.h"
 #include "kernel/clock.h"
 #include "kernel/cmdline.h"
 #include "kernel/deferred.h"
@@ -81,20 +84,42 @@ static uint64_t frames_accounted_for(void)
     return frames;
 }
 
+/* The interrupt controller: the IOAPICs and local APICs the MADT describes, or else the
+ * 8259A pair (and then one CPU). Returns true for the APICs. */
+static bool start_interrupt_controller(const struct acpi_info *acpi)
+{
+    int error = acpi ? ioapic_init(&acpi->madt) : -ENODEV;
+    if (!error)
+        return true;
+    if (acpi)
+        printk("apic: the APICs cannot be set up (%s); one CPU and the 8259\n", errno_name(error));
+    error = pic_init();
+    if (error)
+        panic("irq: the 8259A pair cannot be the interrupt controller (%s)", errno_name(error));
+    return false;
+}
+
+/* The clock: each CPU's local APIC timer, or the PIT when there are no APICs (or the local
+ * APIC timer cannot be calibrated). pit_hz= sets the tick rate of either. */
+static void start_clock(bool apic)
+{
+    uint32_t hz = (uint32_t)cmdline_uint("pit_hz", PIT_DEFAULT_HZ, PIT_MIN_HZ, PIT_MAX_HZ);
+    int error = apic ? clock_init(&pit_clock_reference, &lapic_timer_tick_source, hz) : -ENODEV;
+    if (error)
+        error = clock_init(&pit_clock_reference, &pit_tick_source, hz);
+    if (error)
+        printk("clock: no timer interrupt (%s)\n", errno_name(error));
+}
+
 /* The interrupt controller, the clock and the scheduler's tick, then each device that
  * interrupts (every driver requests its own line), then interrupts on. A device that fails
  * to start is reported and left out. */
 static void start_interrupts(void)
 {
-    int error = pic_init();
-    if (error)
-        panic("irq: the 8259A pair cannot be the interrupt controller (%s)", errno_name(error));
-    uint32_t hz = (uint32_t)cmdline_uint("pit_hz", PIT_DEFAULT_HZ, PIT_MIN_HZ, PIT_MAX_HZ);
-    error = clock_init(&pit_clock_reference, &pit_tick_source, hz);
-    if (error)
-        printk("clock: no timer interrupt (%s)\n", errno_name(error));
+    bool apic = start_interrupt_controller(acpi_init(&boot_info));
+    start_clock(apic);
     sched_start();
-    error = keyboard_init();
+    int error = keyboard_init();
     if (error)
         printk("keyboard: no keyboard input (%s)\n", errno_name(error));
     error = serial_enable_receive_interrupt();

@@ -4,7 +4,8 @@
  *   0x0000000000000000 ...  nothing: NULL and low addresses fault once boot is done
  *   0xffff800000000000 ...  direct map of all RAM (NX), 64 TiB
  *   0xffffc00000000000 ...  kernel mappings made with vm_map_page (NX unless asked), 1 TiB;
- *                           its upper half holds the threads' stacks (kernel/thread.c)
+ *                           device registers and firmware tables from a quarter in
+ *                           (kernel/iomap.c); its upper half holds the threads' stacks
  *   0xffffea0000000000 ...  the frame database: struct page for every frame, 1 TiB
  *   0xffffffff80000000 ...  the kernel image: text RX, rodata R, data and bss RW
  */
@@ -27,6 +28,11 @@
 #define THREAD_STACKS_BASE (VM_AREA_BASE + VM_AREA_SIZE / 2)
 #define THREAD_STACK_SLOT  (64ul * 1024)
 #define DIRECT_MAP_SIZE    (1ul << 46) /* virtual room; physical memory stops at 16 TiB */
+
+/* Device registers and firmware tables (kernel/iomap.c), a quarter into the area: the direct
+ * map covers RAM only. */
+#define IOMAP_BASE (VM_AREA_BASE + VM_AREA_SIZE / 4)
+#define IOMAP_SIZE (1ul << 30)
 
 #ifndef LABYRINTH_HOSTED
 #define DIRECT_MAP_BASE 0xffff800000000000ul

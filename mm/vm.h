@@ -12,8 +12,9 @@
 
 #include "arch/arch_mm.h"
 
-#define VM_WRITE ARCH_MAP_WRITE /* writable; otherwise read-only */
-#define VM_EXEC  ARCH_MAP_EXEC  /* executable; otherwise no-execute */
+#define VM_WRITE    ARCH_MAP_WRITE    /* writable; otherwise read-only */
+#define VM_EXEC     ARCH_MAP_EXEC     /* executable; otherwise no-execute */
+#define VM_UNCACHED ARCH_MAP_UNCACHED /* device registers: not cached */
 
 /* From now on page tables come from the page allocator (until then: the boot allocator).
  * Boot, once page_alloc_init has run. */

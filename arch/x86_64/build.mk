@@ -6,6 +6,7 @@ KERNEL_SOURCES += \
 	arch/x86_64/exception.c \
 	arch/x86_64/gdt.c \
 	arch/x86_64/interrupt.c \
+	arch/x86_64/lapic.c \
 	arch/x86_64/isr.asm \
 	arch/x86_64/paging.c \
 	arch/x86_64/probe.c \

@@ -19,6 +19,8 @@
 
 #define PTE_PRESENT (1ull << 0)
 #define PTE_WRITE   (1ull << 1)
+#define PTE_PWT     (1ull << 3) /* write-through */
+#define PTE_PCD     (1ull << 4) /* cache disable: with PWT, the page is uncacheable (UC) */
 #define PTE_HUGE    (1ull << 7) /* in a PDPT or PD entry: maps 1 GiB or 2 MiB directly */
 #define PTE_NX      (1ull << 63)
 #define PTE_ADDRESS 0x000ffffffffff000ull
@@ -199,7 +201,8 @@ int arch_map_page(uint64_t virt, uint64_t phys, unsigned int flags)
     if (*entry & PTE_PRESENT)
         return -EEXIST;
     *entry = phys | PTE_PRESENT | (flags & ARCH_MAP_WRITE ? PTE_WRITE : 0) |
-             (flags & ARCH_MAP_EXEC ? 0 : no_execute);
+             (flags & ARCH_MAP_EXEC ? 0 : no_execute) |
+             (flags & ARCH_MAP_UNCACHED ? PTE_PCD | PTE_PWT : 0);
     x86_invlpg((const void *)virt);
     return 0;
 }

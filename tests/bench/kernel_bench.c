@@ -374,7 +374,7 @@ static void reserve_in_handler(void)
         arch_cpu_relax();
     }
     free_irq(0, &reserve_bench);
-    pit_set_frequency(saved);
+    pit_set_frequency(saved ? saved : PIT_MIN_HZ); /* 0: the PIT is not the tick */
     freed += free_handed(&returned);
     hog_release(&hog);
     report("reserve_take_in_irq", reserve_takes);

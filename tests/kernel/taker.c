@@ -61,7 +61,7 @@ int taker_start(struct taker *taker, uint32_t hz)
 void taker_stop(struct taker *taker)
 {
     free_irq(0, taker);
-    pit_set_frequency(saved_hz);
+    pit_set_frequency(saved_hz ? saved_hz : PIT_MIN_HZ); /* 0: the PIT is not the tick */
 }
 
 bool taker_wait(struct taker *taker, uint32_t ms)

@@ -87,13 +87,11 @@ static void higher_priority_preempts_within_a_tick(struct ktest *t)
     hog = (struct spinner){0};
     woke_at = 0;
     struct thread *busy = thread_create("hog", spin, &hog, THREAD_PRIORITY_NORMAL);
-    struct thread *urgent =
-            thread_create("urgent", urgent_waiter, &woke_at, THREAD_PRIORITY_HIGH);
+    struct thread *urgent = thread_create("urgent", urgent_waiter, &woke_at, THREAD_PRIORITY_HIGH);
     KTEST_ASSERT_NOT_NULL(t, busy);
     KTEST_ASSERT_NOT_NULL(t, urgent);
     countdown = 25;
-    KTEST_ASSERT_EQ(t, request_irq(clock_tick_line(), signal_at_countdown, "thread-test", &hog),
-                    0);
+    KTEST_ASSERT_EQ(t, request_irq(clock_tick_line(), signal_at_countdown, "thread-test", &hog), 0);
     KTEST_EXPECT_EQ(t, thread_join(urgent, NULL), 0); /* the hog runs meanwhile */
     free_irq(clock_tick_line(), &hog);
     hog.stop = true;
@@ -142,8 +140,7 @@ static void wakeups_racing_sleeps_are_never_lost(struct ktest *t)
     uint32_t rate = clock_tick_rate();
     KTEST_ASSERT_EQ(t, clock_set_tick_rate(10000), 0); /* a wake every 100 us */
     race_flag = false;
-    KTEST_ASSERT_EQ(t, request_irq(clock_tick_line(), raise_flag, "thread-test", &race_queue),
-                    0);
+    KTEST_ASSERT_EQ(t, request_irq(clock_tick_line(), raise_flag, "thread-test", &race_queue), 0);
     int lost = 0, rounds = 0;
     for (; rounds < RACE_ROUNDS && lost == 0; rounds++) {
         /* A lost wake-up would leave this asleep until the timeout. */
@@ -153,8 +150,7 @@ static void wakeups_racing_sleeps_are_never_lost(struct ktest *t)
     }
     free_irq(clock_tick_line(), &race_queue);
     clock_set_tick_rate(rate);
-    ktest_log(t, "%d rounds, %llu wakes from the handler", rounds,
-              (unsigned long long)race_wakes);
+    ktest_log(t, "%d rounds, %llu wakes from the handler", rounds, (unsigned long long)race_wakes);
     KTEST_EXPECT_EQ(t, lost, 0);
     KTEST_EXPECT_EQ(t, rounds, RACE_ROUNDS);
 }
