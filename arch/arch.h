@@ -50,6 +50,28 @@ void arch_context_switch(struct arch_context *from, const struct arch_context *t
 typedef const char *(*arch_stack_namer)(uint64_t address, char *buffer, unsigned int size);
 void arch_set_stack_namer(arch_stack_namer namer);
 
+/* Stops every other CPU that is up, whatever it does (even with interrupts off: x86 sends an
+ * NMI), and returns once they all stopped, or after about a second. For the one fatal
+ * report: nothing else prints meanwhile. Any context. */
+void arch_stop_other_cpus(void);
+
+/* What starting another CPU needs (arch_cpu_start). */
+struct arch_cpu_start {
+    unsigned int cpu;                /* the number it will answer arch_cpu_id() with */
+    uint32_t apic_id;                /* its interrupt controller's id (the MADT's) */
+    uint64_t stack_top;              /* the stack it starts on: its idle thread's */
+    uint64_t start_page;             /* physical address of a free page below 1 MiB */
+    uint64_t cycles_per_ms;          /* the cycle counter's rate, for the start's delays */
+    void (*entry)(unsigned int cpu); /* what it runs, interrupts off; must not return */
+};
+
+/* Starts another CPU: it gets its own descriptor tables and per-CPU area, then runs
+ * entry(cpu) on stack_top. Returns 0 once it runs there; -ETIMEDOUT when it did not answer
+ * within a second (it is then told to stop, should it come later: the caller may forget it),
+ * -EIO when the start signals could not be sent, -EINVAL for a bad argument or before the
+ * interrupt controller can send them. Boot, ordinary context; takes about 10 ms. */
+int arch_cpu_start(const struct arch_cpu_start *start);
+
 #ifdef LABYRINTH_HOSTED
 /* The host-side build supplies its own stand-ins, from its include path (tests/host/). */
 #include "hosted_arch.h"
@@ -88,10 +110,21 @@ static inline bool arch_irqs_enabled(void)
     return (x86_read_rflags() & X86_RFLAGS_IF) != 0;
 }
 
-/* Tells the CPU we are spinning (saves power, helps a sibling hyper-thread). */
+void x86_tlb_answer(void);
+
+/* Tells the CPU we are spinning (saves power, helps a sibling hyper-thread). Every waiting
+ * loop calls it, so it also answers a TLB shootdown another CPU asked of this one
+ * (arch/x86_64/tlb.h): a CPU waiting with interrupts off does not keep that CPU waiting. */
 static inline void arch_cpu_relax(void)
 {
     __asm__ volatile("pause" : : : "memory");
+    uint32_t pending;
+    __asm__ volatile("movl %%gs:%c1, %0"
+                     : "=r"(pending)
+                     : "i"(X86_CPU_AREA_FLUSH_PENDING)
+                     : "memory");
+    if (__builtin_expect(pending != 0, 0))
+        x86_tlb_answer();
 }
 
 /* Enables interrupts and sleeps until the next one, atomically: `sti` delays interrupt
@@ -108,6 +141,15 @@ static inline unsigned int arch_cpu_id(void)
 {
     unsigned int id;
     __asm__ volatile("movl %%gs:%c1, %0" : "=r"(id) : "i"(X86_CPU_AREA_ID));
+    return id;
+}
+
+/* This CPU's id in the interrupt controller (its local APIC id), as the firmware's tables
+ * name CPUs. Any context. */
+static inline uint32_t arch_cpu_hw_id(void)
+{
+    uint32_t id;
+    __asm__ volatile("movl %%gs:%c1, %0" : "=r"(id) : "i"(X86_CPU_AREA_ID + 4));
     return id;
 }
 

@@ -137,6 +137,8 @@ static void raise_on(unsigned int line, unsigned int cpu)
                        X86_ICR_FIXED | X86_ICR_ASSERT | (IRQ_VECTOR_BASE + line));
 }
 
+static void init_cpu(void);
+
 /* Requests wait in the local APIC's request register, by vector: a device line's on the boot
  * CPU's, a per-CPU line's on each CPU's. */
 static bool is_pending(unsigned int line)
@@ -160,6 +162,7 @@ static const struct irq_controller apic_controller = {
         .raise_on = raise_on,
         .is_masked = is_masked,
         .is_pending = is_pending,
+        .init_cpu = init_cpu,
 };
 
 /* --- boot ------------------------------------------------------------------------------- */
@@ -243,7 +246,7 @@ static unsigned int lint_nmi_of(const struct acpi_madt *madt, uint32_t apic_id)
     return pins;
 }
 
-void ioapic_init_cpu(void)
+static void init_cpu(void)
 {
     x86_lapic_init_cpu(lint_nmi_of(tables, x86_lapic_id()));
 }
@@ -261,7 +264,7 @@ int ioapic_init(const struct acpi_madt *madt)
     tables = madt;
     pic_disable();
     x86_lapic_init(lapic);
-    ioapic_init_cpu();
+    init_cpu();
     route_lines(madt);
     route_nmis(madt);
     return irq_set_controller(&apic_controller);

@@ -9,7 +9,9 @@
  *   24         the local APIC timer: per CPU (drivers/lapic_timer.c)
  *   25         the reschedule IPI: per CPU, raised by irq_raise_on (kernel/sched.c)
  *
- * Device lines are delivered to the boot CPU. The 8259 pair is masked for good.
+ * Device lines are delivered to the boot CPU. The 8259 pair is masked for good. Each CPU that
+ * comes up sets up its own local APIC through the controller's init_cpu (irq_init_cpu), its
+ * LINT pins wired as the MADT's NMI entries say.
  */
 #ifndef DRIVERS_IOAPIC_H
 #define DRIVERS_IOAPIC_H
@@ -36,9 +38,5 @@ bool ioapic_is_masked(unsigned int line);
 
 /* The IOAPIC pin (GSI) a line arrives on, or -1. Any context. */
 int ioapic_line_gsi(unsigned int line);
-
-/* Sets up the local APIC of the calling CPU (another CPU coming up), its LINT pins as the
- * MADT's NMI entries say for it. Interrupts off. */
-void ioapic_init_cpu(void);
 
 #endif

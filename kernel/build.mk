@@ -25,6 +25,7 @@ KERNEL_SOURCES += \
 	kernel/power.c \
 	kernel/printk.c \
 	kernel/sched.c \
+	kernel/smp.c \
 	kernel/spinlock.c \
 	kernel/spinlock_report.c \
 	kernel/thread.c

@@ -227,6 +227,12 @@ int irq_stats_read(int irq, struct irq_stats *stats)
     return 0;
 }
 
+void irq_init_cpu(void)
+{
+    if (controller && controller->init_cpu)
+        controller->init_cpu();
+}
+
 const char *irq_controller_name(void)
 {
     return controller ? controller->name : "none";

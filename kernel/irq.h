@@ -24,6 +24,11 @@
 #define IRQ_HANDLERS_MAX 32 /* registrations over all lines at once */
 #define IRQ_VECTOR_BASE  0x20
 
+/* The per-CPU lines the core uses, on a controller that has them (drivers/ioapic.c): each
+ * CPU's timer tick, and the scheduler's reschedule IPI. */
+#define IRQ_LINE_LOCAL_TIMER 24
+#define IRQ_LINE_RESCHEDULE  25
+
 typedef void (*irq_handler_t)(int irq, void *dev_id);
 
 /* What the IRQ layer needs of an interrupt controller. Each function takes a line
@@ -47,6 +52,8 @@ struct irq_controller {
     bool (*is_masked)(unsigned int line);
     /* True when the line raised a request this CPU has not taken yet (interrupts off). */
     bool (*is_pending)(unsigned int line);
+    /* Optional: sets up the controller's part on another CPU coming up (its local APIC). */
+    void (*init_cpu)(void);
 };
 
 /* Makes `controller` the one request_irq unmasks lines on and the dispatcher acknowledges,
@@ -90,6 +97,10 @@ static inline int irq_current_line(void)
 /* Raises per-CPU line `irq` on CPU `cpu` (an inter-processor interrupt: the scheduler's
  * reschedule). Does nothing when the controller cannot, or for this CPU. Any context. */
 void irq_raise_on(int irq, unsigned int cpu);
+
+/* Sets up the interrupt controller's part on the calling CPU, as it comes up. Interrupts
+ * off. */
+void irq_init_cpu(void);
 
 /* The controller's name ("8259A", "IOAPIC"), or "none" before one is set. Any context. */
 const char *irq_controller_name(void);

@@ -27,6 +27,7 @@
 #include "kernel/frame_pipe.h"
 #include "kernel/ktest.h"
 #include "kernel/sched.h"
+#include "kernel/smp.h"
 #include "kernel/thread.h"
 #include "kernel/multiboot.h"
 #include "kernel/panic.h"
@@ -113,8 +114,9 @@ static void start_clock(bool apic)
 
 /* The interrupt controller, the clock and the scheduler's tick, then each device that
  * interrupts (every driver requests its own line), then interrupts on. A device that fails
- * to start is reported and left out. */
-static void start_interrupts(void)
+ * to start is reported and left out. Returns true when the APICs serve: the other CPUs can
+ * be started. */
+static bool start_interrupts(void)
 {
     bool apic = start_interrupt_controller(acpi_init(&boot_info));
     start_clock(apic);
@@ -126,12 +128,13 @@ static void start_interrupts(void)
     if (error)
         printk("serial: no serial input (%s)\n", errno_name(error));
     arch_irq_enable();
+    return apic;
 }
 
 /* The threads that do the kernel's background work. */
 static void start_threads(void)
 {
-    if (deferred_thread_start() != 0)
+    if (deferred_thread_start(0) != 0)
         panic("deferred: no thread to run deferred work");
     sensor_init();
 }
@@ -173,8 +176,9 @@ void kmain(uint32_t magic, uint64_t info_phys)
     if (selftest)
         ktest_read_options();
 
-    start_interrupts();
+    bool apic = start_interrupts();
     start_threads();
+    smp_start(apic ? &acpi_tables()->madt : NULL, mm_low_page());
     const char *bench = cmdline_value("bench");
     const char *crash = cmdline_value("crash");
     if (crash && !crash_is_known(crash))

@@ -97,7 +97,8 @@ static int slot_claim(void)
             found = slot;
     }
     if (found >= 0) {
-        threads[found] = (struct thread){.state = THREAD_BLOCKED, .id = next_id++};
+        threads[found] =
+                (struct thread){.state = THREAD_BLOCKED, .id = next_id++, .cpu = -1, .pinned = -1};
         threads[found].exited = (struct wait_queue)WAIT_QUEUE_INIT("join");
     }
     wait_unlock_irqrestore(flags);
@@ -149,7 +150,15 @@ static int thread_setup(struct thread *thread, int slot, const char *name, void 
 struct thread *thread_create(const char *name, void (*entry)(void *arg), void *arg,
                              enum thread_priority priority)
 {
-    if (!name || !entry || priority <= THREAD_PRIORITY_IDLE || priority >= THREAD_PRIORITIES) {
+    return thread_create_on(name, entry, arg, priority, MAX_CPUS);
+}
+
+/* cpu MAX_CPUS: any CPU. */
+struct thread *thread_create_on(const char *name, void (*entry)(void *arg), void *arg,
+                                enum thread_priority priority, unsigned int cpu)
+{
+    if (!name || !entry || priority <= THREAD_PRIORITY_IDLE || priority >= THREAD_PRIORITIES ||
+        cpu > MAX_CPUS) {
         printk("thread: cannot create '%s': bad name, function or priority\n",
                name ? name : "(null)");
         return NULL;
@@ -165,6 +174,7 @@ struct thread *thread_create(const char *name, void (*entry)(void *arg), void *a
         slot_release(thread);
         return NULL;
     }
+    thread->pinned = cpu < MAX_CPUS ? (int)cpu : -1; /* not ready yet: no lock needed */
     sched_make_ready(thread);
     return thread;
 }
@@ -264,6 +274,32 @@ static void idle_main(void *arg)
     }
 }
 
+struct thread *thread_create_idle(unsigned int cpu)
+{
+    int slot = cpu < MAX_CPUS ? slot_claim() : -1;
+    if (slot < 0)
+        return NULL;
+    struct thread *idle = &threads[slot];
+    if (thread_setup(idle, slot, "idle", idle_main, NULL, THREAD_PRIORITY_IDLE) != 0) {
+        slot_release(idle);
+        return NULL;
+    }
+    idle->pinned = (int)cpu;
+    return idle;
+}
+
+uint64_t thread_stack_top(const struct thread *thread)
+{
+    return thread->stack_bottom + THREAD_STACK_SIZE;
+}
+
+void thread_run_idle(struct thread *idle)
+{
+    sched_cpu_online(idle);
+    idle_main(NULL);
+    panic("thread: the idle loop ended");
+}
+
 void thread_init(void)
 {
     struct thread *boot = &threads[slot_claim()];
@@ -272,6 +308,7 @@ void thread_init(void)
     boot->stack_slot = -1; /* the static boot stack: nothing to free */
     boot->stack_bottom = kernel_stack_top(STACK_BOOT) - KERNEL_STACK_SIZE;
     boot->state = THREAD_RUNNING;
+    boot->cpu = 0;
     sched_set_current(boot);
 
     int slot = slot_claim();
@@ -279,6 +316,7 @@ void thread_init(void)
     if (thread_setup(idle, slot, "idle", idle_main, NULL, THREAD_PRIORITY_IDLE) != 0)
         panic("thread: no memory for the idle thread's stack");
     idle->state = THREAD_READY;
+    idle->pinned = 0;
     sched_set_idle(idle);
     arch_set_stack_namer(stack_guard_name);
 }
@@ -295,8 +333,12 @@ int thread_list(struct thread_info *out, int max)
         if (thread->state == THREAD_UNUSED)
             continue;
         if (count < max) {
-            out[count] = (struct thread_info){thread->id,    "",  thread->state, thread->priority,
-                                              thread->ticks, NULL};
+            out[count] = (struct thread_info){.id = thread->id,
+                                              .state = thread->state,
+                                              .priority = thread->priority,
+                                              .ticks = thread->ticks,
+                                              .cpu = thread->cpu,
+                                              .pinned = thread->pinned};
             memcpy(out[count].name, thread->name, THREAD_NAME_MAX);
             if (thread->state == THREAD_BLOCKED)
                 out[count].waiting_on = thread->waiting_on ? thread->waiting_on->name

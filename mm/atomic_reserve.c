@@ -15,7 +15,9 @@
 
 /* One per CPU; each is touched only by its CPU, with interrupts off. */
 struct reserve_stack reserves[MAX_CPUS] = {[0 ... MAX_CPUS - 1] = {.head = PFN_NONE}};
-static bool refilling; /* a refill is running (ordinary context only) */
+/* A refill is running, started on that CPU (ordinary context only). Per CPU: a refill on one
+ * CPU must not keep another's pads from being topped up. */
+static bool refilling[MAX_CPUS];
 
 static void refill_work_run(void)
 {
@@ -64,9 +66,10 @@ uint64_t atomic_reserve_level(void)
 
 uint64_t atomic_reserve_refill(void)
 {
-    if (context_in_interrupt() || refilling)
+    unsigned int cpu = arch_cpu_id(); /* where it starts: the flag is cleared there too */
+    if (context_in_interrupt() || refilling[cpu])
         return 0;
-    refilling = true;
+    refilling[cpu] = true;
     uint64_t added = 0;
     while (atomic_reserve_below_target()) {
         struct page *page = page_alloc_take_for_reserve();
@@ -82,7 +85,7 @@ uint64_t atomic_reserve_refill(void)
         this_reserve()->refilled += added;
         arch_irq_restore(flags);
     }
-    refilling = false;
+    refilling[cpu] = false;
     return added;
 }
 
@@ -121,16 +124,26 @@ int atomic_reserve_set_target(uint64_t pages)
     return 0;
 }
 
-void atomic_reserve_init(uint64_t managed)
+/* Sets this CPU's stock up with `target` and fills it. */
+static void init_this_cpu(uint64_t target)
 {
-    uint64_t fallback = atomic_reserve_default_target(managed);
-    uint64_t target = cmdline_pages("atomic_reserve", fallback, 1, managed / 2);
     struct reserve_stack *reserve = this_reserve();
     *reserve = (struct reserve_stack){.head = PFN_NONE, .target = target};
     atomic_reserve_refill();
     reserve->lowest = reserve->level;
     reserve->refills = 0; /* the initial fill is not a refill */
     reserve->refilled = 0;
+}
+
+void atomic_reserve_init(uint64_t managed)
+{
+    uint64_t fallback = atomic_reserve_default_target(managed);
+    init_this_cpu(cmdline_pages("atomic_reserve", fallback, 1, managed / 2));
+}
+
+void atomic_reserve_init_cpu(void)
+{
+    init_this_cpu(READ_ONCE(reserves[0].target));
 }
 
 /* Adds one CPU's figures to the totals. */
@@ -145,6 +158,19 @@ static void add_stats(struct atomic_reserve_stats *out, const struct reserve_sta
     out->taken_outside_interrupts += reserve->taken_by[0];
     for (int line = 0; line < ATOMIC_RESERVE_LINES; line++)
         out->taken_by_line[line] += reserve->taken_by[1 + line];
+}
+
+void atomic_reserve_get_cpu_stats(unsigned int cpu, struct atomic_reserve_stats *out)
+{
+    *out = (struct atomic_reserve_stats){0};
+    if (cpu >= MAX_CPUS)
+        return;
+    unsigned long flags = arch_irq_save();
+    add_stats(out, &reserves[cpu]);
+    arch_irq_restore(flags);
+    out->taken = out->taken_outside_interrupts;
+    for (int line = 0; line < ATOMIC_RESERVE_LINES; line++)
+        out->taken += out->taken_by_line[line];
 }
 
 void atomic_reserve_get_stats(struct atomic_reserve_stats *out)

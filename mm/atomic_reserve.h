@@ -38,6 +38,11 @@ uint64_t atomic_reserve_default_target(uint64_t managed);
  * interrupts are enabled; ordinary context. */
 void atomic_reserve_init(uint64_t managed);
 
+/* Sets up the calling CPU's stock, as it comes up, with the boot CPU's target, and fills it
+ * (before the CPU takes interrupts, as the boot CPU's was). Interrupts off; ordinary
+ * context. */
+void atomic_reserve_init_cpu(void);
+
 /* Changes the target; a lower one gives the extra frames back to the general pool at once, a
  * higher one fills up from it. Returns 0, or -EINVAL for 0 or more than half of memory.
  * Ordinary context. */
@@ -51,7 +56,11 @@ uint64_t atomic_reserve_refill(void);
 /* True when the reserve is below its target. Any context. */
 bool atomic_reserve_below_target(void);
 
+/* The figures over every CPU's stock, or one CPU's (all zero for a CPU that is not up).
+ * Read without stopping the CPUs: each figure is whole, together they may be a moment
+ * apart. Any context. */
 void atomic_reserve_get_stats(struct atomic_reserve_stats *stats);
+void atomic_reserve_get_cpu_stats(unsigned int cpu, struct atomic_reserve_stats *stats);
 
 /* Frames in the reserve now. Any context. */
 uint64_t atomic_reserve_level(void);

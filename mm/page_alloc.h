@@ -172,6 +172,14 @@ struct page_alloc_errors {
 void page_alloc_get_stats(struct page_alloc_stats *stats);
 void page_alloc_get_errors(struct page_alloc_errors *errors);
 
+/* One CPU's share of the figures: its hot cache, and the calls it served. Each figure read
+ * whole, without stopping that CPU. Any context. */
+struct page_alloc_cpu_stats {
+    uint64_t hot_cache;
+    uint64_t allocations, frees, failures;
+};
+void page_alloc_get_cpu_stats(unsigned int cpu, struct page_alloc_cpu_stats *stats);
+
 /* Blocks allocated by the handlers of an IRQ line (0 ... 15), from the pool or the atomic
  * reserve. Any context. */
 uint64_t page_alloc_taken_by_line(int line);
@@ -184,7 +192,8 @@ uint64_t page_alloc_free_count(void);
 uint64_t page_alloc_unallocated_count(void);
 
 /* Moves every frame in this CPU's hot cache back to the buddy lists (so that free memory
- * merges into the largest blocks). Any context. */
+ * merges into the largest blocks). Any context. (Each CPU drains its own: a thread pinned to
+ * each in turn drains them all.) */
 void page_alloc_drain_hot_cache(void);
 
 /* Turns poisoning on or off (the command line option page_poison= sets it at boot). Frames

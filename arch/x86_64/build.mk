@@ -12,4 +12,7 @@ KERNEL_SOURCES += \
 	arch/x86_64/probe.c \
 	arch/x86_64/probe_exec.asm \
 	arch/x86_64/stacks.c \
-	arch/x86_64/switch.asm
+	arch/x86_64/smp_boot.c \
+	arch/x86_64/switch.asm \
+	arch/x86_64/tlb.c \
+	arch/x86_64/trampoline.asm

@@ -7,6 +7,7 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/interrupt.h"
 #include "arch/x86_64/percpu.h"
+#include "arch/x86_64/tlb.h"
 #include "lib/compiler.h"
 #include "lib/errno.h"
 
@@ -87,6 +88,7 @@ void x86_lapic_init(volatile void *mapped)
     registers = mapped;
     x86_set_vector_handler(X86_VECTOR_SPURIOUS, spurious_interrupt);
     x86_set_vector_handler(X86_VECTOR_LAPIC_ERROR, error_interrupt);
+    x86_tlb_init();
     x86_lapic_init_cpu(2); /* LINT1 is NMI on every PC; the MADT's entries refine it per CPU */
 }
 

@@ -11,6 +11,7 @@
 #include "arch/arch_mm.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/stacks.h"
+#include "arch/x86_64/tlb.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
 #include "lib/compiler.h"
@@ -235,6 +236,9 @@ int arch_unmap_page(uint64_t virt, uint64_t *phys)
     *phys = *path[LEVEL_PT] & PTE_ADDRESS;
     *path[LEVEL_PT] = 0;
     x86_invlpg((const void *)virt);
+    /* Gone from every CPU's TLB, and (INVLPG drops them too) from their caches of the tables
+     * on the path, before a table or the frame can be reused. */
+    x86_tlb_shootdown(virt);
     for (int level = LEVEL_PD; level <= LEVEL_PML4; level++) {
         if (!table_empty(table_at(*path[level])))
             break;

@@ -27,9 +27,13 @@ struct x86_cpu_area {
     uint64_t flush_address;
 } __attribute__((aligned(64))); /* one cache line apart: CPUs do not share lines of these */
 
-#define X86_CPU_AREA_ID    8
-#define X86_CPU_AREA_WORDS 16
+#define X86_CPU_AREA_ID            8
+#define X86_CPU_AREA_WORDS         16
+#define X86_CPU_AREA_FLUSH_PENDING (X86_CPU_AREA_WORDS + 8 * X86_CPU_WORDS)
 _Static_assert(offsetof(struct x86_cpu_area, id) == X86_CPU_AREA_ID, "per-CPU area layout");
+_Static_assert(offsetof(struct x86_cpu_area, apic_id) == X86_CPU_AREA_ID + 4, "per-CPU area");
+_Static_assert(offsetof(struct x86_cpu_area, flush_pending) == X86_CPU_AREA_FLUSH_PENDING,
+               "per-CPU area layout");
 _Static_assert(offsetof(struct x86_cpu_area, words) == X86_CPU_AREA_WORDS, "per-CPU area layout");
 
 /* Every CPU's area; x86_cpu_areas[n] is CPU n's. */

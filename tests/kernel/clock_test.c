@@ -21,6 +21,8 @@
 #include "arch/arch.h"
 #include "drivers/pit.h"
 #include "kernel/clock.h"
+#include "kernel/sched.h"
+#include "kernel/thread.h"
 #include "lib/errno.h"
 #include "kernel/ktest.h"
 #include "lib/clock_math.h"
@@ -354,4 +356,16 @@ static const struct ktest_case clock_cases[] = {
         KTEST_CASE(cycle_conversions_agree),
         {},
 };
-KTEST_SUITE(clock, clock_cases);
+/* On CPU 0, which keeps the time: the CPU that watches the ticks and the one that counts them
+ * are then the same, and an emulator that stalls one stalls the other. */
+static int run_on_cpu_0(void)
+{
+    return sched_pin(thread_current(), 0);
+}
+
+static void run_anywhere(void)
+{
+    sched_pin(thread_current(), -1);
+}
+
+KTEST_SUITE_FULL(clock, clock_cases, run_on_cpu_0, run_anywhere);

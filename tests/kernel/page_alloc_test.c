@@ -88,20 +88,41 @@ static void poison_off(void)
     page_alloc_set_poison(false);
 }
 
-/* GFP_ATOMIC takes everything: the pool, the atomic reserve, the headroom below min. */
+/* The suite runs on CPU 0 with every CPU's hot cache drained: then only CPU 0 moves frames
+ * between the buddy lists and a hot cache. The hot caches and the atomic reserves are per
+ * CPU, so taking everything takes it on every CPU in turn. */
+static int settle_on_cpu_0(void)
+{
+    drain_every_hot_cache(0);
+    return 0;
+}
+
+static void unpin(void)
+{
+    pin_to(-1);
+}
+
+static void take_every_frame(void *arg)
+{
+    struct chain *chain = arg;
+    struct page *page;
+    while ((page = alloc_page(GFP_ATOMIC)) != NULL)
+        chain_push(chain, page, 0);
+}
+
+/* GFP_ATOMIC takes everything: the pool, the atomic reserves, the headroom below min. */
 static void every_free_frame_at_order_0(struct ktest *t)
 {
     poison_off();
     uint64_t before = frames_not_held();
     struct chain chain = {0};
-    struct page *page;
-    while ((page = alloc_page(GFP_ATOMIC)) != NULL)
-        chain_push(&chain, page, 0);
+    on_each_cpu_in_turn(take_every_frame, &chain, 0);
     KTEST_EXPECT_EQ(t, page_alloc_unallocated_count(), 0u);
     KTEST_EXPECT_EQ(t, chain.frames + frame_pipe_frames_in_flight(), before);
     KTEST_EXPECT_EQ(t, chain.outside_usable, 0u);
     KTEST_EXPECT_EQ(t, chain_check_and_free(t, &chain), 0u);
     KTEST_EXPECT_EQ(t, frames_not_held(), before);
+    refill_every_reserve(0);
     page_alloc_set_poison(saved_poison);
 }
 
@@ -113,26 +134,41 @@ static unsigned int next_order(uint64_t *state)
     return (unsigned int)(*state % (MAX_ORDER + 1));
 }
 
-static void every_free_frame_at_mixed_orders(struct ktest *t)
+struct mixed_take {
+    struct chain chain;
+    uint64_t state;
+};
+
+static void take_at_mixed_orders(void *arg)
 {
-    poison_off();
-    uint64_t before = frames_not_held(), state = 0x2545f4914f6cdd1dull;
-    struct chain chain = {0};
-    for (unsigned int order = next_order(&state);; order = next_order(&state)) {
+    struct mixed_take *take = arg;
+    for (unsigned int order = next_order(&take->state);; order = next_order(&take->state)) {
         struct page *page = NULL;
         /* When a size is gone, try the smaller ones; stop when not even one frame is left. */
         while (!(page = alloc_pages(GFP_ATOMIC, order)) && order > 0)
             order--;
         if (!page)
             break;
-        chain_push(&chain, page, order);
+        chain_push(&take->chain, page, order);
     }
+}
+
+static void every_free_frame_at_mixed_orders(struct ktest *t)
+{
+    poison_off();
+    uint64_t before = frames_not_held();
+    static struct mixed_take take;
+    take = (struct mixed_take){.state = 0x2545f4914f6cdd1dull};
+    struct chain chain = {0};
+    on_each_cpu_in_turn(take_at_mixed_orders, &take, 0);
+    chain = take.chain;
     KTEST_EXPECT_EQ(t, page_alloc_unallocated_count(), 0u);
     KTEST_EXPECT_EQ(t, chain.frames + frame_pipe_frames_in_flight(), before);
     KTEST_EXPECT_EQ(t, chain.outside_usable, 0u);
     ktest_log(t, "%lu blocks, %lu frames", chain.blocks, chain.frames);
     KTEST_EXPECT_EQ(t, chain_check_and_free(t, &chain), 0u);
     KTEST_EXPECT_EQ(t, frames_not_held(), before);
+    refill_every_reserve(0);
     page_alloc_set_poison(saved_poison);
 }
 
@@ -155,6 +191,7 @@ static void freed_memory_merges_back(struct ktest *t)
 static void gfp_kernel_stops_at_the_min_watermark(struct ktest *t)
 {
     poison_off();
+    drain_every_hot_cache(0); /* the refills above left frames in other CPUs' caches */
     struct page_alloc_stats stats;
     page_alloc_get_stats(&stats);
     struct chain chain = {0};
@@ -263,4 +300,4 @@ static const struct ktest_case page_alloc_cases[] = {
         KTEST_CASE(write_after_free_is_caught_by_poison),
         {},
 };
-KTEST_SUITE(page_alloc, page_alloc_cases);
+KTEST_SUITE_FULL(page_alloc, page_alloc_cases, settle_on_cpu_0, unpin);

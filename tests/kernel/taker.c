@@ -7,6 +7,9 @@
 #include "kernel/clock.h"
 #include "kernel/frame_pipe.h"
 #include "kernel/irq.h"
+#include "kernel/sched.h"
+#include "kernel/thread.h"
+#include "mm/atomic_reserve.h"
 #include "mm/exclusive.h"
 
 static uint32_t saved_hz;
@@ -121,4 +124,42 @@ uint64_t memhog_release(uint64_t *chain)
         freed++;
     }
     return freed;
+}
+
+void pin_to(int cpu)
+{
+    sched_pin(thread_current(), cpu);
+}
+
+void on_each_cpu_in_turn(void (*fn)(void *arg), void *arg, int home)
+{
+    for (unsigned int cpu = 0; cpu < MAX_CPUS; cpu++) {
+        if (!sched_cpu_is_online(cpu))
+            continue;
+        pin_to((int)cpu);
+        fn(arg);
+    }
+    pin_to(home);
+}
+
+static void drain_here(void *arg)
+{
+    (void)arg;
+    page_alloc_drain_hot_cache();
+}
+
+void drain_every_hot_cache(int home)
+{
+    on_each_cpu_in_turn(drain_here, NULL, home);
+}
+
+static void refill_here(void *arg)
+{
+    (void)arg;
+    atomic_reserve_refill();
+}
+
+void refill_every_reserve(int home)
+{
+    on_each_cpu_in_turn(refill_here, NULL, home);
 }

@@ -41,6 +41,23 @@ bool frame_is_zero(const struct page *page);
  * interrupt handler to its consumer. Constant while the test holds nothing. */
 uint64_t frames_not_held(void);
 
+/* With several CPUs: moves the calling thread to CPU cpu and keeps it there (-1: lets it run
+ * anywhere again). A per-CPU figure then stays that of one CPU: the allocator's hot cache and
+ * atomic reserve are per CPU, and device interrupts (line 0, the PIT) go to CPU 0. */
+void pin_to(int cpu);
+
+/* Runs fn(arg) on every CPU that is up, one after the other (the calling thread moves to
+ * each), then pins the thread to `home` (-1: anywhere). */
+void on_each_cpu_in_turn(void (*fn)(void *arg), void *arg, int home);
+
+/* Gives every CPU's hot cache back to the buddy lists; leaves the thread pinned to `home`. */
+void drain_every_hot_cache(int home);
+
+/* Tops every CPU's atomic reserve up (a stock emptied while memory ran out is refilled by that
+ * CPU's next take or free; a test that emptied them all puts them back); leaves the thread
+ * pinned to `home`. */
+void refill_every_reserve(int home);
+
 /* Takes every frame allocation with gfp can get, chained through the frames' first word;
  * memhog_release gives them back. Returns the number taken. */
 uint64_t memhog_take(uint64_t *chain, gfp_t gfp);
