@@ -253,6 +253,17 @@ void thread_yield(void)
     reschedule_now();
 }
 
+void sched_idle(void)
+{
+    arch_irq_disable();
+    unsigned int cpu = arch_cpu_id();
+    if (!READ_ONCE(resched_needed[cpu]))
+        arch_wait_for_interrupt(); /* sti; hlt: no interrupt slips in between */
+    arch_irq_enable();
+    if (READ_ONCE(resched_needed[cpu]))
+        thread_yield(); /* asked without an interrupt (a thread of this CPU made one ready) */
+}
+
 void sched_preempt_point(void)
 {
     unsigned int cpu = arch_cpu_id();

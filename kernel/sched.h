@@ -31,6 +31,10 @@ void thread_yield(void);
  * Returns 0, or -EPERM from a context that must not sleep (reported). Thread context. */
 int thread_sleep_ms(uint64_t ms);
 
+/* The idle thread's wait: halts until the next interrupt (whose end switches to a thread it
+ * made ready), or switches at once if this CPU was asked to already. Interrupts on. */
+void sched_idle(void);
+
 /* Called by the IRQ layer as an outermost interrupt ends (interrupts off): switches to a
  * thread that became more urgent than the interrupted one, unless the interrupted code holds
  * a spinlock (then at the next chance). */

@@ -10,6 +10,22 @@ static uint64_t long_waits;
 /* Turns between two looks at the TSC while waiting. */
 #define SPINS_PER_CHECK 256
 
+/* A CPU printing a report of a long wait: the report takes the console's lock, and a long
+ * wait for that one must not report again (and again). Each CPU's own: a CPU waiting for a
+ * lock already counts it as held, so its thread stays on it. */
+static bool reporting[MAX_CPUS];
+
+static void report_long_wait(struct spinlock *lock, const void *where, uint64_t waited)
+{
+    bool *mine = &reporting[arch_cpu_id()];
+    if (*mine)
+        return;
+    *mine = true;
+    __atomic_add_fetch(&long_waits, 1, __ATOMIC_RELAXED);
+    spin_report_long_wait(lock, where, waited);
+    *mine = false;
+}
+
 static void wait_turn(struct spinlock *lock, uint32_t ticket, const void *where)
 {
     uint64_t start = arch_cycles(), spins = 0;
@@ -21,8 +37,7 @@ static void wait_turn(struct spinlock *lock, uint32_t ticket, const void *where)
         uint64_t waited = arch_cycles() - start;
         if (waited > READ_ONCE(long_wait)) {
             reported = true;
-            __atomic_add_fetch(&long_waits, 1, __ATOMIC_RELAXED);
-            spin_report_long_wait(lock, where, waited);
+            report_long_wait(lock, where, waited);
         }
     }
     __atomic_add_fetch(&lock->contended, 1, __ATOMIC_RELAXED);
@@ -46,15 +61,15 @@ static inline __attribute__((always_inline)) void take(struct spinlock *lock, co
         lock->held_since = arch_cycles();
 }
 
-void spin_lock(struct spinlock *lock)
+void spin_lock_at(struct spinlock *lock, const void *where)
 {
-    take(lock, __builtin_return_address(0));
+    take(lock, where);
 }
 
-void spin_lock_irqsave(struct spinlock *lock, unsigned long *flags)
+void spin_lock_irqsave_at(struct spinlock *lock, unsigned long *flags, const void *where)
 {
     *flags = arch_irq_save();
-    take(lock, __builtin_return_address(0));
+    take(lock, where);
 }
 
 void spin_unlock(struct spinlock *lock)

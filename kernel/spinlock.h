@@ -10,9 +10,10 @@
  * flags), which puts the interrupt flag back as it was: nested sections re-enable interrupts
  * only at the outermost.
  *
- * Lock debugging, always on: each lock records the CPU holding it and where it was taken (the
- * return address of the spin_lock call). A CPU taking a lock it already holds can never get
- * it: that is reported, naming the lock and both places, and the kernel panics. A CPU that
+ * Lock debugging, always on: each lock records the CPU holding it and where it was taken (an
+ * address inside the function that called spin_lock, read there: unlike a return address, a
+ * tail call cannot move it to the caller's caller). A CPU taking a lock it already holds can never
+ * get it: that is reported, naming the lock and both places, and the kernel panics. A CPU that
  * waits longer than a long bound (seconds by the TSC: under an emulator with more CPUs than
  * host cores, a holder can be descheduled for tens of milliseconds) gets one report naming the
  * lock, where it waits and where the holder took it, and goes on waiting.
@@ -53,15 +54,28 @@ struct spinlock {
         .measured = true, .name = (lock_name)                                                      \
     }
 
+/* The address of the code right here (x86-64: of the next instruction), for the reports of
+ * lock debugging. */
+#define SPIN_HERE                                                                                  \
+    ({                                                                                             \
+        const void *here_;                                                                         \
+        __asm__ volatile("leaq 0(%%rip), %0" : "=r"(here_));                                       \
+        here_;                                                                                     \
+    })
+
 /* Takes the lock. Only for data no interrupt handler touches; others use the irqsave form.
  * Any context; spins. */
-void spin_lock(struct spinlock *lock);
+#define spin_lock(lock) spin_lock_at((lock), SPIN_HERE)
 
 /* Releases a lock this CPU holds. Any context. */
 void spin_unlock(struct spinlock *lock);
 
 /* Disables interrupts, saving their previous state in *flags, then takes the lock. */
-void spin_lock_irqsave(struct spinlock *lock, unsigned long *flags);
+#define spin_lock_irqsave(lock, flags) spin_lock_irqsave_at((lock), (flags), SPIN_HERE)
+
+/* What the two above call, with the place that takes the lock. */
+void spin_lock_at(struct spinlock *lock, const void *where);
+void spin_lock_irqsave_at(struct spinlock *lock, unsigned long *flags, const void *where);
 
 /* Releases the lock, then restores the interrupt state saved by spin_lock_irqsave. */
 void spin_unlock_irqrestore(struct spinlock *lock, unsigned long flags);

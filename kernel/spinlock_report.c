@@ -4,6 +4,7 @@
 #include "kernel/panic.h"
 #include "kernel/printk.h"
 #include "kernel/spinlock.h"
+#include "lib/format.h"
 
 static const char *describe(const void *where, char *buffer)
 {
@@ -24,10 +25,14 @@ void spin_report_retake(const struct spinlock *lock, const void *where)
 
 void spin_report_long_wait(const struct spinlock *lock, const void *where, uint64_t cycles)
 {
-    char taker[KSYM_DESCRIBE_MAX], holder[KSYM_DESCRIBE_MAX];
+    char taker[KSYM_DESCRIBE_MAX], holder[KSYM_DESCRIBE_MAX], who[48];
     uint32_t held_by = READ_ONCE(lock->holder);
-    printk("spinlock: CPU %u has waited %llu cycles for '%s' at %s; CPU %d holds it, taken at "
-           "%s (still waiting)\n",
+    if (held_by)
+        ksnprintf(who, sizeof(who), "CPU %u holds it", held_by - 1);
+    else /* released: the CPU whose turn it is has not taken it yet */
+        ksnprintf(who, sizeof(who), "the next in line has not taken it yet");
+    printk("spinlock: CPU %u has waited %llu cycles for '%s' at %s; %s, taken at %s (still "
+           "waiting)\n",
            arch_cpu_id(), (unsigned long long)cycles, lock->name ? lock->name : "?",
-           describe(where, taker), (int)held_by - 1, describe(READ_ONCE(lock->where), holder));
+           describe(where, taker), who, describe(READ_ONCE(lock->where), holder));
 }

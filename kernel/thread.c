@@ -179,10 +179,16 @@ struct thread *thread_create_on(const char *name, void (*entry)(void *arg), void
     return thread;
 }
 
+/* Bumped when a thread ends or is detached: the idle threads look for something to reap only
+ * when it changed, not at every wake-up (which would take the scheduler's lock on every CPU
+ * at every tick). */
+static uint64_t reap_hint;
+
 void thread_exit(int exit_code)
 {
     struct thread *self = thread_current();
     self->exit_code = exit_code;
+    __atomic_add_fetch(&reap_hint, 1, __ATOMIC_RELEASE);
     sched_exit_current(); /* DEAD, its joiner woken, and never back */
 }
 
@@ -233,6 +239,7 @@ void thread_detach(struct thread *thread)
     wait_lock_irqsave(&flags);
     thread->detached = true;
     wait_unlock_irqrestore(flags);
+    __atomic_add_fetch(&reap_hint, 1, __ATOMIC_RELEASE);
 }
 
 /* The next detached thread that ended, claimed for reaping, or NULL. */
@@ -266,11 +273,14 @@ void thread_reap(void)
 static void idle_main(void *arg)
 {
     (void)arg;
+    uint64_t seen = 0;
     for (;;) {
-        thread_reap();
-        arch_irq_disable();
-        arch_wait_for_interrupt(); /* sti; hlt: no interrupt slips in between */
-        thread_yield();
+        uint64_t hint = __atomic_load_n(&reap_hint, __ATOMIC_ACQUIRE);
+        if (hint != seen) {
+            seen = hint;
+            thread_reap();
+        }
+        sched_idle();
     }
 }
 

@@ -57,7 +57,7 @@ def bad_values_are_reported_once(context):
     expected = [
         "cmdline: bad value 'maybe' for page_poison (expected on or off); using on",
         "cmdline: bad value 'bogus' for crash (expected null, write-text, divide, opcode, "
-        "stack-overflow, thread-stack-overflow or panic); no crash",
+        "stack-overflow, thread-stack-overflow, panic, deadlock or smp-panic); no crash",
         "cmdline: unknown option 'mystery_option' ignored",
         "cmdline: bad value 'no_such_suite' for selftest (no such suite); running all suites",
     ]

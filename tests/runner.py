@@ -200,8 +200,12 @@ BOOTS = [
     Boot("pc-1G-cutmem", Machine("pc", "1G"), "selftest_ram=960M", preload="cutmem 256M 320M"),
     Boot("q35-uefi-512M", Machine("q35", "512M", extra=["-bios", "/usr/share/ovmf/OVMF.fd"]),
          "selftest_ram=512M"),
-    Boot("pc-128M-smp2", Machine("pc", "128M", cpus=2), "selftest_ram=128M", timeout=300),
-    Boot("q35-128M-smp4", Machine("q35", "128M", cpus=4), "selftest_ram=128M", timeout=300),
+    Boot("pc-128M-smp2", Machine("pc", "128M", cpus=2), "selftest_ram=128M selftest_cpus=2",
+         timeout=300),
+    Boot("q35-128M-smp4", Machine("q35", "128M", cpus=4), "selftest_ram=128M selftest_cpus=4",
+         timeout=300),
+    Boot("pc-128M-smp8", Machine("pc", "128M", cpus=8), "selftest_ram=128M selftest_cpus=8",
+         timeout=400),
 ]
 
 
