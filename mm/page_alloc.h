@@ -180,6 +180,11 @@ struct page_alloc_cpu_stats {
 };
 void page_alloc_get_cpu_stats(unsigned int cpu, struct page_alloc_cpu_stats *stats);
 
+/* The zone lock's figures (it guards the buddy lists): times taken, waited for, and its hold
+ * times in TSC cycles; with reset, they start again from zero. Any context. */
+struct spinlock_stats;
+void page_alloc_get_lock_stats(struct spinlock_stats *stats, bool reset);
+
 /* Blocks allocated by the handlers of an IRQ line (0 ... 15), from the pool or the atomic
  * reserve. Any context. */
 uint64_t page_alloc_taken_by_line(int line);

@@ -81,6 +81,13 @@ void page_alloc_get_cpu_stats(unsigned int cpu, struct page_alloc_cpu_stats *out
     out->failures = READ_ONCE(pages->failures);
 }
 
+void page_alloc_get_lock_stats(struct spinlock_stats *stats, bool reset)
+{
+    spin_get_stats(&zone.lock, stats);
+    if (reset)
+        spin_reset_stats(&zone.lock);
+}
+
 uint64_t page_alloc_taken_by_line(int line)
 {
     if (line < 0 || line >= ATOMIC_RESERVE_LINES)
