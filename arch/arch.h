@@ -24,6 +24,8 @@ enum arch_cpu_word {
     CPU_WORD_IRQ_LINE,       /* the IRQ line whose handlers run, or -1 (kernel/irq.c) */
     CPU_WORD_IRQ_ENTRIES,    /* interrupts dispatched on this CPU (kernel/irq.c: free_irq) */
     CPU_WORD_THREAD,         /* the thread running on this CPU (kernel/sched.c) */
+    CPU_WORD_PAGES,          /* this CPU's allocator state (mm/page_alloc.c: this_cpu) */
+    CPU_WORD_RESERVE,        /* this CPU's atomic reserve (mm/internal.h: this_reserve) */
     CPU_WORDS
 };
 #define X86_CPU_WORDS CPU_WORDS

@@ -24,7 +24,9 @@
 #include "lib/errno.h"
 #include "lib/format.h"
 
-static struct spinlock sched_lock = SPINLOCK_INIT_MEASURED("scheduler");
+/* Its hold times are measured only when asked (sched_get_lock_stats): it is taken at every
+ * switch and wake-up, where two TSC reads more would show. */
+static struct spinlock sched_lock = SPINLOCK_INIT("scheduler");
 
 /* Guarded by sched_lock. */
 static struct {
@@ -35,6 +37,7 @@ static struct sched_stats stats;
 static struct thread *running[MAX_CPUS];     /* what each CPU runs (its own copy: the CPU word) */
 static struct thread *idle_thread[MAX_CPUS]; /* set as the CPU comes up */
 static bool cpu_online[MAX_CPUS];            /* takes threads */
+static unsigned int cpus_to_scan = 1;        /* 1 + the highest CPU online */
 static uint64_t reschedule_ipis;             /* sent */
 
 /* Per CPU, changed on that CPU with interrupts off; resched_needed also set by other CPUs
@@ -135,9 +138,14 @@ static int choose_cpu(const struct thread *thread)
 {
     if (thread->pinned >= 0)
         return cpu_online[thread->pinned] ? thread->pinned : -1;
-    int best = -1, best_busyness = THREAD_PRIORITIES;
     unsigned int here = arch_cpu_id();
-    for (unsigned int cpu = 0; cpu < MAX_CPUS; cpu++) {
+    if (cpus_to_scan == 1)
+        return (int)here; /* one CPU: nothing to choose */
+    int last = thread->cpu;
+    if (last >= 0 && cpu_online[last] && busyness((unsigned int)last) < 0)
+        return last; /* where it ran, idle: the quick answer */
+    int best = -1, best_busyness = THREAD_PRIORITIES;
+    for (unsigned int cpu = 0; cpu < cpus_to_scan; cpu++) {
         if (!cpu_online[cpu])
             continue;
         int b = busyness(cpu);
@@ -384,6 +392,7 @@ void sched_cpu_online(struct thread *idle)
     sched_set_current(idle);
     slice_left[cpu] = slice_ticks();
     WRITE_ONCE(cpu_online[cpu], true);
+    cpus_to_scan = MAX(cpus_to_scan, cpu + 1);
     resched_needed[cpu] = true; /* threads pinned here may be waiting already */
     spin_unlock_irqrestore(&sched_lock, flags);
 }
@@ -563,5 +572,5 @@ void sched_get_lock_stats(struct spinlock_stats *out, bool reset)
 {
     spin_get_stats(&sched_lock, out);
     if (reset)
-        spin_reset_stats(&sched_lock);
+        spin_measure(&sched_lock); /* from now on: whoever reset wants the figures */
 }

@@ -52,7 +52,8 @@ struct sched_stats {
 };
 void sched_get_stats(struct sched_stats *stats);
 
-/* The scheduler lock's figures (hold times, waits), and with reset, starts them again. Any
+/* The scheduler lock's figures (times taken, waits), and with reset, starts them again and
+ * from then on measures its hold times too (off until then: two TSC reads per taking). Any
  * context but with sched_lock held. */
 void sched_get_lock_stats(struct spinlock_stats *stats, bool reset);
 

@@ -13,6 +13,7 @@
 #include "kernel/thread.h"
 #include "lib/errno.h"
 #include "mm/atomic_reserve.h"
+#include "mm/page_alloc.h"
 
 #define ONLINE_TIMEOUT_MS 2000 /* from running its first code to taking threads */
 
@@ -25,6 +26,7 @@ static unsigned int online = 1;
 static void cpu_main(unsigned int cpu)
 {
     irq_init_cpu();
+    page_alloc_init_cpu();
     atomic_reserve_init_cpu();
     sched_cpu_online(idle_threads[cpu]);
     clock_start_cpu();

@@ -74,6 +74,8 @@ void spin_lock_irqsave_at(struct spinlock *lock, unsigned long *flags, const voi
 
 void spin_unlock(struct spinlock *lock)
 {
+    if (unlikely(READ_ONCE(lock->holder) != arch_cpu_id() + 1))
+        spin_report_foreign_unlock(lock);
     if (lock->measured) {
         uint64_t held = arch_cycles() - lock->held_since;
         lock->hold_cycles += held;
@@ -104,6 +106,16 @@ void spin_get_stats(struct spinlock *lock, struct spinlock_stats *stats)
             .hold_max = lock->hold_max,
     };
     spin_unlock_irqrestore(lock, flags);
+}
+
+void spin_measure(struct spinlock *lock)
+{
+    unsigned long flags;
+    spin_lock_irqsave(lock, &flags);
+    lock->measured = true;
+    lock->held_since = arch_cycles(); /* this taking ends measured, like the ones to come */
+    spin_unlock_irqrestore(lock, flags);
+    spin_reset_stats(lock);
 }
 
 void spin_reset_stats(struct spinlock *lock)

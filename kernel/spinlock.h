@@ -108,6 +108,10 @@ struct spinlock_stats {
 void spin_get_stats(struct spinlock *lock, struct spinlock_stats *stats);
 void spin_reset_stats(struct spinlock *lock);
 
+/* Starts measuring the lock's hold times from now on (and resets its figures). Any context
+ * but with the lock held. */
+void spin_measure(struct spinlock *lock);
+
 /* The long-wait bound, in TSC cycles (the clock sets two seconds once the TSC is
  * calibrated; tests lower it). Waits reported so far, over all locks. Any context. */
 void spin_set_long_wait(uint64_t cycles);
@@ -115,8 +119,10 @@ uint64_t spin_long_wait(void);
 uint64_t spin_long_waits_reported(void);
 
 /* The reports (kernel/spinlock_report.c; the host tests supply their own): a CPU taking a
- * lock it holds (never returns), and a wait past the bound. */
+ * lock it holds, a CPU releasing a lock it does not hold (neither returns), and a wait past
+ * the bound. */
 __noreturn void spin_report_retake(const struct spinlock *lock, const void *where);
+__noreturn void spin_report_foreign_unlock(const struct spinlock *lock);
 void spin_report_long_wait(const struct spinlock *lock, const void *where, uint64_t cycles);
 
 /* States in code that the caller must have interrupts disabled. */

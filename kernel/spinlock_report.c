@@ -23,6 +23,16 @@ void spin_report_retake(const struct spinlock *lock, const void *where)
           describe(READ_ONCE(lock->where), holder));
 }
 
+void spin_report_foreign_unlock(const struct spinlock *lock)
+{
+    char holder[KSYM_DESCRIBE_MAX];
+    uint32_t held_by = READ_ONCE(lock->holder);
+    panic("spinlock '%s' released by CPU %u, which does not hold it (%s%d, taken at %s)",
+          lock->name ? lock->name : "?", arch_cpu_id(),
+          held_by ? "CPU " : "nobody: ", (int)held_by - 1,
+          describe(READ_ONCE(lock->where), holder));
+}
+
 void spin_report_long_wait(const struct spinlock *lock, const void *where, uint64_t cycles)
 {
     char taker[KSYM_DESCRIBE_MAX], holder[KSYM_DESCRIBE_MAX], who[48];

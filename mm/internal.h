@@ -88,9 +88,10 @@ struct reserve_stack {
 extern struct reserve_stack reserves[MAX_CPUS];
 extern struct deferred_work reserve_refill_work;
 
+/* This CPU's, through a per-CPU word (page_alloc_init_cpu). Interrupts off. */
 static inline struct reserve_stack *this_reserve(void)
 {
-    return &reserves[arch_cpu_id()];
+    return (struct reserve_stack *)arch_cpu_word(CPU_WORD_RESERVE);
 }
 
 /* atomic_reserve_below_target, inline for the free path. */

@@ -26,9 +26,18 @@ struct mm_limits mm_limits;
 bool mm_poison_on_free;
 struct cpu_pages cpu_pages[MAX_CPUS];
 
+/* This CPU's, through a per-CPU word (one load, not an index times a size). Interrupts off,
+ * or the answer may be another CPU's by the time it is used. */
 static struct cpu_pages *this_cpu(void)
 {
-    return &cpu_pages[arch_cpu_id()];
+    return (struct cpu_pages *)arch_cpu_word(CPU_WORD_PAGES);
+}
+
+void page_alloc_init_cpu(void)
+{
+    unsigned int cpu = arch_cpu_id();
+    arch_cpu_word_set(CPU_WORD_PAGES, (long)(uintptr_t)&cpu_pages[cpu]);
+    arch_cpu_word_set(CPU_WORD_RESERVE, (long)(uintptr_t)&reserves[cpu]);
 }
 
 /* --- allocation
@@ -339,6 +348,7 @@ void page_alloc_init(const struct memmap *map, bool poison)
         hot_cache_init(&cpu_pages[i].cache);
     }
     mm_errors = (struct page_alloc_errors){0};
+    page_alloc_init_cpu();
 }
 
 /* --- for the shell and tests ---------------------------------------------------------- */

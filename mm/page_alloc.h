@@ -146,6 +146,10 @@ int free_page(struct page *page);
  * when they are freed and check it when they are handed out again. Boot only. */
 void page_alloc_init(const struct memmap *map, bool poison);
 
+/* Points the calling CPU at its own hot cache and atomic reserve (per-CPU words): the boot
+ * CPU in page_alloc_init, every other as it comes up, before it allocates. Interrupts off. */
+void page_alloc_init_cpu(void);
+
 /* --- figures ------------------------------------------------------------------------------------
  */
 

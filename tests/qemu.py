@@ -51,9 +51,11 @@ def make_iso(options, name, cmdline, preload=""):
 
 
 def accelerator(options, machine):
-    """The -accel value: TCG runs several guest CPUs on threads of their own (thread=multi)."""
+    """The -accel value: TCG runs several guest CPUs on threads of their own (thread=multi),
+    but under -icount (which counts instructions on one virtual clock) one thread runs them
+    all in turn (thread=single)."""
     if machine.cpus > 1 and options.accel == "tcg":
-        return "tcg,thread=multi"
+        return "tcg,thread=single" if "-icount" in machine.extra else "tcg,thread=multi"
     return options.accel
 
 

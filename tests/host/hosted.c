@@ -136,6 +136,11 @@ void spin_report_retake(const struct spinlock *lock, const void *where)
     panic("deadlock: spinlock '%s' taken again at %p", lock->name ? lock->name : "?", where);
 }
 
+void spin_report_foreign_unlock(const struct spinlock *lock)
+{
+    panic("spinlock '%s' released by a CPU that does not hold it", lock->name ? lock->name : "?");
+}
+
 void spin_report_long_wait(const struct spinlock *lock, const void *where, uint64_t cycles)
 {
     printf("spinlock: waited %llu cycles for '%s' at %p\n", (unsigned long long)cycles,

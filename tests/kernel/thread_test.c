@@ -84,14 +84,17 @@ static void urgent_waiter(void *arg)
         *woke_at = clock_ticks();
 }
 
+/* The hog and the urgent thread share CPU 0, where the signal comes from: the urgent one must
+ * take the CPU from the hog, not find another CPU idle. */
 static void higher_priority_preempts_within_a_tick(struct ktest *t)
 {
     static struct spinner hog;
     static uint64_t woke_at;
     hog = (struct spinner){0};
     woke_at = 0;
-    struct thread *busy = thread_create("hog", spin, &hog, THREAD_PRIORITY_NORMAL);
-    struct thread *urgent = thread_create("urgent", urgent_waiter, &woke_at, THREAD_PRIORITY_HIGH);
+    struct thread *busy = thread_create_on("hog", spin, &hog, THREAD_PRIORITY_NORMAL, 0);
+    struct thread *urgent =
+            thread_create_on("urgent", urgent_waiter, &woke_at, THREAD_PRIORITY_HIGH, 0);
     KTEST_ASSERT_NOT_NULL(t, busy);
     KTEST_ASSERT_NOT_NULL(t, urgent);
     countdown = 25;
