@@ -10,12 +10,14 @@
 #                 on its seeds (tests/fuzz/seeds/) and print a line per target: seeds read,
 #                 inputs run, exit status, crash file if any
 #
-# Variables: ACCEL (tcg), MACHINE (pc or q35), MEMORY (128M), CMDLINE (kernel options for
-# `make run`), QEMU_DISPLAY (none; gtk to see the VGA screen), FUZZ_SECONDS (unset: build only).
+# Variables: ACCEL (tcg), MACHINE (pc or q35), MEMORY (128M), CPUS (1; more runs each guest CPU
+# on a host thread of its own, tcg,thread=multi), CMDLINE (kernel options for `make run`),
+# QEMU_DISPLAY (none; gtk to see the VGA screen), FUZZ_SECONDS (unset: build only).
 
 ACCEL        ?= tcg
 MACHINE      ?= pc
 MEMORY       ?= 128M
+CPUS         ?= 1
 CMDLINE      ?=
 QEMU_DISPLAY ?= none
 QEMU         ?= qemu-system-x86_64
@@ -128,7 +130,11 @@ $(BUILD)/labyrinth.iso: $(BUILD)/labyrinth.elf $(BUILD)/cmdline.stamp iso/grub.c
 
 iso: $(BUILD)/labyrinth.iso
 
-QEMU_FLAGS = -accel $(ACCEL) -machine $(MACHINE) -m $(MEMORY) -cdrom $(BUILD)/labyrinth.iso \
+# Several guest CPUs under TCG: one host thread each.
+QEMU_ACCEL = $(if $(filter-out 1,$(CPUS)),$(if $(filter tcg,$(ACCEL)),tcg$(COMMA)thread=multi,$(ACCEL)),$(ACCEL))
+COMMA := ,
+QEMU_FLAGS = -accel $(QEMU_ACCEL) -smp $(CPUS) -machine $(MACHINE) -m $(MEMORY) \
+	-cdrom $(BUILD)/labyrinth.iso \
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04 -no-reboot -display $(QEMU_DISPLAY)
 
 # Exit statuses 33 and 35 are the kernel leaving through the debug-exit device (halt,

@@ -88,17 +88,20 @@ static void poison_off(void)
     page_alloc_set_poison(false);
 }
 
-/* The suite runs on CPU 0 with every CPU's hot cache drained: then only CPU 0 moves frames
- * between the buddy lists and a hot cache. The hot caches and the atomic reserves are per
- * CPU, so taking everything takes it on every CPU in turn. */
+/* The suite runs on CPU 0 with every CPU's hot cache drained and the timer sensor paused:
+ * then only the suite moves frames, and only CPU 0 between the buddy lists and a hot cache.
+ * The hot caches and the atomic reserves are per CPU, so taking everything takes it on every
+ * CPU in turn. */
 static int settle_on_cpu_0(void)
 {
+    sensor_pause();
     drain_every_hot_cache(0);
     return 0;
 }
 
 static void unpin(void)
 {
+    sensor_resume();
     pin_to(-1);
 }
 

@@ -11,6 +11,7 @@
 #include "kernel/thread.h"
 #include "mm/atomic_reserve.h"
 #include "mm/exclusive.h"
+#include "services/sensor.h"
 
 static uint32_t saved_hz;
 
@@ -162,4 +163,19 @@ static void refill_here(void *arg)
 void refill_every_reserve(int home)
 {
     on_each_cpu_in_turn(refill_here, NULL, home);
+}
+
+static uint32_t paused_interval;
+
+void sensor_pause(void)
+{
+    struct sensor_stats stats;
+    sensor_get_stats(&stats);
+    paused_interval = stats.sample_every;
+    sensor_set_interval(0);
+}
+
+void sensor_resume(void)
+{
+    sensor_set_interval(paused_interval);
 }

@@ -58,6 +58,12 @@ void drain_every_hot_cache(int home);
  * pinned to `home`. */
 void refill_every_reserve(int home);
 
+/* Pauses the timer sensor, which takes a frame from CPU 0's timer handler now and then and
+ * has its thread free it on any CPU: a test comparing the allocator's global figures before
+ * and after pauses it. Resume puts its interval back. */
+void sensor_pause(void);
+void sensor_resume(void);
+
 /* Takes every frame allocation with gfp can get, chained through the frames' first word;
  * memhog_release gives them back. Returns the number taken. */
 uint64_t memhog_take(uint64_t *chain, gfp_t gfp);
