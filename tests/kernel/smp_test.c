@@ -17,11 +17,13 @@
 #include "kernel/spinlock.h"
 #include "kernel/thread.h"
 #include "kernel/wait.h"
+#include "lib/compiler.h"
 #include "lib/errno.h"
 #include "lib/string.h"
 #include "mm/census.h"
 #include "mm/exclusive.h"
 #include "mm/layout.h"
+#include "mm/mm.h"
 #include "mm/page_alloc.h"
 #include "mm/vm.h"
 #include "tests/kernel/taker.h"
@@ -87,6 +89,46 @@ static void every_cpu_is_online_and_runs_its_threads(struct ktest *t)
         KTEST_EXPECT_EQ(t, thread_join(threads[i], NULL), 0);
         KTEST_EXPECT_EQ(t, ran_on[cpus[i]], (int)cpus[i]);
     }
+}
+
+/* --- a CPU that does not answer -------------------------------------------------------------- */
+
+static volatile bool ghost_ran;
+
+static void ghost_main(unsigned int cpu)
+{
+    (void)cpu;
+    ghost_ran = true; /* never: no CPU has that APIC id */
+    arch_halt_forever();
+}
+
+/* INIT and startup IPIs to an APIC id no CPU has: the start gives up after its second, and a
+ * CPU that would come later would find itself given up on. */
+static void a_cpu_that_does_not_answer_is_given_up(struct ktest *t)
+{
+    if (strcmp(irq_controller_name(), "IOAPIC") != 0 || !mm_low_page()) {
+        ktest_skip(t, "no local APIC, or no start page");
+        return;
+    }
+    static uint8_t stack[256] __aligned(16);
+    struct arch_cpu_start start = {
+            .cpu = MAX_CPUS - 1,
+            .apic_id = 0xfe,
+            .stack_top = (uint64_t)(uintptr_t)(stack + sizeof(stack)),
+            .start_page = mm_low_page(),
+            .cycles_per_ms = clock_tsc_hz() / 1000,
+            .entry = ghost_main,
+    };
+    uint64_t begin = arch_cycles();
+    int result = arch_cpu_start(&start);
+    uint64_t ms = clock_cycles_to_ns(arch_cycles() - begin) / 1000000;
+    ktest_log(t, "arch_cpu_start for APIC id 0xfe: %s after %llu ms", errno_name(result),
+              (unsigned long long)ms);
+    KTEST_EXPECT_EQ(t, result, -ETIMEDOUT);
+    KTEST_EXPECT_GE(t, ms, 1000u);
+    KTEST_EXPECT_FALSE(t, ghost_ran);
+    KTEST_EXPECT_EQ(t, smp_cpus_online(),
+                    ktest_expected_cpus() ? ktest_expected_cpus() : smp_cpus_online());
 }
 
 /* --- a wake-up for another CPU ---------------------------------------------------------------- */
@@ -569,6 +611,7 @@ static void every_cpu_allocates_while_every_handler_takes_pads(struct ktest *t)
 
 static const struct ktest_case smp_cases[] = {
         KTEST_CASE(every_cpu_is_online_and_runs_its_threads),
+        KTEST_CASE(a_cpu_that_does_not_answer_is_given_up),
         KTEST_CASE(a_thread_woken_for_another_cpu_gets_there),
         KTEST_CASE(an_unmapped_page_faults_on_every_cpu),
         KTEST_CASE(a_spinlock_keeps_a_counter_exact_across_cpus),
