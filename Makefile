@@ -5,6 +5,7 @@
 ACCEL        ?= tcg
 MACHINE      ?= pc
 MEMORY       ?= 128M
+CPUS         ?= 1
 CMDLINE      ?=
 QEMU_DISPLAY ?= none
 NET          ?= user,model=e1000
@@ -124,7 +125,11 @@ $(BUILD)/labyrinth.iso: $(BUILD)/labyrinth.elf $(BUILD)/cmdline.stamp iso/grub.c
 
 iso: $(BUILD)/labyrinth.iso
 
-QEMU_FLAGS = -accel $(ACCEL) -machine $(MACHINE) -m $(MEMORY) -cdrom $(BUILD)/labyrinth.iso \
+# Several guest CPUs under TCG: one host thread each.
+COMMA := ,
+QEMU_ACCEL = $(if $(filter-out 1,$(CPUS)),$(if $(filter tcg,$(ACCEL)),tcg$(COMMA)thread=multi,$(ACCEL)),$(ACCEL))
+QEMU_FLAGS = -accel $(QEMU_ACCEL) -smp $(CPUS) -machine $(MACHINE) -m $(MEMORY) \
+	-cdrom $(BUILD)/labyrinth.iso \
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04 -no-reboot -display $(QEMU_DISPLAY) \
 	-nic $(NET)
 

@@ -522,7 +522,7 @@ static int setup(struct e1000 *nic, struct pci_device *pci)
     nic->tx_lock = (struct spinlock)SPINLOCK_INIT("e1000 tx");
     nic->stats_lock = (struct spinlock)SPINLOCK_INIT("e1000 stats");
     pci_enable(pci, PCI_ENABLE_MEMORY | PCI_ENABLE_BUS_MASTER | PCI_ENABLE_INTX);
-    nic->registers = vm_map_io(bar->address, bar->size);
+    nic->registers = vm_map_io(bar->address, bar->size, VM_WRITE | VM_UNCACHED);
     if (!nic->registers)
         return -ENOMEM;
     int error = reset(nic);

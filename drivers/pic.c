@@ -140,6 +140,8 @@ static const struct irq_controller pic_controller = {
         .eoi = pic_send_eoi,
         .is_spurious = pic_is_spurious,
         .is_level_triggered = pic_is_level_triggered,
+        .is_masked = pic_is_masked,
+        .is_pending = pic_is_pending,
 };
 
 int pic_init(void)
@@ -154,4 +156,9 @@ bool pic_is_level_triggered(unsigned int irq)
         return false;
     uint8_t bits = x86_inb(irq < 8 ? ELCR_MASTER : ELCR_SLAVE);
     return (bits >> (irq % 8)) & 1;
+}
+
+void pic_disable(void)
+{
+    pic_reset(); /* remapped away from the exceptions, every line masked */
 }

@@ -16,6 +16,10 @@
  * Call once at boot, with interrupts off, before any request_irq. */
 int pic_init(void);
 
+/* Remaps both controllers and masks every line, for a machine whose interrupts go through
+ * IOAPICs (drivers/ioapic.c) instead. Boot, interrupts off. */
+void pic_disable(void);
+
 /* Lets the line's interrupts through (and the cascade line, for a slave line), or stops
  * them. Out-of-range lines are ignored. Safe in any context; never waits. */
 void pic_unmask(unsigned int irq);

@@ -4,6 +4,7 @@
 # the frame pipe from handlers to ordinary code, the network devices' receive queues.
 # The portable files also build into the host-side tests and fuzzers (HOSTED_SOURCES).
 KERNEL_SOURCES += \
+	kernel/acpi.c \
 	kernel/clock.c \
 	kernel/cmdline.c \
 	kernel/completion.c \
@@ -24,7 +25,9 @@ KERNEL_SOURCES += \
 	kernel/power.c \
 	kernel/printk.c \
 	kernel/sched.c \
+	kernel/smp.c \
 	kernel/spinlock.c \
+	kernel/spinlock_report.c \
 	kernel/thread.c
 
 HOSTED_SOURCES += \

@@ -1,6 +1,6 @@
-/* kernel/clock.c - the tick handler and the tick count, the TSC's calibration against a
- * clock of known frequency (the PIT's crystal), which makes cycle counts convertible to
- * nanoseconds, and uptime, from the TSC (from the ticks only when it is not calibrated). */
+/* kernel/clock.c - the tick handler and the tick count (kept by CPU 0), the TSC's calibration
+ * against a clock of known frequency (the PIT's crystal), which makes cycle counts convertible
+ * to nanoseconds, and uptime, from the TSC (from the ticks only when it is not calibrated). */
 #include "kernel/clock.h"
 
 #include "arch/arch.h"
@@ -9,8 +9,10 @@
 #include "lib/clock_math.h"
 #include "lib/compiler.h"
 #include "lib/errno.h"
+#include "kernel/spinlock.h"
 
-#define NS_PER_SECOND 1000000000ull
+#define NS_PER_SECOND     1000000000ull
+#define LONG_WAIT_SECONDS 2 /* spinlocks report waits longer than this */
 
 /* One calibration run lasts 10 ms of the reference (11932 PIT clocks). Runs whose start or
  * end was seen late (the CPU stalled: an SMI, or an emulator's thread descheduled by its
@@ -21,6 +23,7 @@
 
 /* Set once by clock_init before interrupts are on; read-only afterwards. */
 static const struct tick_source *tick;
+static uint64_t input_hz; /* the tick source's input clock */
 
 /* Written only by the tick handler (interrupts off); read lock-free, each load whole. */
 static uint64_t ticks;
@@ -37,6 +40,8 @@ static void clock_tick(int irq, void *dev_id)
 {
     (void)irq;
     (void)dev_id;
+    if (tick->start_cpu && arch_cpu_id() != 0)
+        return; /* a per-CPU tick: CPU 0 keeps the time */
     /* The divisor of the period that just ended (a rate change lands on a period edge). */
     WRITE_ONCE(tick_clocks, tick_clocks + tick->divisor());
     WRITE_ONCE(ticks, ticks + 1);
@@ -92,23 +97,70 @@ static void calibrate_tsc(const struct clock_reference *reference)
     }
     clock_scale_init(&cycles_to_ns, tsc_hz, NS_PER_SECOND);
     clock_scale_init(&ns_to_cycles, NS_PER_SECOND, tsc_hz);
+    spin_set_long_wait(LONG_WAIT_SECONDS * tsc_hz);
     printk("clock: TSC runs at %llu.%03llu MHz (measured against %s)\n",
            (unsigned long long)(tsc_hz / 1000000), (unsigned long long)(tsc_hz / 1000 % 1000),
            reference->name);
 }
 
+/* The tick source's input clock: known, or measured against the TSC. Returns 0 or -EIO. */
+static int find_input_clock(const struct tick_source *source)
+{
+    if (!source->calibrate) {
+        input_hz = source->input_hz;
+        return 0;
+    }
+    input_hz = tsc_hz ? source->calibrate(tsc_hz) : 0;
+    if (!input_hz) {
+        printk("clock: %s cannot be calibrated (no TSC rate, or it does not count)\n",
+               source->name);
+        return -EIO;
+    }
+    printk("clock: %s runs at %llu.%03llu MHz (measured against the TSC)\n", source->name,
+           (unsigned long long)(input_hz / 1000000), (unsigned long long)(input_hz / 1000 % 1000));
+    return 0;
+}
+
 int clock_init(const struct clock_reference *reference, const struct tick_source *source,
                uint32_t hz)
 {
-    calibrate_tsc(reference);
-    tsc_at_start = arch_cycles();
+    if (!tsc_hz) { /* a second tick source (the local APIC timers) keeps the calibration */
+        calibrate_tsc(reference);
+        tsc_at_start = arch_cycles();
+    }
+    int error = find_input_clock(source);
+    if (error)
+        return error;
     tick = source;
     if (tick->set_rate(hz) != 0) {
         printk("clock: no tick rate of %u Hz; using %u Hz\n", hz, tick->default_hz);
         tick->set_rate(tick->default_hz);
     }
+    if (tick->start_cpu)
+        tick->start_cpu();
     printk("clock: tick at %u Hz (%s divisor %u)\n", tick->rate(), tick->name, tick->divisor());
     return request_irq(tick->irq, clock_tick, "timer", NULL);
+}
+
+void clock_start_cpu(void)
+{
+    if (tick && tick->start_cpu)
+        tick->start_cpu();
+}
+
+const char *clock_tick_source_name(void)
+{
+    return tick ? tick->name : "none";
+}
+
+uint64_t clock_tick_input_hz(void)
+{
+    return input_hz;
+}
+
+uint32_t clock_tick_divisor(void)
+{
+    return tick ? tick->divisor() : 0;
 }
 
 uint32_t clock_tick_rate(void)
@@ -141,7 +193,7 @@ uint64_t clock_uptime_ns(void)
     if (tsc_hz)
         return clock_cycles_to_ns(arch_cycles() - tsc_at_start);
     uint64_t clocks = READ_ONCE(tick_clocks); /* pairs with the store in clock_tick */
-    uint64_t hz = tick->input_hz;
+    uint64_t hz = input_hz;
     /* clocks * 10^9 would overflow after five months: convert whole seconds apart. */
     return clocks / hz * NS_PER_SECOND + clocks % hz * NS_PER_SECOND / hz;
 }

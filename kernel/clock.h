@@ -1,9 +1,15 @@
 /* kernel/clock.h - time since boot: the tick count of a tick source (a device that
- * interrupts at a rate the kernel sets: the PIT's channel 0, drivers/pit.c), for scheduling;
- * uptime; and the CPU's time-stamp counter (TSC), calibrated against a clock reference
+ * interrupts at a rate the kernel sets: each CPU's local APIC timer, drivers/lapic_timer.c,
+ * or on a machine of one CPU without APICs the PIT's channel 0, drivers/pit.c), for
+ * scheduling; uptime; and the CPU's time-stamp counter (TSC), calibrated against a clock reference
  * of known frequency (the PIT's channel 2) so that cycles can be turned into nanoseconds and
  * back. Drivers describe their devices with the two structures below; kmain hands them to
  * clock_init.
+ *
+ * A per-CPU tick source interrupts every CPU on the tick's line, and every handler on that
+ * line runs on every CPU: the scheduler's ends each CPU's time slices there. The tick count
+ * and the uptime are the boot CPU's ticks (CPU 0 keeps the time); a handler that wants to
+ * run once a tick, not once a tick per CPU, checks arch_cpu_id() == 0.
  */
 #ifndef KERNEL_CLOCK_H
 #define KERNEL_CLOCK_H
@@ -14,12 +20,17 @@
 struct tick_source {
     const char *name;
     int irq;                      /* the IRQ line its interrupts arrive on */
-    uint64_t input_hz;            /* the clock it divides */
+    uint64_t input_hz;            /* the clock it divides (when there is no calibrate) */
     uint32_t min_hz, max_hz;      /* the rates it can be set to */
     uint32_t default_hz;          /* the rate when nobody asks for another */
     int (*set_rate)(uint32_t hz); /* 0, or -EINVAL outside min..max (the old rate stays) */
     uint32_t (*rate)(void);       /* the rate last set */
-    uint32_t (*divisor)(void);    /* input clocks per tick at that rate */
+    uint32_t (*divisor)(void);    /* input clocks in this CPU's tick period that just ended */
+    /* Optional, for a clock of unknown rate: measures it against the TSC (tsc_hz cycles a
+     * second) and returns its rate in Hz, or 0 when it does not count. Busy-waits. */
+    uint64_t (*calibrate)(uint64_t tsc_hz);
+    /* Optional, for a per-CPU source: starts the tick on the calling CPU (interrupts off). */
+    void (*start_cpu)(void);
 };
 
 /* How long a clock reference's run took by the TSC: the start and the end are each known
@@ -48,10 +59,21 @@ struct clock_reference {
 int clock_init(const struct clock_reference *reference, const struct tick_source *tick,
                uint32_t hz);
 
-/* The tick's rate now, and a change of it (which lands on a period edge). set returns 0 or
- * -EINVAL outside the tick source's range (the old rate stays). Any context; never waits. */
+/* Starts the tick on the calling CPU, for a per-CPU tick source (other CPUs, as each comes
+ * up); nothing for another source. Interrupts off. */
+void clock_start_cpu(void);
+
+/* The tick's rate now, and a change of it (which lands on a period edge, on each CPU at its
+ * next tick). set returns 0 or -EINVAL outside the tick source's range (the old rate stays).
+ * Any context; never waits. */
 uint32_t clock_tick_rate(void);
 int clock_set_tick_rate(uint32_t hz);
+
+/* The tick source's name, its input clock in Hz (measured, for the local APIC timer) and
+ * input clocks per tick at the rate set. Any context. */
+const char *clock_tick_source_name(void);
+uint64_t clock_tick_input_hz(void);
+uint32_t clock_tick_divisor(void);
 
 /* The IRQ line the tick arrives on (for handlers that want to run on every tick, such as
  * the timer sensor's), or -1 before clock_init. Any context. */

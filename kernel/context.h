@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "arch/arch.h"
 #include "lib/compiler.h"
 
 typedef uint32_t context_t;
@@ -59,15 +60,19 @@ const char *context_name(context_t context, char buffer[CONTEXT_NAME_MAX]);
 bool context_is_valid(context_t context);
 
 #ifndef LABYRINTH_HOSTED
-/* The registration whose handler runs, else CONTEXT_BOOT. Written only by the IRQ
- * dispatcher (kernel/irq.c), with interrupts off, around each handler it calls; kernel threads
- * will write it when they switch. */
-extern context_t context_running;
-
-/* The context running now. Any context; never waits. */
+/* The context running on this CPU: the registration whose handler runs, else CONTEXT_BOOT.
+ * A per-CPU word (arch/arch.h), read in one instruction, so the answer is always this CPU's.
+ * Written with interrupts off: by each CPU as it starts (context_start_cpu), and by the IRQ
+ * dispatcher (kernel/irq.c) around each handler it calls. */
 static inline context_t context_current(void)
 {
-    return READ_ONCE(context_running); /* pairs with the dispatcher's writes */
+    return (context_t)arch_cpu_word(CPU_WORD_CONTEXT);
+}
+
+/* The context of a CPU that starts: the boot thread's. Call first on each CPU. */
+static inline void context_start_cpu(void)
+{
+    arch_cpu_word_set(CPU_WORD_CONTEXT, CONTEXT_BOOT);
 }
 #else
 /* Host-side tests choose the context (tests/host/hosted.h). */

@@ -29,23 +29,32 @@ void deferred_kick(void)
         deferred_notify();
 }
 
+/* Takes this CPU's list; returns it and the CPU it belongs to. */
+static struct deferred_work *take_list(unsigned int *cpu)
+{
+    unsigned long flags = arch_irq_save();
+    *cpu = arch_cpu_id();
+    struct deferred_work *work = deferred_pending[*cpu];
+    deferred_pending[*cpu] = NULL;
+    arch_irq_restore(flags);
+    return work;
+}
+
 int deferred_run(void)
 {
     if (context_in_interrupt())
         return 0;
-    unsigned long flags = arch_irq_save();
-    struct deferred_work *work = deferred_pending[arch_cpu_id()];
-    deferred_pending[arch_cpu_id()] = NULL;
-    arch_irq_restore(flags);
+    unsigned int cpu;
+    struct deferred_work *work = take_list(&cpu);
     int ran = 0;
     while (work) {
         /* While pending is still set, a new request merges with this run and leaves next
-         * alone; once it is cleared, a request queues the work again on the fresh list. */
-        flags = arch_irq_save();
-        struct deferred_work *next = work->next;
-        work->pending = false;
-        work->runs++;
-        arch_irq_restore(flags);
+         * alone; once it is cleared, a request queues the work again on the fresh list. The
+         * list is CPU cpu's: a caller that is not pinned there may have moved since, so the
+         * bookkeeping of that CPU is changed with an atomic store, not by interrupts off. */
+        struct deferred_work *next = READ_ONCE(work->next[cpu]);
+        __atomic_store_n(&work->pending[cpu], false, __ATOMIC_RELEASE);
+        __atomic_add_fetch(&work->runs, 1, __ATOMIC_RELAXED);
         work->run();
         ran++;
         work = next;

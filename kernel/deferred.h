@@ -1,9 +1,12 @@
 /* kernel/deferred.h - work an interrupt handler asks for but must not do itself (it would
  * take too long, or must not run with interrupts off): the handler calls deferred_request,
  * and the work runs later in ordinary context, in a kernel thread of high priority that the
- * request wakes (kernel/main.c starts it), or in an explicit deferred_run. Like Linux's tasklets,
+ * request wakes (kernel/main.c starts one per CPU), or in an explicit deferred_run. Like
+ * Linux's tasklets,
  * without the softirq machinery. Each CPU keeps its own list of requests, guarded by disabling
- * interrupts on that CPU, so a request costs a few stores and takes no lock.
+ * interrupts on that CPU, so a request costs a few stores and takes no lock; each CPU has its
+ * own worker thread, pinned to it, so work requested on a CPU runs there (the atomic reserve's
+ * refill tops up that CPU's landing pads). A work requested on two CPUs runs on each.
  */
 #ifndef KERNEL_DEFERRED_H
 #define KERNEL_DEFERRED_H
@@ -16,11 +19,11 @@
 struct deferred_work {
     const char *name;
     void (*run)(void);
-    /* Below: changed with interrupts off, by the CPU whose list holds the work. (With more
-     * than one CPU, setting `pending` would take an atomic exchange.) */
-    bool pending;
-    struct deferred_work *next;
-    uint64_t requests, runs;
+    /* Each CPU's: changed by that CPU with interrupts off, so a work can wait on every CPU's
+     * list at once. */
+    bool pending[MAX_CPUS];
+    struct deferred_work *next[MAX_CPUS];
+    uint64_t runs; /* an atomic add each run */
 };
 
 #define DEFERRED_WORK_INIT(work_name, function)                                                    \
@@ -39,12 +42,12 @@ extern void (*deferred_notify)(void);
  * path): a handful of instructions. */
 static inline void deferred_request_irqs_off(struct deferred_work *work)
 {
-    work->requests++;
-    if (work->pending)
-        return; /* merged with the request already pending */
-    work->pending = true;
-    work->next = deferred_pending[arch_cpu_id()];
-    deferred_pending[arch_cpu_id()] = work;
+    unsigned int cpu = arch_cpu_id();
+    if (work->pending[cpu])
+        return; /* merged with the request already pending here */
+    work->pending[cpu] = true;
+    work->next[cpu] = deferred_pending[cpu];
+    deferred_pending[cpu] = work;
     /* No wake here: this runs on an interrupt handler's take path, which must stay a few
      * instructions. The IRQ layer wakes the worker as the interrupt ends (deferred_kick). */
 }
@@ -66,9 +69,10 @@ int deferred_run(void);
 /* True when works are pending on this CPU. Any context. */
 bool deferred_any_pending(void);
 
-/* Starts the thread that runs deferred work (kernel/deferred_thread.c) and has requests
- * wake it. Returns 0, or -1 when the thread cannot be made. Boot, in a thread, after
- * sched_start. */
-int deferred_thread_start(void);
+/* Starts the thread that runs deferred work on CPU `cpu` (kernel/deferred_thread.c), pinned
+ * there (it runs once that CPU is up), and has requests wake it. Returns 0, or -1 when the
+ * thread cannot be made. Boot, in a thread, after sched_start: for CPU 0, then for each CPU
+ * before it is started. */
+int deferred_thread_start(unsigned int cpu);
 
 #endif

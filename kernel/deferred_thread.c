@@ -7,26 +7,30 @@
 #include "kernel/thread.h"
 #include "kernel/wait.h"
 
-static struct wait_queue requests = WAIT_QUEUE_INIT("deferred work");
+/* Each CPU's worker sleeps on its own queue. */
+static struct wait_queue requests[MAX_CPUS] = {[0 ... MAX_CPUS - 1] =
+                                                       WAIT_QUEUE_INIT("deferred work")};
 
-/* deferred_notify: a work was queued on an empty list. Interrupts off; any context. */
+/* deferred_notify: a work was queued on this CPU's empty list. Interrupts off; any context. */
 static void wake_worker(void)
 {
-    wait_queue_wake_all(&requests);
+    wait_queue_wake_all(&requests[arch_cpu_id()]);
 }
 
+/* Pinned to its CPU: arch_cpu_id() is the same at every look. */
 static void deferred_worker(void *arg)
 {
     (void)arg;
     for (;;) {
-        wait_event(&requests, deferred_any_pending());
+        wait_event(&requests[arch_cpu_id()], deferred_any_pending());
         deferred_run();
     }
 }
 
-int deferred_thread_start(void)
+int deferred_thread_start(unsigned int cpu)
 {
-    struct thread *worker = thread_create("deferred", deferred_worker, NULL, THREAD_PRIORITY_HIGH);
+    struct thread *worker =
+            thread_create_on("deferred", deferred_worker, NULL, THREAD_PRIORITY_HIGH, cpu);
     if (!worker)
         return -1;
     thread_detach(worker);

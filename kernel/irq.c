@@ -1,7 +1,7 @@
-/* kernel/irq.c - from an IRQ vector to the drivers' handlers: the handler lists of the
- * lines, the per-line counts, spurious interrupts and end-of-interrupt through the
- * interrupt controller a driver plugged in. The vectors are reached through
- * arch/x86_64/interrupt.c's dispatcher. */
+/* kernel/irq.c - from an IRQ vector to the drivers' handlers, on whichever CPU it arrives:
+ * the handler lists of the lines, the per-line counts of each CPU, spurious interrupts and
+ * end-of-interrupt through the interrupt controller a driver plugged in. The vectors are
+ * reached through arch/x86_64/interrupt.c's dispatcher. */
 #include "kernel/irq.h"
 
 #include "arch/arch.h"
@@ -25,26 +25,22 @@ struct irq_action {
     struct irq_action *next; /* the next handler on the same line */
 };
 
-/* irq_lock protects the handler lists (lines[].first, the pool's slots and their next
- * links). It is taken with interrupts off, and this kernel runs on one
- * CPU, so the interrupt path can never run while it is held: the dispatcher walks the lists
- * without it and always finds them whole. */
+/* irq_lock serialises changes to the handler lists (lines[].first, the pool's slots and
+ * their next links), taken with interrupts off. The dispatchers walk the lists without it,
+ * on any CPU: an action is filled in before it is linked (a release store), and free_irq
+ * unlinks it, then waits until no CPU can still be walking past it before the slot is
+ * reused (wait_until_line_quiet). */
 static struct spinlock irq_lock = SPINLOCK_INIT("irq");
 static struct irq_action action_pool[IRQ_HANDLERS_MAX];
 
 struct irq_line {
-    struct irq_action *first; /* guarded by irq_lock */
-    struct irq_stats stats;   /* written only by the dispatcher, with interrupts off */
+    struct irq_action *first;         /* changed under irq_lock, read lock-free */
+    struct irq_stats stats[MAX_CPUS]; /* each CPU's, written by its dispatcher, interrupts off */
 };
 static struct irq_line lines[IRQ_LINES];
 
 /* Set once at boot, before interrupts are on; read-only afterwards. */
 static const struct irq_controller *controller;
-
-/* Interrupt-context state of the only CPU, written by the dispatcher with interrupts off. */
-int irq_nesting;
-int irq_running_line = -1;
-context_t context_running = CONTEXT_BOOT; /* kernel/context.h */
 
 static bool valid_line(int irq)
 {
@@ -57,44 +53,56 @@ static void count(uint64_t *counter)
     WRITE_ONCE(*counter, *counter + 1);
 }
 
-static void run_handlers(int irq)
+/* Pairs with the release store that links an action (append_action). */
+static struct irq_action *next_action(struct irq_action *const *link)
 {
-    struct irq_line *line = &lines[irq];
-    if (!line->first) {
-        count(&line->stats.unhandled);
+    return __atomic_load_n(link, __ATOMIC_ACQUIRE);
+}
+
+static void run_handlers(int irq, struct irq_stats *stats)
+{
+    struct irq_action *action = next_action(&lines[irq].first);
+    if (!action) {
+        count(&stats->unhandled);
         return;
     }
-    count(&line->stats.served);
-    for (struct irq_action *action = line->first; action; action = action->next) {
-        WRITE_ONCE(context_running, action->context); /* who runs now: this registration */
+    count(&stats->served);
+    for (; action; action = next_action(&action->next)) {
+        /* Who runs now on this CPU: this registration (kernel/context.h). */
+        arch_cpu_word_set(CPU_WORD_CONTEXT, (long)action->context);
         action->handler(irq, action->dev_id);
         if (unlikely(arch_irqs_enabled()))
             panic("irq %d: handler '%s' enabled interrupts", irq, action->name);
     }
 }
 
-/* Installed for vectors 0x20-0x2f; the CPU entered through an interrupt gate, so
+/* Installed for the controller's vectors; the CPU entered through an interrupt gate, so
  * interrupts are off until iretq. */
 static void irq_dispatch(struct interrupt_frame *frame)
 {
     int irq = (int)(frame->vector - controller->vector_base);
+    struct irq_stats *stats = &lines[irq].stats[arch_cpu_id()];
     if (controller->is_spurious((unsigned int)irq)) {
-        count(&lines[irq].stats.spurious);
+        count(&stats->spurious);
         return;
     }
-    int interrupted_line = irq_running_line;
-    context_t interrupted = context_running;
-    WRITE_ONCE(irq_nesting, irq_nesting + 1);
-    WRITE_ONCE(irq_running_line, irq);
-    run_handlers(irq);
-    WRITE_ONCE(context_running, interrupted);
-    WRITE_ONCE(irq_running_line, interrupted_line);
-    WRITE_ONCE(irq_nesting, irq_nesting - 1);
+    long interrupted_line = arch_cpu_word(CPU_WORD_IRQ_LINE);
+    long interrupted = arch_cpu_word(CPU_WORD_CONTEXT);
+    arch_cpu_word_add(CPU_WORD_IRQ_NESTING, 1);
+    arch_cpu_word_set(CPU_WORD_IRQ_LINE, irq);
+    /* A full barrier: free_irq's unlink and this CPU's "I am on the line" must not pass each
+     * other (each side stores, then loads what the other stored). */
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    run_handlers(irq, stats);
+    arch_cpu_word_set(CPU_WORD_CONTEXT, interrupted);
+    arch_cpu_word_set(CPU_WORD_IRQ_LINE, interrupted_line);
+    arch_cpu_word_add(CPU_WORD_IRQ_ENTRIES, 1);
+    arch_cpu_word_add(CPU_WORD_IRQ_NESTING, -1);
     controller->eoi((unsigned int)irq);
     /* The outermost interrupt is over: if it woke a thread more urgent than the one it
      * interrupted, or ended a time slice, switch now. The interrupted thread finishes this
      * return (and its iretq) when it runs again. */
-    if (irq_nesting == 0) {
+    if (arch_cpu_word(CPU_WORD_IRQ_NESTING) == 0) {
         deferred_kick(); /* handlers' requests (a landing pad's refill) wake their thread */
         sched_preempt_point();
     }
@@ -103,7 +111,7 @@ static void irq_dispatch(struct interrupt_frame *frame)
 int irq_set_controller(const struct irq_controller *chip)
 {
     if (!chip || chip->lines > IRQ_LINES || !chip->mask || !chip->unmask || !chip->eoi ||
-        !chip->is_spurious)
+        !chip->is_spurious || !chip->is_masked || !chip->is_pending)
         return -EINVAL;
     controller = chip;
     for (unsigned int line = 0; line < chip->lines; line++) {
@@ -131,13 +139,30 @@ static struct irq_action *take_free_action(void)
     return NULL;
 }
 
-/* Appends a filled action to the line's list; called under irq_lock. */
+/* Appends a filled action to the line's list; called under irq_lock. The release store
+ * publishes the action whole to dispatchers on other CPUs. */
 static void append_action(int irq, struct irq_action *action)
 {
     struct irq_action **link = &lines[irq].first;
     while (*link)
         link = &(*link)->next;
-    *link = action;
+    __atomic_store_n(link, action, __ATOMIC_RELEASE);
+}
+
+/* Waits until no other CPU can still be walking line irq's list as it was before an unlink:
+ * each one is off the line, or has been through the dispatcher again since (and so read the
+ * list after the unlink). */
+static void wait_until_line_quiet(int irq)
+{
+    __atomic_thread_fence(__ATOMIC_SEQ_CST); /* the unlink, before looking at the CPUs */
+    for (unsigned int cpu = 0; cpu < MAX_CPUS; cpu++) {
+        if (cpu == arch_cpu_id())
+            continue;
+        long entries = arch_cpu_word_on(cpu, CPU_WORD_IRQ_ENTRIES);
+        while (arch_cpu_word_on(cpu, CPU_WORD_IRQ_LINE) == irq &&
+               arch_cpu_word_on(cpu, CPU_WORD_IRQ_ENTRIES) == entries)
+            arch_cpu_relax();
+    }
 }
 
 /* Fills a free slot as a new registration with a context id never used by the slot's last
@@ -181,14 +206,16 @@ int request_irq(int irq, irq_handler_t handler, const char *name, void *dev_id)
     return error;
 }
 
-/* Takes dev_id's registration off the line (its slot stays taken); called under irq_lock. */
+/* Takes dev_id's registration off the line (its slot stays taken); called under irq_lock.
+ * Once it returns no CPU is still running the handler or walking past it. */
 static struct irq_action *unlink_action(int irq, void *dev_id)
 {
     for (struct irq_action **link = &lines[irq].first; *link; link = &(*link)->next) {
         struct irq_action *action = *link;
         if (action->dev_id == dev_id) {
-            *link = action->next;
+            WRITE_ONCE(*link, action->next);
             action->live = false;
+            wait_until_line_quiet(irq);
             return action;
         }
     }
@@ -277,11 +304,11 @@ bool irq_handler_is_live(context_t context)
     return live;
 }
 
-int irq_stats_read(int irq, struct irq_stats *stats)
+int irq_stats_read_cpu(int irq, unsigned int cpu, struct irq_stats *stats)
 {
-    if (!valid_line(irq))
+    if (!valid_line(irq) || cpu >= MAX_CPUS)
         return -EINVAL;
-    const struct irq_stats *counts = &lines[irq].stats;
+    const struct irq_stats *counts = &lines[irq].stats[cpu];
     /* Each pairs with count() in the dispatcher. */
     stats->served = READ_ONCE(counts->served);
     stats->spurious = READ_ONCE(counts->spurious);
@@ -289,11 +316,53 @@ int irq_stats_read(int irq, struct irq_stats *stats)
     return 0;
 }
 
+int irq_stats_read(int irq, struct irq_stats *stats)
+{
+    if (!valid_line(irq))
+        return -EINVAL;
+    *stats = (struct irq_stats){0};
+    for (unsigned int cpu = 0; cpu < MAX_CPUS; cpu++) {
+        struct irq_stats one = {0};
+        irq_stats_read_cpu(irq, cpu, &one);
+        stats->served += one.served;
+        stats->spurious += one.spurious;
+        stats->unhandled += one.unhandled;
+    }
+    return 0;
+}
+
+void irq_init_cpu(void)
+{
+    if (controller && controller->init_cpu)
+        controller->init_cpu();
+}
+
 bool irq_is_level_triggered(int irq)
 {
     if (!valid_line(irq) || !controller->is_level_triggered)
         return false;
     return controller->is_level_triggered((unsigned int)irq);
+}
+
+const char *irq_controller_name(void)
+{
+    return controller ? controller->name : "none";
+}
+
+bool irq_is_masked(int irq)
+{
+    return valid_line(irq) && controller->is_masked((unsigned int)irq);
+}
+
+bool irq_is_pending(int irq)
+{
+    return valid_line(irq) && controller->is_pending((unsigned int)irq);
+}
+
+void irq_raise_on(int irq, unsigned int cpu)
+{
+    if (valid_line(irq) && controller->raise_on && cpu < MAX_CPUS && cpu != arch_cpu_id())
+        controller->raise_on((unsigned int)irq, cpu);
 }
 
 int irq_handlers_of(int irq, struct irq_handler_info *out, int max)

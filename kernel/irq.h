@@ -1,12 +1,14 @@
 /* kernel/irq.h - hardware interrupt lines (IRQs) for drivers: register a handler for a line,
  * take it away again, ask whether the code runs in an interrupt handler, and read the
  * figures that `irqstat` shows. The lines reach the CPU through an interrupt controller that
- * a driver plugs in at boot (struct irq_controller: the 8259A pair, drivers/pic.c, is the
- * first; an IOAPIC would be another).
+ * a driver plugs in at boot (struct irq_controller: the 8259A pair, drivers/pic.c, on a
+ * machine of one CPU; the IOAPIC with the local APICs, drivers/ioapic.c, on SMP).
  *
- * Handlers run with interrupts off, one at a time, on the interrupt's stack frame: they must
- * be short, never wait, and take any lock they share with ordinary code only where ordinary
- * code takes it with spin_lock_irqsave.
+ * Handlers run with interrupts off, one at a time on each CPU, on the interrupt's stack
+ * frame: they must be short, never wait, and take any lock they share with ordinary code only
+ * where ordinary code takes it with spin_lock_irqsave. A line routed to one CPU runs its
+ * handlers there; a per-CPU line (the local timer) runs them on every CPU, possibly at the
+ * same time: such a handler keeps its state per CPU, or locks it.
  */
 #ifndef KERNEL_IRQ_H
 #define KERNEL_IRQ_H
@@ -15,22 +17,31 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "arch/arch.h"
 #include "kernel/context.h"
 #include "lib/compiler.h"
 
-#define IRQ_LINES        16
+#define IRQ_LINES        32 /* line n arrives as vector IRQ_VECTOR_BASE + n */
 #define IRQ_HANDLERS_MAX 32 /* registrations over all lines at once */
+#define IRQ_VECTOR_BASE  0x20
+
+/* The per-CPU lines the core uses, on a controller that has them (drivers/ioapic.c): each
+ * CPU's timer tick, and the scheduler's reschedule IPI. */
+#define IRQ_LINE_LOCAL_TIMER 24
+#define IRQ_LINE_RESCHEDULE  25
 
 _Static_assert(IRQ_HANDLERS_MAX == CONTEXT_HANDLER_SLOTS, "one context slot per registration");
 
 typedef void (*irq_handler_t)(int irq, void *dev_id);
 
 /* What the IRQ layer needs of an interrupt controller. Each function takes a line
- * 0 ... lines - 1 and may be called with interrupts off, from the interrupt path. */
+ * 0 ... lines - 1 and may be called with interrupts off, from the interrupt path, on any CPU.
+ * A controller may have lines each CPU has a copy of (a local APIC's timer): their
+ * interrupts arrive on every CPU, and the line's handlers run on the CPU each came on. */
 struct irq_controller {
     const char *name;
     unsigned int lines;       /* at most IRQ_LINES */
-    unsigned int vector_base; /* line n arrives as CPU vector vector_base + n */
+    unsigned int vector_base; /* line n arrives as CPU vector vector_base + n: IRQ_VECTOR_BASE */
     void (*mask)(unsigned int line);
     void (*unmask)(unsigned int line);
     void (*eoi)(unsigned int line); /* ends the interrupt being served on the line */
@@ -41,6 +52,15 @@ struct irq_controller {
      * as a device holds it: a handler must quiet its device before returning). May be NULL:
      * every line edge-triggered. */
     bool (*is_level_triggered)(unsigned int line);
+    /* Optional: raises a per-CPU line on another CPU (an inter-processor interrupt). NULL on
+     * a machine of one CPU. */
+    void (*raise_on)(unsigned int line, unsigned int cpu);
+    /* True when the line is masked at the controller. */
+    bool (*is_masked)(unsigned int line);
+    /* True when the line raised a request this CPU has not taken yet (interrupts off). */
+    bool (*is_pending)(unsigned int line);
+    /* Optional: sets up the controller's part on another CPU coming up (its local APIC). */
+    void (*init_cpu)(void);
 };
 
 /* Makes `controller` the one request_irq unmasks lines on and the dispatcher acknowledges,
@@ -61,8 +81,8 @@ int irq_set_controller(const struct irq_controller *controller);
 int request_irq(int irq, irq_handler_t handler, const char *name, void *dev_id);
 
 /* Removes the registration of dev_id from the line; the line is masked when it was the last.
- * Once free_irq returns the handler is not running and will not be called again; its claim
- * of landing pads is released (the pads go back to the shared stock).
+ * Once free_irq returns the handler is not running on any CPU and will not be called again;
+ * its claim of landing pads is released (the pads go back to the shared stock).
  * Returns 0, -EINVAL (no such line), -ENOENT (dev_id not registered there) or -EPERM (called
  * from an interrupt handler). Ordinary context only; never waits. */
 int free_irq(int irq, void *dev_id);
@@ -88,22 +108,41 @@ bool irq_handler_describe(context_t context, char *buffer, size_t size);
 /* True when a live registration has that context id. Any context; never waits. */
 bool irq_handler_is_live(context_t context);
 
-/* Written only by the dispatcher (kernel/irq.c), with interrupts off; read through the two
- * functions below. */
-extern int irq_nesting;      /* handlers running, nested */
-extern int irq_running_line; /* the line whose handlers run, or -1 */
+/* Whether this CPU runs an interrupt handler, and of which line: per-CPU words the
+ * dispatcher writes with interrupts off (arch/arch.h), read in one instruction each by these
+ * two functions, which the allocator's fast paths inline. */
 
-/* True while an interrupt handler runs (and in what it calls). Any context. */
+/* True while an interrupt handler runs on this CPU (and in what it calls). Any context. */
 static inline bool in_interrupt(void)
 {
-    return READ_ONCE(irq_nesting) > 0; /* pairs with the dispatcher's writes */
+    return arch_cpu_word(CPU_WORD_IRQ_NESTING) > 0;
 }
 
-/* The IRQ line whose handlers are running, or -1 outside interrupt context. Any context. */
+/* The IRQ line whose handlers are running on this CPU, or -1 outside interrupt context. Any
+ * context. */
 static inline int irq_current_line(void)
 {
-    return READ_ONCE(irq_running_line);
+    return (int)arch_cpu_word(CPU_WORD_IRQ_LINE);
 }
+
+/* Raises per-CPU line `irq` on CPU `cpu` (an inter-processor interrupt: the scheduler's
+ * reschedule). Does nothing when the controller cannot, or for this CPU. Any context. */
+void irq_raise_on(int irq, unsigned int cpu);
+
+/* Sets up the interrupt controller's part on the calling CPU, as it comes up. Interrupts
+ * off. */
+void irq_init_cpu(void);
+
+/* The controller's name ("8259A", "IOAPIC"), or "none" before one is set. Any context. */
+const char *irq_controller_name(void);
+
+/* True when the line is masked at the controller (no handler, or none yet); false for a bad
+ * line. Any context. */
+bool irq_is_masked(int irq);
+
+/* True when the line raised a request that this CPU has not taken yet: with interrupts off,
+ * an interrupt that is held back shows here. False for a bad line. Any context. */
+bool irq_is_pending(int irq);
 
 /* What happened on one line since boot. */
 struct irq_stats {
@@ -112,13 +151,16 @@ struct irq_stats {
     uint64_t unhandled; /* arrived while the line had no handler */
 };
 
-/* Copies the line's figures into *stats. Returns 0 or -EINVAL (no such line). The figures
- * are read without a lock, each one whole. Any context. */
+/* Copies the line's figures, over all CPUs, into *stats. Returns 0 or -EINVAL (no such
+ * line). The figures are read without a lock, each one whole. Any context. */
 int irq_stats_read(int irq, struct irq_stats *stats);
 
 /* True when the line is level-triggered, as its controller says (see struct
  * irq_controller). False for a bad line. Any context. */
 bool irq_is_level_triggered(int irq);
+
+/* The same, for what CPU `cpu` received. Returns 0 or -EINVAL (no such line or CPU). */
+int irq_stats_read_cpu(int irq, unsigned int cpu, struct irq_stats *stats);
 
 /* One registration on a line, as irqstat shows it. */
 struct irq_handler_info {

@@ -26,6 +26,7 @@ extern const struct ktest_suite *const __stop_ktest_suites[];
 static uint64_t (*leak_counter)(void);
 static void (*leak_settle)(void);
 static uint64_t expected_ram;
+static unsigned int expected_cpus;
 
 void ktest_read_options(void)
 {
@@ -35,11 +36,17 @@ void ktest_read_options(void)
         printk("cmdline: bad value '%s' for selftest_ram (expected a size); ignored\n", value);
         expected_ram = 0;
     }
+    expected_cpus = (unsigned int)cmdline_uint("selftest_cpus", 0, 1, 4096);
 }
 
 uint64_t ktest_expected_ram(void)
 {
     return expected_ram;
+}
+
+unsigned int ktest_expected_cpus(void)
+{
+    return expected_cpus;
 }
 
 void ktest_set_leak_counter(uint64_t (*free_frames)(void), void (*settle)(void))

@@ -79,11 +79,15 @@ void ktest_set_leak_counter(uint64_t (*free_frames)(void), void (*settle)(void))
 uint64_t ktest_frames_accounted_for(void);
 
 /* Reads the options of a test run, so they are not reported as unknown:
- * selftest_ram=<size> is the RAM QEMU was given (-m), for the memory-map test. */
+ * selftest_ram=<size> is the RAM QEMU was given (-m), for the memory-map test;
+ * selftest_cpus=<N> the CPUs (-smp), for the SMP test. */
 void ktest_read_options(void);
 
 /* The RAM QEMU was given, in bytes, or 0 when selftest_ram= was not set. */
 uint64_t ktest_expected_ram(void);
+
+/* The CPUs QEMU was given, or 0 when selftest_cpus= was not set. */
+unsigned int ktest_expected_cpus(void);
 
 /* Runs the in-kernel benchmark (booted with `bench`, or `bench=quick` for a twentieth of the
  * operations): measures, prints the results and leaves QEMU through power_exit. It lives

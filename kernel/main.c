@@ -13,24 +13,29 @@
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/interrupt.h"
 #include "drivers/debug_exit.h"
+#include "drivers/ioapic.h"
 #include "drivers/keyboard.h"
+#include "drivers/lapic_timer.h"
 #include "drivers/pci.h"
 #include "drivers/pic.h"
 #include "drivers/pit.h"
 #include "drivers/serial.h"
 #include "drivers/vga.h"
+#include "kernel/acpi.h"
 #include "kernel/clock.h"
 #include "kernel/cmdline.h"
+#include "kernel/context.h"
 #include "kernel/deferred.h"
 #include "kernel/frame_pipe.h"
 #include "kernel/ktest.h"
-#include "kernel/sched.h"
-#include "kernel/thread.h"
 #include "kernel/multiboot.h"
 #include "kernel/netdev.h"
 #include "kernel/panic.h"
 #include "kernel/power.h"
 #include "kernel/printk.h"
+#include "kernel/sched.h"
+#include "kernel/smp.h"
+#include "kernel/thread.h"
 #include "lib/errno.h"
 #include "lib/string.h"
 #include "mm/layout.h"
@@ -106,9 +111,6 @@ static uint64_t frames_accounted_for(void)
     return frames;
 }
 
-/* The interrupt controller, the clock and the scheduler's tick, then each device that
- * interrupts (every driver requests its own line), then interrupts on. A device that fails
- * to start is reported and left out. */
 /* For the leak check: a few milliseconds for the background threads (a consumer between
  * taking a frame and freeing it, the refill between the pool and the reserve). */
 static void let_threads_settle(void)
@@ -116,17 +118,43 @@ static void let_threads_settle(void)
     thread_sleep_ms(5);
 }
 
-static void start_interrupts(void)
+/* The interrupt controller: the IOAPICs and local APICs the MADT describes, or else the
+ * 8259A pair (and then one CPU). Returns true for the APICs. */
+static bool start_interrupt_controller(const struct acpi_info *acpi)
 {
-    int error = pic_init();
+    int error = acpi ? ioapic_init(&acpi->madt) : -ENODEV;
+    if (!error)
+        return true;
+    if (acpi)
+        printk("apic: the APICs cannot be set up (%s); one CPU and the 8259\n", errno_name(error));
+    error = pic_init();
     if (error)
         panic("irq: the 8259A pair cannot be the interrupt controller (%s)", errno_name(error));
+    return false;
+}
+
+/* The clock: each CPU's local APIC timer, or the PIT when there are no APICs (or the local
+ * APIC timer cannot be calibrated). pit_hz= sets the tick rate of either. */
+static void start_clock(bool apic)
+{
     uint32_t hz = (uint32_t)cmdline_uint("pit_hz", PIT_DEFAULT_HZ, PIT_MIN_HZ, PIT_MAX_HZ);
-    error = clock_init(&pit_clock_reference, &pit_tick_source, hz);
+    int error = apic ? clock_init(&pit_clock_reference, &lapic_timer_tick_source, hz) : -ENODEV;
+    if (error)
+        error = clock_init(&pit_clock_reference, &pit_tick_source, hz);
     if (error)
         printk("clock: no timer interrupt (%s)\n", errno_name(error));
+}
+
+/* The interrupt controller, the clock and the scheduler's tick, then each device that
+ * interrupts (every driver requests its own line), then interrupts on. A device that fails
+ * to start is reported and left out. Returns true when the APICs serve: the other CPUs can
+ * be started. */
+static bool start_interrupts(void)
+{
+    bool apic = start_interrupt_controller(acpi_init(&boot_info));
+    start_clock(apic);
     sched_start();
-    error = keyboard_init();
+    int error = keyboard_init();
     if (error)
         printk("keyboard: no keyboard input (%s)\n", errno_name(error));
     error = serial_enable_receive_interrupt();
@@ -137,12 +165,13 @@ static void start_interrupts(void)
     /* Work asked for while interrupts were off (moving the pads the drivers claimed) runs now,
      * before the self tests or the shell, not at the first idle. */
     deferred_run();
+    return apic;
 }
 
 /* The threads that do the kernel's background work. */
 static void start_threads(void)
 {
-    if (deferred_thread_start() != 0)
+    if (deferred_thread_start(0) != 0)
         printk("deferred: no thread to run deferred work; the landing pads will not refill\n");
     sensor_init();
     net_init();
@@ -164,6 +193,7 @@ void kmain(uint32_t magic, uint64_t info_phys);
 void kmain(uint32_t magic, uint64_t info_phys)
 {
     x86_gdt_init();
+    context_start_cpu(); /* what the allocator records as the owner of boot's frames */
     x86_idt_init();
     serial_init(); /* the first console: everything from here on may log */
     debug_exit_init();
@@ -185,8 +215,9 @@ void kmain(uint32_t magic, uint64_t info_phys)
     if (selftest)
         ktest_read_options();
 
-    start_interrupts();
+    bool apic = start_interrupts();
     start_threads();
+    smp_start(apic ? &acpi_tables()->madt : NULL, mm_low_page());
     enum benchmark_run bench = benchmark_asked();
     const char *crash = cmdline_value("crash");
     if (crash && !crash_is_known(crash))

@@ -164,6 +164,7 @@ static void parse_acpi(struct boot_info *boot, const struct tag *tag, uint8_t ve
     if (boot->acpi_rsdp && boot->acpi_rsdp_version > version)
         return; /* keep the newer RSDP when GRUB passes both */
     boot->acpi_rsdp = boot->info_phys + tag->offset + TAG_HEADER_SIZE;
+    boot->acpi_rsdp_length = tag->payload_size;
     boot->acpi_rsdp_version = version;
 }
 

@@ -74,6 +74,7 @@ struct boot_info {
     uint64_t efi_memory_map;   /* physical address of the first EFI descriptor, or 0 */
     uint32_t efi_memory_map_size, efi_descriptor_size;
     uint64_t acpi_rsdp;        /* physical address of the RSDP copy GRUB made, or 0 */
+    uint32_t acpi_rsdp_length; /* its size: the tag's payload */
     uint8_t acpi_rsdp_version; /* 1 (ACPI 1.0 RSDP) or 2 (XSDP) */
 
     uint32_t tags_seen, tags_skipped; /* skipped: unknown or malformed */

@@ -10,6 +10,12 @@
  * with the failure code, otherwise the CPU halts. Callable from any context; does not return. */
 __noreturn void panic(const char *fmt, ...) __printf(1, 2);
 
+/* Makes this CPU the one that reports a fatal error, before anything is printed: every other
+ * CPU is stopped (an NMI, which interrupts even code with interrupts off) and prints nothing
+ * more. If another CPU is reporting already, this one stops for good and the call does not
+ * return; if this one is (a fault inside its own report), the machine stops. Any context. */
+void panic_begin(void);
+
 /* Stops the kernel after a fatal report has been printed: exits QEMU with the failure code
  * under `selftest` (so a test run ends at once instead of timing out), else halts. */
 __noreturn void kernel_stop(void);

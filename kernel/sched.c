@@ -1,10 +1,16 @@
-/* kernel/sched.c - run queues, the switch, time slices, timed sleeps and wait queues.
+/* kernel/sched.c - the run queues every CPU takes from, the switch, time slices, timed
+ * sleeps and wait queues.
  *
- * Everything here is guarded by sched_lock, taken with interrupts off. A thread leaves the
- * CPU only inside switch_to, holding sched_lock; the thread it switches to releases it
- * (returning from its own switch_to, or in sched_thread_started the first time). So the
+ * Everything shared here is guarded by sched_lock, taken with interrupts off. A thread leaves
+ * its CPU only inside reschedule, holding sched_lock; the thread it switches to releases it
+ * (returning from its own reschedule, or in sched_thread_started the first time). So the
  * state of every thread and queue changes under the lock, and a thread's stack is never in
- * use on two sides at once.
+ * use on two sides at once: a thread made ready while its CPU is still switching away from it
+ * cannot be taken by another CPU before the switch is done, since taking it needs the lock.
+ *
+ * One lock and one set of queues for every CPU (docs/smp.md says why): a CPU takes the most
+ * urgent ready thread it may run (threads can be pinned to a CPU); a thread made ready goes
+ * to the CPU running the least urgent thread, which gets a reschedule IPI when it is another.
  */
 #include "kernel/sched.h"
 
@@ -18,6 +24,8 @@
 #include "lib/errno.h"
 #include "lib/format.h"
 
+/* Its hold times are measured only when asked (sched_get_lock_stats): it is taken at every
+ * switch and wake-up, where two TSC reads more would show. */
 static struct spinlock sched_lock = SPINLOCK_INIT("scheduler");
 
 /* Guarded by sched_lock. */
@@ -26,12 +34,17 @@ static struct {
 } run_queue[THREAD_PRIORITIES];
 static struct thread *timers; /* timed sleepers, soonest deadline first */
 static struct sched_stats stats;
+static struct thread *running[MAX_CPUS];     /* what each CPU runs (its own copy: the CPU word) */
+static struct thread *idle_thread[MAX_CPUS]; /* set as the CPU comes up */
+static bool cpu_online[MAX_CPUS];            /* takes threads */
+static unsigned int cpus_to_scan = 1;        /* 1 + the highest CPU online */
+static uint64_t reschedule_ipis;             /* sent */
 
-/* Per CPU; changed on that CPU with interrupts off. */
-static struct thread *running[MAX_CPUS];
-static struct thread *idle_thread[MAX_CPUS];
+/* Per CPU, changed on that CPU with interrupts off; resched_needed also set by other CPUs
+ * under sched_lock (a single store: the CPU then switches at its next chance). */
 static bool resched_needed[MAX_CPUS];
 static uint32_t slice_left[MAX_CPUS]; /* ticks the running thread has left */
+static uint64_t ticks_seen[MAX_CPUS];
 
 /* Read lock-free. */
 static bool started;
@@ -39,17 +52,21 @@ static uint64_t invalid_sleeps;
 
 struct thread *sched_current(void)
 {
-    return running[arch_cpu_id()];
+    return (struct thread *)arch_cpu_word(CPU_WORD_THREAD); /* one read: no CPU mix-up */
 }
 
 void sched_set_current(struct thread *thread)
 {
     running[arch_cpu_id()] = thread;
+    arch_cpu_word_set(CPU_WORD_THREAD, (long)(uintptr_t)thread);
 }
 
 void sched_set_idle(struct thread *thread)
 {
-    idle_thread[arch_cpu_id()] = thread;
+    unsigned int cpu = arch_cpu_id();
+    idle_thread[cpu] = thread;
+    thread->cpu = (int)cpu;
+    cpu_online[cpu] = true;
 }
 
 static uint32_t slice_ticks(void)
@@ -71,47 +88,129 @@ static void enqueue(struct thread *thread)
     run_queue[thread->priority].last = thread;
 }
 
-static struct thread *dequeue_most_urgent(void)
+static bool may_run_on(const struct thread *thread, unsigned int cpu)
 {
-    for (int priority = THREAD_PRIORITIES - 1; priority > THREAD_PRIORITY_IDLE; priority--) {
-        struct thread *thread = run_queue[priority].first;
-        if (thread) {
-            run_queue[priority].first = thread->next;
-            if (!thread->next)
-                run_queue[priority].last = NULL;
-            return thread;
-        }
-    }
-    return idle_thread[arch_cpu_id()];
+    return thread->pinned < 0 || thread->pinned == (int)cpu;
 }
 
-/* Makes a thread ready to run; one more urgent than the running thread asks for the CPU. */
+/* Takes the first thread of a queue that may run on cpu, or NULL. */
+static struct thread *take_from(unsigned int priority, unsigned int cpu)
+{
+    struct thread *before = NULL;
+    for (struct thread *thread = run_queue[priority].first; thread;
+         before = thread, thread = thread->next) {
+        if (!may_run_on(thread, cpu))
+            continue;
+        if (before)
+            before->next = thread->next;
+        else
+            run_queue[priority].first = thread->next;
+        if (run_queue[priority].last == thread)
+            run_queue[priority].last = before;
+        return thread;
+    }
+    return NULL;
+}
+
+static struct thread *dequeue_most_urgent(unsigned int cpu)
+{
+    for (int priority = THREAD_PRIORITIES - 1; priority > THREAD_PRIORITY_IDLE; priority--) {
+        struct thread *thread = take_from((unsigned int)priority, cpu);
+        if (thread)
+            return thread;
+    }
+    return idle_thread[cpu];
+}
+
+/* How urgent cpu's work is: its running thread's priority, -1 when it is idle and nobody
+ * asked it to reschedule yet (the best CPU to hand a thread to). */
+static int busyness(unsigned int cpu)
+{
+    const struct thread *current = running[cpu];
+    if (!current || (current->priority == THREAD_PRIORITY_IDLE && !resched_needed[cpu]))
+        return -1;
+    return current->priority;
+}
+
+/* The CPU a thread made ready should go to: its own if pinned, else the one whose work is
+ * least urgent (ties: the CPU it last ran on, then this one, then the lowest number). */
+static int choose_cpu(const struct thread *thread)
+{
+    if (thread->pinned >= 0)
+        return cpu_online[thread->pinned] ? thread->pinned : -1;
+    unsigned int here = arch_cpu_id();
+    if (cpus_to_scan == 1)
+        return (int)here; /* one CPU: nothing to choose */
+    int last = thread->cpu;
+    if (last >= 0 && cpu_online[last] && busyness((unsigned int)last) < 0)
+        return last; /* where it ran, idle: the quick answer */
+    int best = -1, best_busyness = THREAD_PRIORITIES;
+    for (unsigned int cpu = 0; cpu < cpus_to_scan; cpu++) {
+        if (!cpu_online[cpu])
+            continue;
+        int b = busyness(cpu);
+        bool tie_winner = (int)cpu == thread->cpu || (cpu == here && best != thread->cpu);
+        if (b < best_busyness || (b == best_busyness && tie_winner)) {
+            best = (int)cpu;
+            best_busyness = b;
+        }
+    }
+    return best;
+}
+
+/* Asks the CPU a queued thread should go to to switch, if the thread is more urgent than
+ * what it runs: this CPU at its next chance, another by a reschedule IPI. */
+static void poke(const struct thread *thread)
+{
+    int cpu = choose_cpu(thread);
+    if (cpu < 0)
+        return; /* its CPU is not up yet: it waits in the queue */
+    const struct thread *current = running[cpu];
+    if (current && thread->priority <= current->priority)
+        return;
+    bool asked = resched_needed[cpu];
+    resched_needed[cpu] = true;
+    if ((unsigned int)cpu != arch_cpu_id() && !asked) {
+        reschedule_ipis++;
+        irq_raise_on(IRQ_LINE_RESCHEDULE, (unsigned int)cpu);
+    }
+}
+
+/* Makes a thread ready to run, and asks a CPU for it (poke). An idle thread is never queued:
+ * its CPU takes it when it has nothing else. */
 static void make_ready(struct thread *thread)
 {
     thread->state = THREAD_READY;
-    if (thread->priority != THREAD_PRIORITY_IDLE)
-        enqueue(thread);
-    struct thread *current = sched_current();
-    if (!current || thread->priority > current->priority)
-        resched_needed[arch_cpu_id()] = true;
+    if (thread->priority == THREAD_PRIORITY_IDLE)
+        return;
+    enqueue(thread);
+    poke(thread);
 }
 
 /* Switches to the most urgent ready thread. The running thread must already be in the state
  * it leaves in: READY (it is queued again, behind its equals), BLOCKED or DEAD. */
 static void reschedule(void)
 {
+    unsigned int cpu = arch_cpu_id();
     struct thread *previous = sched_current();
-    if (previous->state == THREAD_RUNNING)
-        make_ready(previous);
-    struct thread *next = dequeue_most_urgent();
-    resched_needed[arch_cpu_id()] = false;
-    slice_left[arch_cpu_id()] = slice_ticks();
+    bool requeued = previous->state == THREAD_RUNNING;
+    if (requeued) {
+        previous->state = THREAD_READY; /* behind its equals; no CPU asked for it yet */
+        if (previous->priority != THREAD_PRIORITY_IDLE)
+            enqueue(previous);
+    }
+    struct thread *next = dequeue_most_urgent(cpu);
+    resched_needed[cpu] = false;
+    slice_left[cpu] = slice_ticks();
     next->state = THREAD_RUNNING;
+    next->cpu = (int)cpu;
     if (next == previous)
         return;
     stats.switches++;
     next->switches++;
-    running[arch_cpu_id()] = next;
+    sched_set_current(next);
+    if (requeued && previous->priority != THREAD_PRIORITY_IDLE)
+        poke(previous); /* it lost this CPU: another may be idle */
     arch_context_switch(&previous->context, &next->context);
 }
 
@@ -133,7 +232,7 @@ void sched_make_ready(struct thread *thread)
     make_ready(thread);
     bool switch_now = resched_needed[arch_cpu_id()];
     spin_unlock_irqrestore(&sched_lock, flags);
-    if (switch_now && !in_interrupt() && arch_irqs_enabled() && !spinlocks_held[arch_cpu_id()])
+    if (switch_now && !in_interrupt() && arch_irqs_enabled() && !spin_locks_held())
         thread_yield();
 }
 
@@ -162,10 +261,21 @@ void thread_yield(void)
     reschedule_now();
 }
 
+void sched_idle(void)
+{
+    arch_irq_disable();
+    unsigned int cpu = arch_cpu_id();
+    if (!READ_ONCE(resched_needed[cpu]))
+        arch_wait_for_interrupt(); /* sti; hlt: no interrupt slips in between */
+    arch_irq_enable();
+    if (READ_ONCE(resched_needed[cpu]))
+        thread_yield(); /* asked without an interrupt (a thread of this CPU made one ready) */
+}
+
 void sched_preempt_point(void)
 {
     unsigned int cpu = arch_cpu_id();
-    if (!started || !resched_needed[cpu] || spinlocks_held[cpu])
+    if (!started || !resched_needed[cpu] || spin_locks_held())
         return; /* holding a spinlock: the next interrupt or yield will do it */
     stats.preemptions++;
     reschedule_now();
@@ -229,21 +339,36 @@ static void expire_timers(uint64_t now)
 }
 
 /* The scheduler's own handler on the tick's line: CPU time, slices, timed sleepers. */
+/* The scheduler's own handler on the tick's line, on every CPU: CPU time and slices, without
+ * the lock (only this CPU changes what it runs, and only with interrupts off); CPU 0, which
+ * keeps the time, also wakes timed sleepers. */
 static void sched_tick(int irq, void *dev_id)
 {
     (void)irq;
     (void)dev_id;
     unsigned int cpu = arch_cpu_id();
-    spin_lock(&sched_lock);
-    stats.ticks++;
+    ticks_seen[cpu]++;
     struct thread *current = running[cpu];
     if (current) {
         current->ticks++;
         if (current->priority != THREAD_PRIORITY_IDLE && --slice_left[cpu] == 0)
             resched_needed[cpu] = true;
     }
-    expire_timers(clock_ticks());
+    uint64_t now = clock_ticks();
+    struct thread *soonest = READ_ONCE(timers); /* a look first: the lock only when due */
+    if (cpu != 0 || !soonest || READ_ONCE(soonest->deadline) > now)
+        return;
+    spin_lock(&sched_lock);
+    expire_timers(now);
     spin_unlock(&sched_lock);
+}
+
+/* The reschedule IPI: nothing to do here; the end of the interrupt switches
+ * (sched_preempt_point), as resched_needed asks. */
+static void sched_reschedule_ipi(int irq, void *dev_id)
+{
+    (void)irq;
+    (void)dev_id;
 }
 
 void sched_start(void)
@@ -251,7 +376,43 @@ void sched_start(void)
     slice_left[arch_cpu_id()] = slice_ticks();
     if (request_irq(clock_tick_line(), sched_tick, "scheduler", &stats) != 0)
         panic("sched: cannot share the tick's line");
+    /* Only a controller with per-CPU lines has the IPI's line: with the 8259, one CPU. */
+    request_irq(IRQ_LINE_RESCHEDULE, sched_reschedule_ipi, "reschedule", &stats);
     WRITE_ONCE(started, true);
+}
+
+void sched_cpu_online(struct thread *idle)
+{
+    unsigned long flags;
+    spin_lock_irqsave(&sched_lock, &flags);
+    unsigned int cpu = arch_cpu_id();
+    idle->state = THREAD_RUNNING;
+    idle->cpu = (int)cpu;
+    idle_thread[cpu] = idle;
+    sched_set_current(idle);
+    slice_left[cpu] = slice_ticks();
+    WRITE_ONCE(cpu_online[cpu], true);
+    cpus_to_scan = MAX(cpus_to_scan, cpu + 1);
+    resched_needed[cpu] = true; /* threads pinned here may be waiting already */
+    spin_unlock_irqrestore(&sched_lock, flags);
+}
+
+bool sched_cpu_is_online(unsigned int cpu)
+{
+    return cpu < MAX_CPUS && READ_ONCE(cpu_online[cpu]);
+}
+
+int sched_pin(struct thread *thread, int cpu)
+{
+    if (cpu >= MAX_CPUS || (cpu >= 0 && !sched_cpu_is_online((unsigned int)cpu)))
+        return -EINVAL;
+    unsigned long flags;
+    spin_lock_irqsave(&sched_lock, &flags);
+    thread->pinned = cpu;
+    spin_unlock_irqrestore(&sched_lock, flags);
+    if (thread == sched_current())
+        thread_yield(); /* off to its CPU, if this is not it */
+    return 0;
 }
 
 /* --- sleeping and waking ----------------------------------------------------------------- */
@@ -268,7 +429,7 @@ static uint64_t deadline_after(uint64_t timeout_ms)
  * 1 spinlock"), or false when it may. */
 static bool sleep_forbidden(char *why, unsigned int size)
 {
-    unsigned int held = spinlocks_held[arch_cpu_id()];
+    unsigned int held = spin_locks_held();
     int used = 0;
     if (in_interrupt())
         used += ksnprintf(why + used, size - (unsigned int)used, "in an interrupt handler, ");
@@ -302,6 +463,34 @@ int sched_might_sleep(const char *function, const void *caller)
 uint64_t sched_invalid_sleeps(void)
 {
     return __atomic_load_n(&invalid_sleeps, __ATOMIC_RELAXED);
+}
+
+/* True when a CPU other than the caller's takes threads. */
+static bool others_online(void)
+{
+    for (unsigned int cpu = 0; cpu < MAX_CPUS; cpu++)
+        if (cpu != arch_cpu_id() && sched_cpu_is_online(cpu))
+            return true;
+    return false;
+}
+
+int sched_run_on_each_cpu(void (*run)(void))
+{
+    if (!others_online()) {
+        run();
+        return 0;
+    }
+    char why[128];
+    if (sleep_forbidden(why, sizeof(why)))
+        return -EPERM;
+    struct thread *self = sched_current();
+    int pinned = READ_ONCE(self->pinned);
+    for (unsigned int cpu = 0; cpu < MAX_CPUS; cpu++) {
+        if (sched_cpu_is_online(cpu) && sched_pin(self, (int)cpu) == 0)
+            run(); /* pinned: it runs on `cpu` until the next sched_pin */
+    }
+    sched_pin(self, pinned);
+    return 0;
 }
 
 int wait_begin(struct wait_ticket *ticket, uint64_t timeout_ms, const char *function,
@@ -356,7 +545,7 @@ static void wake_queue(struct wait_queue *queue, bool all)
     } while (all);
     bool switch_now = resched_needed[arch_cpu_id()];
     spin_unlock_irqrestore(&sched_lock, flags);
-    if (switch_now && !in_interrupt() && arch_irqs_enabled() && !spinlocks_held[arch_cpu_id()])
+    if (switch_now && !in_interrupt() && arch_irqs_enabled() && !spin_locks_held())
         thread_yield();
 }
 
@@ -397,5 +586,19 @@ void sched_get_stats(struct sched_stats *out)
     unsigned long flags;
     spin_lock_irqsave(&sched_lock, &flags);
     *out = stats;
+    out->reschedule_ipis = reschedule_ipis;
+    for (unsigned int cpu = 0; cpu < MAX_CPUS; cpu++) {
+        out->ticks_on[cpu] = READ_ONCE(ticks_seen[cpu]);
+        out->ticks += out->ticks_on[cpu];
+        out->running_on[cpu] = running[cpu] ? running[cpu]->id : 0;
+        out->online += cpu_online[cpu];
+    }
     spin_unlock_irqrestore(&sched_lock, flags);
+}
+
+void sched_get_lock_stats(struct spinlock_stats *out, bool reset)
+{
+    spin_get_stats(&sched_lock, out);
+    if (reset)
+        spin_measure(&sched_lock); /* from now on: whoever reset wants the figures */
 }

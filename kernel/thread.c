@@ -71,14 +71,34 @@ static int stack_alloc(int slot)
     return 0;
 }
 
+/* The slots after the threads' hold each CPU's own stacks (thread_cpu_stack); CPU 0's are
+ * static (arch), so theirs stay unused. */
+#define CPU_STACK_SLOTS (MAX_CPUS * ARCH_CPU_STACKS)
+
+uint64_t thread_cpu_stack(unsigned int cpu, unsigned int which)
+{
+    if (cpu >= MAX_CPUS || which >= ARCH_CPU_STACKS)
+        return 0;
+    int slot = THREADS_MAX + (int)(cpu * ARCH_CPU_STACKS + which);
+    if (stack_alloc(slot) != 0)
+        return 0;
+    return slot_base(slot) + PAGE_SIZE + THREAD_STACK_SIZE;
+}
+
 /* The overflow report's name for a guard page of the stack area (arch_set_stack_namer). */
 static const char *stack_guard_name(uint64_t address, char *buffer, unsigned int size)
 {
     if (address < THREAD_STACKS_BASE)
         return NULL;
     uint64_t slot = (address - THREAD_STACKS_BASE) / THREAD_STACK_SLOT;
-    if (slot >= THREADS_MAX || address - slot_base((int)slot) >= PAGE_SIZE)
+    if (slot >= THREADS_MAX + CPU_STACK_SLOTS || address - slot_base((int)slot) >= PAGE_SIZE)
         return NULL;
+    if (slot >= THREADS_MAX) {
+        unsigned int cpu_stack = (unsigned int)(slot - THREADS_MAX);
+        ksnprintf(buffer, size, "%s stack of CPU %u",
+                  arch_cpu_stack_name(cpu_stack % ARCH_CPU_STACKS), cpu_stack / ARCH_CPU_STACKS);
+        return buffer;
+    }
     ksnprintf(buffer, size, "stack of thread '%s' (id %u)", threads[slot].name, threads[slot].id);
     return buffer;
 }
@@ -96,7 +116,8 @@ static int slot_claim(void)
             found = slot;
     }
     if (found >= 0) {
-        threads[found] = (struct thread){.state = THREAD_BLOCKED, .id = next_id++};
+        threads[found] =
+                (struct thread){.state = THREAD_BLOCKED, .id = next_id++, .cpu = -1, .pinned = -1};
         threads[found].exited = (struct wait_queue)WAIT_QUEUE_INIT("join");
     }
     wait_unlock_irqrestore(flags);
@@ -148,7 +169,15 @@ static int thread_setup(struct thread *thread, int slot, const char *name, void 
 struct thread *thread_create(const char *name, void (*entry)(void *arg), void *arg,
                              enum thread_priority priority)
 {
-    if (!name || !entry || priority <= THREAD_PRIORITY_IDLE || priority >= THREAD_PRIORITIES) {
+    return thread_create_on(name, entry, arg, priority, MAX_CPUS);
+}
+
+/* cpu MAX_CPUS: any CPU. */
+struct thread *thread_create_on(const char *name, void (*entry)(void *arg), void *arg,
+                                enum thread_priority priority, unsigned int cpu)
+{
+    if (!name || !entry || priority <= THREAD_PRIORITY_IDLE || priority >= THREAD_PRIORITIES ||
+        cpu > MAX_CPUS) {
         printk("thread: cannot create '%s': bad name, function or priority\n",
                name ? name : "(null)");
         return NULL;
@@ -164,14 +193,21 @@ struct thread *thread_create(const char *name, void (*entry)(void *arg), void *a
         slot_release(thread);
         return NULL;
     }
+    thread->pinned = cpu < MAX_CPUS ? (int)cpu : -1; /* not ready yet: no lock needed */
     sched_make_ready(thread);
     return thread;
 }
+
+/* Bumped when a thread ends or is detached: the idle threads look for something to reap only
+ * when it changed, not at every wake-up (which would take the scheduler's lock on every CPU
+ * at every tick). */
+static uint64_t reap_hint;
 
 void thread_exit(int exit_code)
 {
     struct thread *self = thread_current();
     self->exit_code = exit_code;
+    __atomic_add_fetch(&reap_hint, 1, __ATOMIC_RELEASE);
     sched_exit_current(); /* DEAD, its joiner woken, and never back */
 }
 
@@ -222,6 +258,7 @@ void thread_detach(struct thread *thread)
     wait_lock_irqsave(&flags);
     thread->detached = true;
     wait_unlock_irqrestore(flags);
+    __atomic_add_fetch(&reap_hint, 1, __ATOMIC_RELEASE);
 }
 
 /* The next detached thread that ended, claimed for reaping, or NULL. */
@@ -255,12 +292,41 @@ void thread_reap(void)
 static void idle_main(void *arg)
 {
     (void)arg;
+    uint64_t seen = 0;
     for (;;) {
-        thread_reap();
-        arch_irq_disable();
-        arch_wait_for_interrupt(); /* sti; hlt: no interrupt slips in between */
-        thread_yield();
+        uint64_t hint = __atomic_load_n(&reap_hint, __ATOMIC_ACQUIRE);
+        if (hint != seen) {
+            seen = hint;
+            thread_reap();
+        }
+        sched_idle();
     }
+}
+
+struct thread *thread_create_idle(unsigned int cpu)
+{
+    int slot = cpu < MAX_CPUS ? slot_claim() : -1;
+    if (slot < 0)
+        return NULL;
+    struct thread *idle = &threads[slot];
+    if (thread_setup(idle, slot, "idle", idle_main, NULL, THREAD_PRIORITY_IDLE) != 0) {
+        slot_release(idle);
+        return NULL;
+    }
+    idle->pinned = (int)cpu;
+    return idle;
+}
+
+uint64_t thread_stack_top(const struct thread *thread)
+{
+    return thread->stack_bottom + THREAD_STACK_SIZE;
+}
+
+void thread_run_idle(struct thread *idle)
+{
+    sched_cpu_online(idle);
+    idle_main(NULL);
+    panic("thread: the idle loop ended");
 }
 
 void thread_init(void)
@@ -271,6 +337,7 @@ void thread_init(void)
     boot->stack_slot = -1; /* the static boot stack: nothing to free */
     boot->stack_bottom = kernel_stack_top(STACK_BOOT) - KERNEL_STACK_SIZE;
     boot->state = THREAD_RUNNING;
+    boot->cpu = 0;
     sched_set_current(boot);
 
     /* The idle thread's stack is static, like the boot stack: the scheduler cannot run
@@ -284,6 +351,7 @@ void thread_init(void)
     idle->stack_bottom = kernel_stack_top(STACK_IDLE) - KERNEL_STACK_SIZE;
     arch_context_init(&idle->context, kernel_stack_top(STACK_IDLE), thread_main, idle);
     idle->state = THREAD_READY;
+    idle->pinned = 0;
     sched_set_idle(idle);
     arch_set_stack_namer(stack_guard_name);
 }
@@ -300,8 +368,12 @@ int thread_list(struct thread_info *out, int max)
         if (thread->state == THREAD_UNUSED)
             continue;
         if (count < max) {
-            out[count] = (struct thread_info){thread->id,    "",  thread->state, thread->priority,
-                                              thread->ticks, NULL};
+            out[count] = (struct thread_info){.id = thread->id,
+                                              .state = thread->state,
+                                              .priority = thread->priority,
+                                              .ticks = thread->ticks,
+                                              .cpu = thread->cpu,
+                                              .pinned = thread->pinned};
             memcpy(out[count].name, thread->name, THREAD_NAME_MAX);
             if (thread->state == THREAD_BLOCKED)
                 out[count].waiting_on = thread->waiting_on ? thread->waiting_on->name

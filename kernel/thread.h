@@ -55,6 +55,8 @@ struct thread {
 
     /* sched_lock (kernel/sched.c) guards these. */
     enum thread_state state;
+    int cpu;                       /* the CPU it runs on, or last ran on; -1: never ran */
+    int pinned;                    /* the only CPU it may run on; -1: any */
     struct arch_context context;   /* saved while not running */
     struct thread *next;           /* run queue or wait queue link */
     struct wait_queue *waiting_on; /* while BLOCKED on a queue; NULL when only asleep */
@@ -82,6 +84,28 @@ void thread_init(void);
 struct thread *thread_create(const char *name, void (*entry)(void *arg), void *arg,
                              enum thread_priority priority);
 
+/* thread_create for a thread pinned to CPU `cpu` (which may not be up yet: the thread then
+ * waits until it is). NULL also for cpu >= MAX_CPUS. */
+struct thread *thread_create_on(const char *name, void (*entry)(void *arg), void *arg,
+                                enum thread_priority priority, unsigned int cpu);
+
+/* The idle thread of CPU `cpu`, made (not run) by the boot CPU for a CPU about to come up,
+ * which starts on its stack (thread_stack_top) and becomes it with thread_run_idle. NULL when
+ * there is no slot or memory for it. Ordinary context. */
+struct thread *thread_create_idle(unsigned int cpu);
+uint64_t thread_stack_top(const struct thread *thread);
+
+/* Maps CPU `cpu`'s own stack `which` (arch/arch.h: ARCH_CPU_STACKS, the exception stacks),
+ * THREAD_STACK_SIZE below a guard page, in the stack area after the threads' slots, so an
+ * overflow report names it ("NMI stack of CPU 2"). Returns its top, or 0 when there is no
+ * memory or cpu / which is out of range. Kept for good: a CPU that did not answer its start
+ * may still run later. Boot, ordinary context. */
+uint64_t thread_cpu_stack(unsigned int cpu, unsigned int which);
+
+/* On a CPU coming up, on `idle`'s stack, interrupts off: takes threads from now on
+ * (sched_cpu_online) and runs the idle loop. Never returns. */
+__noreturn void thread_run_idle(struct thread *idle);
+
 /* Ends the calling thread with exit_code: its joiner wakes; its stack is freed by the
  * joiner, or (detached) by the idle thread. Never returns. Thread context. */
 __noreturn void thread_exit(int exit_code);
@@ -107,6 +131,8 @@ struct thread_info {
     enum thread_priority priority;
     uint64_t ticks;
     const char *waiting_on; /* the wait queue's name, "sleep", or NULL */
+    int cpu;                /* running on, or last ran on; -1: never ran */
+    int pinned;             /* -1: may run on any CPU */
 };
 
 /* Copies up to max threads, in the table's order, into out. Returns how many there are.

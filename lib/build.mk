@@ -5,6 +5,7 @@
 # freestanding C headers, and all but string.c (the host has its C library's) build into the
 # host tests alike.
 LIB_SOURCES := \
+	lib/acpi.c \
 	lib/byte_ring.c \
 	lib/clock_math.c \
 	lib/crc32.c \

@@ -26,6 +26,8 @@ const char *errno_name(int error)
         return "EEXIST";
     case EINVAL:
         return "EINVAL";
+    case ENODEV:
+        return "ENODEV";
     case ENOSPC:
         return "ENOSPC";
     case ERANGE:

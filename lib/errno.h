@@ -13,6 +13,7 @@
 #define EBUSY     16  /* resource busy (e.g. already mapped) */
 #define EEXIST    17  /* already exists */
 #define EINVAL    22  /* invalid argument */
+#define ENODEV    19  /* no such device */
 #define ENOSPC    28  /* no space left */
 #define ERANGE    34  /* value out of range */
 #define EDEADLK   35  /* the call would deadlock (e.g. a mutex taken twice) */

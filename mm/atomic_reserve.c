@@ -2,20 +2,41 @@
  * stack per handler registration that claimed some, all linked through their descriptors (no
  * memory beyond the frames themselves). Popped with interrupts off by the allocator
  * (pad_pop, mm/internal.h, inlined into alloc_page); filled, rebalanced and shrunk here, in
- * ordinary context only, one frame per interrupts-off stretch. */
+ * ordinary context only, one frame per interrupts-off stretch.
+ *
+ * The targets (the total and each claim) are the same on every CPU, since a handler may run
+ * on any CPU: they are kept once, in `wanted`, and each CPU copies them into its own stacks
+ * when it refills (take_in_targets). A change is made on every CPU at once when the caller
+ * may sleep (it visits each CPU in turn: sched_run_on_each_cpu), else by each CPU at its next
+ * refill, which the change asks for (atomic_reserve_targets_changed).
+ */
 #include "mm/atomic_reserve.h"
 
 #include "kernel/cmdline.h"
 #include "kernel/context.h"
 #include "kernel/deferred.h"
 #include "kernel/printk.h"
+#include "kernel/sched.h"
+#include "kernel/spinlock.h"
 #include "lib/errno.h"
 #include "mm/internal.h"
 #include "mm/page_alloc.h"
 
 /* One per CPU; each is touched only by its CPU, with interrupts off. */
 struct cpu_pads cpu_pads[MAX_CPUS];
-static bool refilling; /* a refill is running (ordinary context only) */
+/* A refill is running, started on that CPU (ordinary context only). Per CPU: a refill on one
+ * CPU must not keep another's pads from being topped up. */
+static bool refilling[MAX_CPUS];
+
+/* The targets every CPU follows; changed in ordinary context, under wanted_lock. */
+static struct {
+    uint64_t target;                          /* total, claims included */
+    uint32_t claim[CONTEXT_HANDLER_SLOTS];    /* each registration's claim, by slot */
+    context_t owner[CONTEXT_HANDLER_SLOTS];   /* the registration in each slot, or NONE */
+    uint32_t releases[CONTEXT_HANDLER_SLOTS]; /* registrations of each slot freed so far */
+} wanted;
+static struct spinlock wanted_lock = SPINLOCK_INIT("atomic reserve targets");
+uint64_t atomic_reserve_targets_changed;
 
 static void refill_work_run(void)
 {
@@ -40,6 +61,46 @@ uint64_t atomic_reserve_default_target(uint64_t managed)
 static void empty_stack(struct pad_stack *stack, uint32_t target)
 {
     *stack = (struct pad_stack){.head = PFN_NONE, .target = target};
+}
+
+static uint64_t claims_total(void)
+{
+    uint64_t total = 0;
+    for (unsigned int slot = 0; slot < CONTEXT_HANDLER_SLOTS; slot++)
+        total += wanted.claim[slot];
+    return total;
+}
+
+static void add_takes(struct pad_account *to, const struct pad_account *from)
+{
+    for (int kind = 0; kind < PAD_TAKE_KINDS; kind++)
+        to->taken[kind] += from->taken[kind];
+    to->scrubbed += from->scrubbed;
+}
+
+/* Copies the wanted targets into this CPU's stacks. A slot whose registration was freed since
+ * has its takes added to those of registrations gone, so the next one in the slot starts its
+ * account afresh. The frames move at the refill that follows. Interrupts off. */
+static void take_in_targets(struct cpu_pads *pads)
+{
+    spin_lock(&wanted_lock);
+    uint64_t claimed = 0;
+    for (unsigned int slot = 0; slot < CONTEXT_HANDLER_SLOTS; slot++) {
+        struct pad_account *account = &pads->handlers[slot];
+        if (pads->releases_seen[slot] != wanted.releases[slot]) {
+            add_takes(&pads->gone, account);
+            *account = (struct pad_account){.claim = account->claim};
+            pads->releases_seen[slot] = wanted.releases[slot];
+        }
+        pads->owners[slot] = wanted.owner[slot];
+        account->claim.target = wanted.claim[slot];
+        claimed += wanted.claim[slot];
+    }
+    pads->lowest = MIN(pads->lowest, pads->level);
+    pads->target = wanted.target;
+    pads->shared.target = (uint32_t)(wanted.target - claimed);
+    pads->targets_seen = atomic_reserve_targets_changed;
+    spin_unlock(&wanted_lock);
 }
 
 /* --- moving one frame: each of these runs with interrupts off ------------------------------ */
@@ -126,24 +187,30 @@ static bool fill_one(void)
 
 /* --- refilling -------------------------------------------------------------------------------- */
 
-/* The refill itself: ordinary context (interrupts on, or at boot before any handler). */
+/* The refill itself, on this CPU: ordinary context (interrupts on, or at boot before any
+ * handler). The targets are taken in first; a change made meanwhile is taken in by the next
+ * refill, which the change asks for. */
 static uint64_t refill(void)
 {
-    if (refilling)
+    unsigned int cpu = arch_cpu_id(); /* where it starts: the flag is cleared there too */
+    if (refilling[cpu])
         return 0;
-    refilling = true;
+    refilling[cpu] = true;
+    unsigned long flags = arch_irq_save();
+    take_in_targets(this_pads());
+    arch_irq_restore(flags);
     while (rebalance_one())
         ;
     uint64_t added = 0;
     while (fill_one())
         added++;
     if (added) {
-        unsigned long flags = arch_irq_save();
+        flags = arch_irq_save();
         this_pads()->refills++;
         this_pads()->refilled += added;
         arch_irq_restore(flags);
     }
-    refilling = false;
+    refilling[cpu] = false;
     return added;
 }
 
@@ -169,8 +236,21 @@ uint64_t atomic_reserve_level(void)
     return level;
 }
 
-/* --- targets and claims ------------------------------------------------------------------------
- */
+/* --- targets and claims ----------------------------------------------------------------------- */
+
+static void refill_this_cpu(void)
+{
+    atomic_reserve_refill();
+}
+
+/* A change of `wanted` was made: every CPU takes it in now when the caller may sleep, else
+ * this one now (or by deferred work) and the others at their next refill, which the change
+ * asks for. */
+static void apply_everywhere(void)
+{
+    if (sched_run_on_each_cpu(refill_this_cpu) != 0)
+        atomic_reserve_refill();
+}
 
 int atomic_reserve_set_target(uint64_t pages)
 {
@@ -178,20 +258,16 @@ int atomic_reserve_set_target(uint64_t pages)
     page_alloc_get_stats(&pool);
     if (pages == 0 || pages > pool.managed / 2)
         return -EINVAL;
-    unsigned long flags = arch_irq_save();
-    struct cpu_pads *pads = this_pads();
-    int error = 0;
-    uint64_t claimed = pads->target - pads->shared.target;
-    if (pages < claimed) {
-        error = -EBUSY;
-    } else {
-        pads->lowest = MIN(pads->lowest, pads->level);
-        pads->target = pages;
-        pads->shared.target = (uint32_t)(pages - claimed);
+    unsigned long flags;
+    spin_lock_irqsave(&wanted_lock, &flags);
+    int error = pages < claims_total() ? -EBUSY : 0;
+    if (!error) {
+        wanted.target = pages;
+        atomic_reserve_targets_changed++;
     }
-    arch_irq_restore(flags);
+    spin_unlock_irqrestore(&wanted_lock, flags);
     if (!error)
-        atomic_reserve_refill(); /* the surplus back to the pool, or the lack filled */
+        apply_everywhere(); /* the surplus back to the pool, or the lack filled */
     return error;
 }
 
@@ -199,74 +275,83 @@ int atomic_reserve_claim(context_t owner, uint32_t count)
 {
     if (!context_is_handler(owner))
         return -EINVAL;
-    unsigned long flags = arch_irq_save();
-    struct cpu_pads *pads = this_pads();
-    struct pad_account *account = &pads->handlers[context_handler_slot(owner)];
-    int error = 0;
+    unsigned int slot = context_handler_slot(owner);
+    unsigned long flags;
+    spin_lock_irqsave(&wanted_lock, &flags);
     /* What the claim adds comes out of the shared stock's target; what it gives back goes in. */
-    if (count > account->claim.target + (uint64_t)pads->shared.target) {
-        error = -ENOSPC;
-    } else {
-        pads->shared.target = pads->shared.target + account->claim.target - count;
-        account->claim.target = count;
-        pads->owners[context_handler_slot(owner)] = owner;
+    uint64_t unclaimed = wanted.target - claims_total();
+    int error = count > wanted.claim[slot] + unclaimed ? -ENOSPC : 0;
+    if (!error) {
+        wanted.claim[slot] = count;
+        wanted.owner[slot] = owner;
+        atomic_reserve_targets_changed++;
     }
-    arch_irq_restore(flags);
+    spin_unlock_irqrestore(&wanted_lock, flags);
     if (!error)
-        atomic_reserve_refill(); /* moves the frames (deferred with interrupts off) */
+        apply_everywhere(); /* moves the frames */
     return error;
 }
 
-static void add_takes(struct pad_account *to, const struct pad_account *from)
+/* One CPU's part of a release: the claim's frames go to the shared stock now, not at some
+ * later refill, so the next registration in the slot starts with an empty stack. Scrubbed
+ * already. (take_in_targets closes the account.) */
+static void release_this_cpu(void)
 {
-    for (int kind = 0; kind < PAD_TAKE_KINDS; kind++)
-        to->taken[kind] += from->taken[kind];
-    to->scrubbed += from->scrubbed;
+    unsigned long flags = arch_irq_save();
+    take_in_targets(this_pads());
+    arch_irq_restore(flags);
+    while (rebalance_one())
+        ;
 }
 
 void atomic_reserve_release(context_t owner)
 {
     if (!context_is_handler(owner))
         return;
-    unsigned long flags = arch_irq_save();
-    struct cpu_pads *pads = this_pads();
-    struct pad_account *account = &pads->handlers[context_handler_slot(owner)];
-    pads->shared.target += account->claim.target;
-    account->claim.target = 0;
-    add_takes(&pads->gone, account);
-    for (int kind = 0; kind < PAD_TAKE_KINDS; kind++)
-        account->taken[kind] = 0;
-    account->scrubbed = 0;
-    arch_irq_restore(flags);
-    /* The claim's frames go to the shared stock now, not at some later refill: the next
-     * registration in this slot must start with an empty stack. Scrubbed already. */
-    while (rebalance_one())
-        ;
-    flags = arch_irq_save();
-    empty_stack(&account->claim, 0);
-    this_pads()->owners[context_handler_slot(owner)] = CONTEXT_NONE;
-    arch_irq_restore(flags);
+    unsigned int slot = context_handler_slot(owner);
+    unsigned long flags;
+    spin_lock_irqsave(&wanted_lock, &flags);
+    wanted.claim[slot] = 0;
+    wanted.owner[slot] = CONTEXT_NONE;
+    wanted.releases[slot]++;
+    atomic_reserve_targets_changed++;
+    spin_unlock_irqrestore(&wanted_lock, flags);
+    if (sched_run_on_each_cpu(release_this_cpu) != 0)
+        release_this_cpu(); /* the other CPUs take the release in at their next refill */
 }
 
-void atomic_reserve_init(uint64_t managed)
+/* Sets this CPU's pads up with the wanted targets and fills them. Interrupts off; no handler
+ * runs on this CPU yet, so the scrubbing keeps nobody waiting. */
+static void init_this_cpu(void)
 {
-    uint64_t fallback = atomic_reserve_default_target(managed);
-    uint64_t target = cmdline_pages("atomic_reserve", fallback, 1, managed / 2);
     struct cpu_pads *pads = this_pads();
-    *pads = (struct cpu_pads){.target = target};
-    empty_stack(&pads->shared, (uint32_t)target);
+    *pads = (struct cpu_pads){0};
+    empty_stack(&pads->shared, 0);
     for (unsigned int slot = 0; slot < CONTEXT_HANDLER_SLOTS; slot++)
         empty_stack(&pads->handlers[slot].claim, 0);
-    refill(); /* interrupts are still off, but no handler is there to wait for it */
+    refill();
     pads->lowest = pads->level;
     pads->refills = 0; /* the initial fill is not a refill */
     pads->refilled = 0;
 }
 
+void atomic_reserve_init(uint64_t managed)
+{
+    uint64_t fallback = atomic_reserve_default_target(managed);
+    wanted.target = cmdline_pages("atomic_reserve", fallback, 1, managed / 2);
+    init_this_cpu();
+}
+
+void atomic_reserve_init_cpu(void)
+{
+    init_this_cpu();
+}
+
 /* --- figures
  * -------------------------------------------------------------------------------------- */
 
-/* Adds one CPU's figures to the totals. Interrupts off. */
+/* Adds one CPU's figures to the totals: each figure whole (another CPU's may change as it is
+ * read), together a moment apart. */
 static void add_stats(struct atomic_reserve_stats *out, const struct cpu_pads *pads)
 {
     out->target += pads->target;
@@ -286,6 +371,17 @@ static void add_stats(struct atomic_reserve_stats *out, const struct cpu_pads *p
         out->below_min_in_handlers += account->taken[PAD_TAKE_BELOW_MIN];
         out->failures += account->taken[PAD_TAKE_FAILED];
     }
+}
+
+void atomic_reserve_get_cpu_stats(unsigned int cpu, struct atomic_reserve_stats *out)
+{
+    *out = (struct atomic_reserve_stats){0};
+    if (cpu >= MAX_CPUS)
+        return;
+    unsigned long flags = arch_irq_save();
+    add_stats(out, &cpu_pads[cpu]);
+    arch_irq_restore(flags);
+    out->taken = out->taken_claimed + out->taken_shared + out->taken_outside_interrupts;
 }
 
 void atomic_reserve_get_stats(struct atomic_reserve_stats *out)

@@ -56,24 +56,32 @@ uint64_t atomic_reserve_default_target(uint64_t managed);
  * before interrupts are enabled; ordinary context. */
 void atomic_reserve_init(uint64_t managed);
 
-/* Changes the target, claims included; a lower one gives the extra frames back to the
- * general pool, a higher one fills up from it (both at once, or by deferred work when called
- * with interrupts off). Returns 0, -EINVAL for 0 or more than half of memory, or -EBUSY
- * when the claims alone need more. Ordinary context. */
+/* Sets up the calling CPU's pads, as it comes up, with the targets the others follow, and
+ * fills them (before the CPU takes interrupts, as the boot CPU's were). Interrupts off;
+ * ordinary context. */
+void atomic_reserve_init_cpu(void);
+
+/* Changes the target of each CPU's pads, claims included; a lower one gives the extra frames
+ * back to the general pool, a higher one fills up from it. Every CPU's pads change before it
+ * returns when the caller may sleep; otherwise this CPU's at once (by deferred work with
+ * interrupts off) and each other's at its next refill. Returns 0, -EINVAL for 0 or more than
+ * half of memory, or -EBUSY when the claims alone need more. Ordinary context. */
 int atomic_reserve_set_target(uint64_t pages);
 
-/* Makes `pads` of the target the landing pads of handler registration `owner` alone (on each
- * CPU), taken out of the unclaimed stock; 0 gives them back. The frames move at the next
- * refill, which this runs (or requests, with interrupts off). Returns 0, -EINVAL when owner
+/* Makes `pads` of the target the landing pads of handler registration `owner` alone, on every
+ * CPU (a handler may run on any), taken out of the unclaimed stock; 0 gives them back. The
+ * frames move at the next refill, which this runs on every CPU when the caller may sleep
+ * (otherwise on this one, and each other CPU at its next refill). Returns 0, -EINVAL when owner
  * is not a handler registration, or -ENOSPC when the unclaimed stock is smaller than what the
- * claim adds. O(1) with interrupts off. Ordinary context; never waits. (kernel/irq.c's
- * irq_claim_pads is how drivers call it.) */
+ * claim adds. Ordinary context. (kernel/irq.c's irq_claim_pads is how drivers call it.) */
 int atomic_reserve_claim(context_t owner, uint32_t pads);
 
 /* Closes the account of a registration that is going away: its claim goes back to the shared
- * stock (its frames moved there, one per interrupts-off stretch, no scrubbing needed) and its
- * takes are added to the figures of registrations gone, so the slot starts afresh. Called by
- * free_irq once the handler can no longer run. Ordinary context; never waits. */
+ * stock on every CPU (its frames moved there, one per interrupts-off stretch, no scrubbing
+ * needed) and its takes are added to the figures of registrations gone, so the slot starts
+ * afresh. Called by free_irq once the handler can no longer run; visits every CPU, so the
+ * caller should be able to sleep (otherwise the other CPUs close it at their next refill).
+ * Ordinary context. */
 void atomic_reserve_release(context_t owner);
 
 /* Brings every stack of this CPU back to its target: surplus frames move to a stack that
@@ -87,10 +95,14 @@ uint64_t atomic_reserve_refill(void);
 /* True when the pads hold fewer frames than their target. Any context. */
 bool atomic_reserve_below_target(void);
 
-/* Frames in the pads now, claims included. Any context. */
+/* Frames in the pads now, claims included, over every CPU. Any context. */
 uint64_t atomic_reserve_level(void);
 
+/* The figures over every CPU's pads, or one CPU's (all zero for a CPU that is not up). Read
+ * without stopping the CPUs: each figure is whole, together they may be a moment apart. Any
+ * context. */
 void atomic_reserve_get_stats(struct atomic_reserve_stats *stats);
+void atomic_reserve_get_cpu_stats(unsigned int cpu, struct atomic_reserve_stats *stats);
 
 /* The account of a live registration. Returns 0, or -EINVAL when owner is not a handler
  * registration. Any context. */

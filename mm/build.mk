@@ -6,6 +6,7 @@ MM_PORTABLE_SOURCES := \
 	mm/atomic_reserve.c \
 	mm/boot_alloc.c \
 	mm/buddy.c \
+	mm/census.c \
 	mm/exclusive.c \
 	mm/frame_db.c \
 	mm/hot_cache.c \

@@ -109,26 +109,36 @@ struct cpu_pads {
     struct pad_account handlers[CONTEXT_HANDLER_SLOTS]; /* by context_handler_slot */
     struct pad_stack shared; /* the unclaimed stock: target - the claims' targets */
     uint64_t level, target;  /* over the shared stock and every claim: the free path's test */
+    uint64_t targets_seen;   /* the change of the targets it follows (atomic_reserve.c) */
     uint64_t lowest;         /* the lowest total level, noted where it rises and when read */
     uint64_t taken_outside;  /* shared pads taken by ordinary GFP_ATOMIC at min */
     uint64_t refills, refilled;
     context_t owners[CONTEXT_HANDLER_SLOTS]; /* each claim's owner, recorded in its frames */
+    uint32_t releases_seen[CONTEXT_HANDLER_SLOTS]; /* of each slot (atomic_reserve.c) */
     struct pad_account gone;                 /* the takes of registrations since freed (no stack) */
 };
 
 extern struct cpu_pads cpu_pads[MAX_CPUS];
 extern struct deferred_work reserve_refill_work;
 
+/* This CPU's, through a per-CPU word (page_alloc_init_cpu): one instruction, so the answer
+ * is this CPU's even if the caller moves right after. Interrupts off. */
 static inline struct cpu_pads *this_pads(void)
 {
-    return &cpu_pads[arch_cpu_id()];
+    return (struct cpu_pads *)arch_cpu_word(CPU_WORD_RESERVE);
 }
 
-/* atomic_reserve_below_target, inline for the free path. */
+/* Bumped each time a claim or the target changes: a CPU whose pads have not seen the last
+ * change refills (which takes the change in) as if they were low. */
+extern uint64_t atomic_reserve_targets_changed;
+
+/* atomic_reserve_below_target, inline for the free path: below target, or following targets
+ * that changed since. */
 static inline bool atomic_reserve_is_low(void)
 {
     const struct cpu_pads *pads = this_pads();
-    return READ_ONCE(pads->level) < READ_ONCE(pads->target);
+    return READ_ONCE(pads->level) < READ_ONCE(pads->target) ||
+           READ_ONCE(pads->targets_seen) != READ_ONCE(atomic_reserve_targets_changed);
 }
 
 /* Pops the top frame of a stack that is not empty, and lowers the CPU's total. The lowest

@@ -5,7 +5,8 @@
  *   0xffff800000000000 ...  direct map of all RAM (NX), 64 TiB
  *   0xffffc00000000000 ...  kernel mappings made with vm_map_page (NX unless asked), 1 TiB;
  *                           its third quarter holds the threads' stacks (kernel/thread.c),
- *                           its last quarter device memory (VM_IO_BASE, from vm_map_io)
+ *                           its last quarter device registers and firmware tables (VM_IO_BASE,
+ *                           from vm_map_io)
  *   0xffffea0000000000 ...  the frame database: struct page for every frame, 1 TiB
  *   0xffffffff80000000 ...  the kernel image: text RX, rodata R, data and bss RW
  */
@@ -28,7 +29,8 @@
 #define THREAD_STACKS_BASE (VM_AREA_BASE + VM_AREA_SIZE / 2)
 #define THREAD_STACK_SLOT  (64ul * 1024)
 
-/* Device memory (PCI BARs, APIC registers), mapped uncached by vm_map_io: the last quarter. */
+/* Device registers (PCI BARs, APIC pages) and firmware tables (ACPI), which the direct map
+ * does not cover (it maps RAM only), mapped by vm_map_io: the last quarter. */
 #define VM_IO_BASE (VM_AREA_BASE + VM_AREA_SIZE / 4 * 3)
 #define VM_IO_SIZE (VM_AREA_SIZE / 4)
 

@@ -20,6 +20,40 @@ extern char __kernel_phys_start[], __kernel_phys_end[];
 static struct memmap memory_map;
 static struct boot_memory_map loader_map; /* as the loader gave it, in the boot information */
 static struct mm_boot_figures boot_figures;
+static uint64_t low_page; /* kept for the other CPUs' start code; 0: none */
+
+/* The start code of the other CPUs runs in real mode, from a page below 1 MiB (a startup IPI
+ * names it by its page number). 0x8000 is the usual choice: usable on every PC, clear of the
+ * BIOS data area, the boot sector at 0x7c00 and the EBDA. The first MiB is carved out of
+ * usable memory below, so nothing else ever takes it; this only checks the firmware called
+ * it RAM and the boot information does not lie there. */
+#define LOW_PAGE 0x8000ull
+
+static bool range_is(const struct memmap *map, uint64_t start, uint64_t end, uint32_t type)
+{
+    for (size_t i = 0; i < map->count; i++) {
+        if (map->ranges[i].start <= start && end <= map->ranges[i].end)
+            return map->ranges[i].type == type;
+    }
+    return false;
+}
+
+static void keep_low_page(const struct boot_info *boot)
+{
+    uint64_t end = LOW_PAGE + PAGE_SIZE;
+    bool clear = boot->info_phys >= end || boot->info_phys + boot->info_size <= LOW_PAGE;
+    for (size_t i = 0; i < boot->module_count; i++)
+        clear = clear && (boot->modules[i].start >= end || boot->modules[i].end <= LOW_PAGE);
+    if (clear && range_is(&memory_map, LOW_PAGE, end, MEMMAP_USABLE))
+        low_page = LOW_PAGE;
+    else
+        printk("mm: page %#llx is not free RAM: the other CPUs cannot be started\n", LOW_PAGE);
+}
+
+uint64_t mm_low_page(void)
+{
+    return low_page;
+}
 
 /* What the direct map covers: every stretch of RAM, merged across type changes (so large
  * pages fit), and the whole first MiB, where the VGA text buffer lives. */
@@ -43,6 +77,7 @@ const struct boot_memory_map *mm_loader_map(void)
 /* Takes out of usable memory everything that is in use already or must never be used. */
 static void carve_out_boot_memory(const struct boot_info *boot)
 {
+    keep_low_page(boot);
     memmap_carve(&memory_map, 0, 1ull << 20, MEMMAP_FIRMWARE);
     memmap_carve(&memory_map, (uint64_t)(uintptr_t)__kernel_phys_start,
                  (uint64_t)(uintptr_t)__kernel_phys_end, MEMMAP_KERNEL);

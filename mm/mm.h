@@ -20,6 +20,11 @@ struct mm_boot_figures {
 };
 const struct mm_boot_figures *mm_boot_figures(void);
 
+/* The physical address of a page below 1 MiB that nothing else uses, kept for the real-mode
+ * start code of the other CPUs (0x8000), or 0 when the firmware's map does not call that
+ * page RAM. Any context, after mm_init. */
+uint64_t mm_low_page(void);
+
 /* The sanitised memory map mm_init worked from (with the kernel's carve-outs). */
 const struct memmap *mm_memory_map(void);
 

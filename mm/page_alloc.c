@@ -28,9 +28,18 @@ struct mm_limits mm_limits;
 bool mm_poison_on_free;
 struct cpu_pages cpu_pages[MAX_CPUS];
 
+/* This CPU's, through a per-CPU word (one load, not an index times a size). Interrupts off,
+ * or the answer may be another CPU's by the time it is used. */
 static struct cpu_pages *this_cpu(void)
 {
-    return &cpu_pages[arch_cpu_id()];
+    return (struct cpu_pages *)arch_cpu_word(CPU_WORD_PAGES);
+}
+
+void page_alloc_init_cpu(void)
+{
+    unsigned int cpu = arch_cpu_id();
+    arch_cpu_word_set(CPU_WORD_PAGES, (long)(uintptr_t)&cpu_pages[cpu]);
+    arch_cpu_word_set(CPU_WORD_RESERVE, (long)(uintptr_t)&cpu_pads[cpu]);
 }
 
 /* --- allocation
@@ -132,7 +141,7 @@ static inline __attribute__((always_inline)) struct page *hand_out_pad(struct cp
         WRITE_ONCE(page->tag, PAGE_TAG(PAGE_ALLOCATED, 0, 0, 1));
     }
     cpu->allocations++;
-    if (!reserve_refill_work.pending) /* most takes find it asked for already */
+    if (!reserve_refill_work.pending[arch_cpu_id()]) /* most takes find it asked already */
         deferred_request_irqs_off(&reserve_refill_work);
     arch_irq_restore(flags);
     return page;
@@ -436,6 +445,7 @@ void page_alloc_init(const struct memmap *map, bool poison)
         hot_cache_init(&cpu_pages[i].cache);
     }
     mm_errors = (struct page_alloc_errors){0};
+    page_alloc_init_cpu();
 }
 
 /* --- for the shell and tests ---------------------------------------------------------- */

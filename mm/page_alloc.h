@@ -155,6 +155,10 @@ int free_page(struct page *page) __must_check;
  * when they are freed and check it when they are handed out again. Boot only. */
 void page_alloc_init(const struct memmap *map, bool poison);
 
+/* Points the calling CPU at its own hot cache and atomic reserve (per-CPU words): the boot
+ * CPU in page_alloc_init, every other as it comes up, before it allocates. Interrupts off. */
+void page_alloc_init_cpu(void);
+
 /* --- figures ------------------------------------------------------------------------------------
  */
 
@@ -181,6 +185,19 @@ struct page_alloc_errors {
 void page_alloc_get_stats(struct page_alloc_stats *stats);
 void page_alloc_get_errors(struct page_alloc_errors *errors);
 
+/* One CPU's share of the figures: its hot cache, and the calls it served. Each figure read
+ * whole, without stopping that CPU. Any context. */
+struct page_alloc_cpu_stats {
+    uint64_t hot_cache;
+    uint64_t allocations, frees, failures;
+};
+void page_alloc_get_cpu_stats(unsigned int cpu, struct page_alloc_cpu_stats *stats);
+
+/* The zone lock's figures (it guards the buddy lists): times taken, waited for, and its hold
+ * times in TSC cycles; with reset, they start again from zero. Any context. */
+struct spinlock_stats;
+void page_alloc_get_lock_stats(struct spinlock_stats *stats, bool reset);
+
 /* Free frames, all of them (buddy lists and hot caches). Any context. */
 uint64_t page_alloc_free_count(void);
 
@@ -189,7 +206,8 @@ uint64_t page_alloc_free_count(void);
 uint64_t page_alloc_unallocated_count(void);
 
 /* Moves every frame in this CPU's hot cache back to the buddy lists (so that free memory
- * merges into the largest blocks). Any context. */
+ * merges into the largest blocks). Any context. (Each CPU drains its own: a thread pinned to
+ * each in turn drains them all.) */
 void page_alloc_drain_hot_cache(void);
 
 /* Turns poisoning on or off (the command line option page_poison= sets it at boot). Frames

@@ -18,7 +18,7 @@ void mm_report(uint64_t *counter, const char *function, const struct page *page,
     va_start(args, fmt);
     kvsnprintf(message, sizeof(message), fmt, args);
     va_end(args);
-    (*counter)++;
+    __atomic_add_fetch(counter, 1, __ATOMIC_RELAXED); /* CPUs may report at once */
     if (is_descriptor(page))
         printk("page_alloc: %s: frame %#lx: %s\n", function, page_to_phys(page), message);
     else
@@ -67,6 +67,25 @@ void page_alloc_get_stats(struct page_alloc_stats *stats)
     stats->free += stats->hot_cache;
     stats->reserve = atomic_reserve_level();
     stats->allocated = stats->managed - stats->free - stats->reserve;
+}
+
+void page_alloc_get_cpu_stats(unsigned int cpu, struct page_alloc_cpu_stats *out)
+{
+    *out = (struct page_alloc_cpu_stats){0};
+    if (cpu >= MAX_CPUS)
+        return;
+    const struct cpu_pages *pages = &cpu_pages[cpu];
+    out->hot_cache = READ_ONCE(pages->cache.count);
+    out->allocations = READ_ONCE(pages->allocations);
+    out->frees = READ_ONCE(pages->frees);
+    out->failures = READ_ONCE(pages->failures);
+}
+
+void page_alloc_get_lock_stats(struct spinlock_stats *stats, bool reset)
+{
+    spin_get_stats(&zone.lock, stats);
+    if (reset)
+        spin_reset_stats(&zone.lock);
 }
 
 void page_alloc_get_errors(struct page_alloc_errors *out)

@@ -27,13 +27,13 @@ void vm_init(void);
  * (page tables come with GFP_KERNEL); never waits. */
 int vm_map_page(uint64_t virt, uint64_t phys, unsigned int flags);
 
-/* Maps size bytes of device memory at phys (a PCI BAR, say: not RAM, which the direct map
- * covers) writable, uncached and not executable, at a fresh address in the I/O part of the
- * mapping area (VM_IO_BASE), and returns the address of phys there. Returns NULL when size
- * is 0, the I/O area is used up or a page table cannot be had. Ordinary context; never
- * waits. */
-void *vm_map_io(uint64_t phys, uint64_t size);
-
+/* Maps size bytes at phys that the direct map does not cover - device registers (a PCI BAR,
+ * an APIC's page) or firmware tables in reserved memory (ACPI's) - at a fresh address in the
+ * I/O part of the mapping area (VM_IO_BASE), never executable; flags: VM_WRITE, VM_UNCACHED
+ * (registers: every load and store reaches the device). Returns the address of phys there,
+ * or NULL when size is 0, the I/O area is used up or a page table cannot be had. Ordinary
+ * context; never waits. */
+void *vm_map_io(uint64_t phys, uint64_t size, unsigned int flags);
 /* Unmaps what vm_map_io(phys, size) returned as address (the page tables it emptied go back
  * to the allocator; the virtual addresses are not handed out again). Ordinary context. */
 void vm_unmap_io(void *address, uint64_t size);

@@ -1,7 +1,7 @@
-/* mm/vm_io.c - mapping device memory (ioremap): the registers a PCI card decodes live at
- * physical addresses that are not RAM, so the direct map does not reach them; vm_map_io
- * gives them virtual addresses in the I/O quarter of the mapping area, uncached, so that every
- * load and store reaches the device, in program order. */
+/* mm/vm_io.c - mapping what the direct map does not cover (ioremap): the registers a PCI
+ * card or an APIC decodes, and firmware tables in reserved memory (ACPI's). vm_map_io gives
+ * them virtual addresses in the I/O quarter of the mapping area, once each; registers are
+ * mapped uncached, so every load and store reaches the device, in program order. */
 #include <stddef.h>
 
 #include "kernel/spinlock.h"
@@ -27,7 +27,7 @@ static uint64_t reserve(uint64_t bytes)
     return virt;
 }
 
-void *vm_map_io(uint64_t phys, uint64_t size)
+void *vm_map_io(uint64_t phys, uint64_t size, unsigned int flags)
 {
     uint64_t first = ALIGN_DOWN(phys, PAGE_SIZE);
     uint64_t bytes = ALIGN_UP(phys + size, PAGE_SIZE) - first;
@@ -37,7 +37,7 @@ void *vm_map_io(uint64_t phys, uint64_t size)
     if (!virt)
         return NULL;
     for (uint64_t offset = 0; offset < bytes; offset += PAGE_SIZE) {
-        if (vm_map_page(virt + offset, first + offset, VM_WRITE | VM_UNCACHED) != 0) {
+        if (vm_map_page(virt + offset, first + offset, flags & (VM_WRITE | VM_UNCACHED)) != 0) {
             while (offset) {
                 offset -= PAGE_SIZE;
                 vm_unmap_page(virt + offset);

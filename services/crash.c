@@ -6,7 +6,10 @@
 
 #include "lib/errno.h"
 #include "kernel/panic.h"
+#include "arch/arch.h"
 #include "kernel/printk.h"
+#include "kernel/sched.h"
+#include "kernel/spinlock.h"
 #include "kernel/thread.h"
 #include "lib/string.h"
 
@@ -75,6 +78,47 @@ static void crash_panic(void)
     panic("crash=panic asked for a panic");
 }
 
+/* A spinlock taken twice by the same code: lock debugging names the lock and both places. */
+static void crash_deadlock(void)
+{
+    static struct spinlock lock = SPINLOCK_INIT("crash");
+    spin_lock(&lock);
+    spin_lock(&lock);
+}
+
+/* Every other CPU busy (printing, taking a lock, half the time with interrupts off) when
+ * this one panics: the report is the only one, whole, and nothing prints after it. */
+static struct spinlock busy_lock = SPINLOCK_INIT("crash busy");
+static volatile uint64_t busy_turns;
+
+static void busy(void *arg)
+{
+    unsigned int cpu = (unsigned int)(uintptr_t)arg;
+    for (uint64_t turn = 0;; turn++) {
+        unsigned long flags = 0;
+        bool off = turn % 2;
+        if (off)
+            flags = arch_irq_save();
+        spin_lock(&busy_lock);
+        busy_turns++;
+        spin_unlock(&busy_lock);
+        printk("crash: CPU %u is busy, turn %llu\n", cpu, (unsigned long long)turn);
+        if (off)
+            arch_irq_restore(flags);
+    }
+}
+
+static void crash_smp_panic(void)
+{
+    for (unsigned int cpu = 0; cpu < MAX_CPUS; cpu++) {
+        if (cpu != arch_cpu_id() && sched_cpu_is_online(cpu))
+            thread_create_on("busy", busy, (void *)(uintptr_t)cpu, THREAD_PRIORITY_HIGH, cpu);
+    }
+    while (READ_ONCE(busy_turns) < 200)
+        thread_yield();
+    panic("crash=smp-panic: CPU %u panics while the others are busy", arch_cpu_id());
+}
+
 static const struct {
     const char *name;
     void (*run)(void);
@@ -86,6 +130,8 @@ static const struct {
         {"stack-overflow", crash_stack_overflow},
         {"thread-stack-overflow", crash_thread_stack_overflow},
         {"panic", crash_panic},
+        {"deadlock", crash_deadlock},
+        {"smp-panic", crash_smp_panic},
 };
 
 static int find(const char *kind)
@@ -102,7 +148,7 @@ bool crash_is_known(const char *kind)
     if (find(kind) >= 0)
         return true;
     printk("cmdline: bad value '%s' for crash (expected null, write-text, divide, opcode, "
-           "stack-overflow, thread-stack-overflow or panic); no crash\n",
+           "stack-overflow, thread-stack-overflow, panic, deadlock or smp-panic); no crash\n",
            kind);
     return false;
 }

@@ -8,8 +8,8 @@
 /* True when `kind` names a crash: null (read through a NULL pointer), write-text (write to
  * kernel code), divide (divide by zero), opcode (an invalid instruction), stack-overflow
  * (unbounded recursion into the guard page), thread-stack-overflow (the same in a
- * thread), panic. Otherwise logs the bad-value line of the
- * crash= option and returns false. */
+ * thread), panic, deadlock (a spinlock taken twice), smp-panic (a panic while every other
+ * CPU is busy). Otherwise logs the bad-value line of the crash= option and returns false. */
 bool crash_is_known(const char *kind);
 
 /* Runs the crash named by `kind`, which does not return; returns -EINVAL for an unknown

@@ -32,10 +32,14 @@ static struct mutex figures_lock = MUTEX_INIT("sensor figures");
 static struct sensor_stats figures;
 static uint64_t jitter_sum_ns, interval_sum_ns, previous_tsc;
 
+/* On the tick's line, which may be per CPU: the samples are CPU 0's ticks (the clock's), and
+ * the countdown and the frame being filled are kept by that one CPU. */
 static void sensor_tick(int irq, void *dev_id)
 {
     (void)irq;
     (void)dev_id;
+    if (arch_cpu_id() != 0)
+        return;
     uint32_t every = READ_ONCE(sample_every); /* pairs with sensor_set_interval */
     if (!every || ++ticks_to_next < every)
         return;

@@ -4,8 +4,9 @@ limit, a CPU without long mode or without NX, the VGA mirror of the console, deb
 gdb (`make qemu-gdb` and `make gdb` in two terminals, `make debug` in one), the tick rate
 pit_hz= sets and uptime at 100 kHz, memory maps of many entries, with a hole over the kernel,
 or of a few dozen pages, the instructions of the keyboard handler's alloc_page counted by gdb,
-the docs' transcripts against a real boot. Each test gets a runner Context and raises
-AssertionError (with a reason) on failure."""
+the docs' transcripts against a real boot, a panic on one CPU while the others are busy (one
+report, every CPU stopped), a machine without ACPI tables (one CPU). Each test gets a runner
+Context and raises AssertionError (with a reason) on failure."""
 
 import fcntl
 import os
@@ -44,6 +45,9 @@ CRASH_REPORTS = {
                               "a kernel stack overflow", "<recurse"],
     "panic": ["Kernel panic: crash=panic asked for a panic", "Backtrace:", "crash_panic+",
               "kmain+"],
+    "deadlock": ["Kernel panic: deadlock: CPU 0 takes spinlock 'crash' at crash_deadlock+",
+                 "but holds it already (taken at crash_deadlock+", "Backtrace:",
+                 "spin_report_retake+", "crash_run+"],
 }
 
 
@@ -76,7 +80,7 @@ def bad_values_are_reported_once(context):
         "no benchmark",
         "cmdline: bad value 'maybe' for page_poison (expected on or off); using on",
         "cmdline: bad value 'bogus' for crash (expected null, write-text, divide, opcode, "
-        "stack-overflow, thread-stack-overflow or panic); no crash",
+        "stack-overflow, thread-stack-overflow, panic, deadlock or smp-panic); no crash",
         "cmdline: unknown option 'mystery_option' ignored",
         "cmdline: bad value 'no_such_suite' for selftest (no such suite); running all suites",
     ]
@@ -250,7 +254,11 @@ def interrupt_stops_the_guest(gdb, qemu_alive, console=None):
         console.type("echo still-here\r")
         time.sleep(1.5)
         assert "still-here" not in console.output()[shown:], "the guest ran while stopped"
+    resumed = len(gdb.output())
     gdb.type("continue\n")
+    # A Ctrl-C typed before gdb has resumed the guest is lost: wait for gdb to say so.
+    gdb.wait_for(r"Continuing\.", 20, resumed)
+    time.sleep(1)
     if console:
         console.wait_for(r"still-here\s*\n.*still-here", 20, shown)
 
@@ -399,10 +407,20 @@ def boot_passes(context, cmdline):
 
 
 def pit_hz_sets_the_tick_rate(context):
-    for hz, divisor in ((19, 62799), (100, 11932), (100000, 12)):
+    """Each CPU's local APIC timer, whose input clock the kernel measures (the divisor follows
+    from it, to a count); and the PIT without ACPI, whose divisors are exact."""
+    for hz in (19, 100, 100000):
         output = boot_passes(context, f"selftest=spinlock pit_hz={hz}")
+        clock = re.search(r"clock: LAPIC timer runs at (\d+)\.(\d+) MHz", output)
+        tick = re.search(rf"clock: tick at {hz} Hz \(LAPIC timer divisor (\d+)\)", output)
+        assert clock and tick, f"pit_hz={hz}: no LAPIC timer lines"
+        input_hz = int(clock.group(1)) * 1000000 + int(clock.group(2)) * 1000
+        assert abs(int(tick.group(1)) - input_hz / hz) <= input_hz / hz / 1000 + 1, \
+            f"pit_hz={hz}: divisor {tick.group(1)} for a {input_hz} Hz clock"
+    for hz, divisor in ((19, 62799), (100000, 12)):
+        output = boot_passes(context, f"selftest=spinlock acpi=off pit_hz={hz}")
         expected = f"clock: tick at {hz} Hz (PIT divisor {divisor})"
-        assert expected in output, f"pit_hz={hz}: no line '{expected}'"
+        assert expected in output, f"pit_hz={hz} acpi=off: no line '{expected}'"
 
 
 def pit_hz_bad_values_are_reported(context):
@@ -555,6 +573,54 @@ def keyboard_takes_counted_by_gdb(context):
             f"memory {level}: {max(values)} instructions, above {KEYBOARD_TAKE_LIMIT}: {values}"
 
 
+def cpu_registers(session):
+    """Each CPU's RIP, from the monitor (`info registers -a`)."""
+    reply = session.monitor_command("info registers -a")
+    return re.findall(r"RIP=([0-9a-f]{16})", reply)
+
+
+def panic_stops_every_cpu_and_reports_once(context):
+    """crash=smp-panic: three CPUs print and take a lock (half the time with interrupts off)
+    when the fourth panics. Exactly one report, whole, nothing printed after it, QEMU still
+    there, and every CPU halted: each one's RIP the same a moment later."""
+    session = context.session("crash=smp-panic", machine=Machine("q35", "128M", cpus=4))
+    session.wait_for(r"Kernel stopped\.", timeout=60)
+    time.sleep(1)
+    output = session.output()
+    assert output.count("Kernel panic") == 1, "not exactly one 'Kernel panic'"
+    report = output[output.index("Kernel panic"):]
+    check_in_order(report, ["Kernel panic: crash=smp-panic: CPU ", "Backtrace:",
+                            "crash_smp_panic+", "Kernel stopped."])
+    assert "is busy" not in report, "a busy CPU printed after the panic began"
+    assert output.count("is busy") > 0, "the other CPUs were not busy"
+    assert report.rstrip().endswith("Kernel stopped."), "output after the report"
+    assert session.process.poll() is None, "QEMU exited: the kernel should halt"
+    first = cpu_registers(session)
+    time.sleep(0.5)
+    second = cpu_registers(session)
+    context.notes.append(f"RIPs: {first} then {second}")
+    assert len(first) == 4 and first == second, "not every CPU stands still"
+
+
+def no_acpi_tables_means_one_cpu_and_the_8259(context):
+    """QEMU without ACPI gives no RSDP: one line says so, and the kernel runs its tests on one
+    CPU with the 8259 and the PIT, though QEMU has two."""
+    run = context.boot("selftest=smp selftest_cpus=1",
+                       machine=Machine("pc,acpi=off", "128M", cpus=2), timeout=120)
+    assert run.status == EXIT_PASS, f"QEMU exited with {run.status}, expected {EXIT_PASS}"
+    for line in ("acpi: the boot loader passed no RSDP; one CPU and the 8259",
+                 "clock: tick at 1000 Hz (PIT divisor 1193)", "smp: 1 CPU online"):
+        assert run.output.count(line) == 1, f"expected exactly one line: {line!r}"
+
+
+def smp_line_says_how_many_cpus(context):
+    for cpus in (1, 3):
+        output = boot_passes(context, "selftest=printk") if cpus == 1 else \
+            context.boot("selftest=printk", machine=Machine("pc", "128M", cpus=cpus)).output
+        line = f"smp: {cpus} CPU{'s' if cpus > 1 else ''} online"
+        assert output.count(line) == 1, f"-smp {cpus}: no line '{line}'"
+
+
 TESTS = [(f"crash-report-{kind}", crash_report(kind)) for kind in CRASH_REPORTS] + [
     ("bad-values-are-reported-once", bad_values_are_reported_once),
     ("bench-typo-runs-no-benchmark", bench_typo_runs_no_benchmark),
@@ -577,4 +643,7 @@ TESTS = [(f"crash-report-{kind}", crash_report(kind)) for kind in CRASH_REPORTS]
     ("hole-over-the-kernel-image-is-understood", hole_over_the_kernel_image_is_understood),
     ("tiny-memory-still-allocates", tiny_memory_still_allocates),
     ("big-guest-boots-without-the-host-backing-it", big_guest_boots_without_the_host_backing_it),
+    ("panic-stops-every-cpu-and-reports-once", panic_stops_every_cpu_and_reports_once),
+    ("no-acpi-tables-means-one-cpu-and-the-8259", no_acpi_tables_means_one_cpu_and_the_8259),
+    ("smp-line-says-how-many-cpus", smp_line_says_how_many_cpus),
 ]

@@ -29,6 +29,7 @@ class Machine:
     memory: str = "128M"
     cpu: str = ""
     extra: list = field(default_factory=list)
+    cpus: int = 1  # -smp; more than one runs each guest CPU on a host thread (thread=multi)
 
 
 @dataclass
@@ -49,10 +50,21 @@ def make_iso(options, name, cmdline, preload=""):
     return iso
 
 
+def accelerator(options, machine):
+    """The -accel value: TCG runs several guest CPUs on threads of their own (thread=multi),
+    but under -icount (which counts instructions on one virtual clock) one thread runs them
+    all in turn (thread=single)."""
+    if machine.cpus > 1 and options.accel == "tcg":
+        return "tcg,thread=single" if "-icount" in machine.extra else "tcg,thread=multi"
+    return options.accel
+
+
 def qemu_command(options, machine, iso):
-    command = [options.qemu, "-accel", options.accel, "-machine", machine.machine,
-               "-m", machine.memory, "-cdrom", iso, "-display", "none", "-no-reboot",
-               "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
+    command = [options.qemu, "-accel", accelerator(options, machine), "-machine",
+               machine.machine, "-m", machine.memory, "-cdrom", iso, "-display", "none",
+               "-no-reboot", "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
+    if machine.cpus > 1:
+        command += ["-smp", str(machine.cpus)]
     if machine.cpu:
         command += ["-cpu", machine.cpu]
     return command + machine.extra

@@ -219,7 +219,8 @@ class Boot:
     alone: bool = False
 
 
-# selftest_ram tells the memory-map test how much RAM QEMU was given (minus a cutmem hole).
+# selftest_ram tells the memory-map test how much RAM QEMU was given (minus a cutmem hole),
+# selftest_cpus the SMP test how many CPUs (-smp); acpi=off runs the 8259 and the PIT.
 BOOTS = [
     Boot("pc-128M", Machine("pc", "128M"), "selftest_ram=128M", per_case=True, alone=True),
     # q35's own card is an e1000e: this boot adds an e1000, for the e1000 suite on q35.
@@ -233,13 +234,20 @@ BOOTS = [
     Boot("pc-8G", Machine("pc", "8G"), "selftest_ram=8G", timeout=300),
     Boot("q35-8G-cpu-max", Machine("q35", "8G", cpu="max"), "selftest_ram=8G", timeout=300),
     Boot("pc-1G-cutmem", Machine("pc", "1G"), "selftest_ram=960M", preload="cutmem 256M 320M"),
-    Boot("q35-uefi-512M", Machine("q35", "512M", extra=["-bios", "/usr/share/ovmf/OVMF.fd"]),
-         "selftest_ram=512M"),
+    # UEFI firmware (OVMF) and 4 CPUs together.
+    Boot("q35-uefi-512M-smp4", Machine("q35", "512M", cpus=4, extra=[
+        "-bios", "/usr/share/ovmf/OVMF.fd"]), "selftest_ram=512M selftest_cpus=4", timeout=300),
     # OVMF keeps ~5.5 MiB for itself: at 128 MiB that is over 4 % of memory.
     Boot("q35-uefi-128M", Machine("q35", "128M", extra=["-bios", "/usr/share/ovmf/OVMF.fd"]),
          "selftest_ram=128M"),
     # A CPU without NX: data is executable there, and the tests must expect what it can do.
     Boot("pc-128M-no-nx", Machine("pc", "128M", cpu="qemu64,-nx"), "selftest_ram=128M"),
+    Boot("pc-128M-8259", Machine("pc", "128M"), "selftest_ram=128M acpi=off selftest_cpus=1"),
+] + [
+    # Every CPU count on both machines, each guest CPU a host thread (tcg,thread=multi).
+    Boot(f"{machine}-128M-smp{cpus}", Machine(machine, "128M", cpus=cpus),
+         f"selftest_ram=128M selftest_cpus={cpus}", timeout=400)
+    for machine, cpus in (("pc", 2), ("q35", 2), ("pc", 4), ("q35", 4), ("pc", 8), ("q35", 8))
 ]
 
 

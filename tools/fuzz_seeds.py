@@ -7,8 +7,11 @@
   fuzz_memmap     the memory map of every capture (multiboot2 tag 6) with the carve-outs the
                   kernel makes (its image, the boot information), in fuzz_memmap.c's encoding
   fuzz_alloc      operation sequences written here (ALLOC_SEEDS), in fuzz_alloc.c's encoding
+  fuzz_acpi       the ACPI tables of QEMU's pc and q35 machines (SeaBIOS and OVMF, several
+                  CPUs): the RSDP GRUB copied into the boot information, the root table and
+                  every table it lists, read at kmain, in fuzz_acpi.c's encoding
 
-Usage: tools/fuzz_seeds.py [--build build] [--only multiboot,memmap,alloc]
+Usage: tools/fuzz_seeds.py [--build build] [--only multiboot,memmap,alloc,acpi]
 The captures need a built kernel (`make iso`), qemu-system-x86, gdb, ovmf and bochs; they
 take about a minute. The alloc seeds need nothing.
 """
@@ -144,6 +147,89 @@ def capture_boot_information(options, capture, directory):
         return address, file.read()
 
 
+# --- fuzz_acpi: the firmware's ACPI tables, read at kmain -------------------------------------
+
+ACPI_CAPTURES = [
+    Capture("bios-pc-2cpus", Machine("pc", "128M", extra=["-smp", "2"])),
+    Capture("bios-pc-8cpus", Machine("pc", "128M", extra=["-smp", "8"])),
+    Capture("bios-q35-4cpus", Machine("q35", "128M", extra=["-smp", "4"])),
+    Capture("uefi-q35-4cpus", Machine("q35", "512M", extra=["-smp", "4"] + OVMF)),
+]
+
+# Runs inside gdb (its Python), stopped at kmain: finds the ACPI tag in the boot information
+# (the boot page tables identity-map the low 4 GiB, where firmware keeps its tables) and
+# writes fuzz_acpi.c's encoding: the RSDP, then the root table and each table it lists as
+# (address, length, bytes) pieces.
+ACPI_GDB_SCRIPT = r"""
+import struct
+import gdb
+
+memory = gdb.selected_inferior()
+def read(address, length):
+    return bytes(memory.read_memory(address, length))
+
+info = int(gdb.parse_and_eval("$rsi"))
+total = struct.unpack("<I", read(info, 4))[0]
+block, offset, rsdp = read(info, total), 8, None
+while offset + 8 <= total:
+    kind, size = struct.unpack_from("<II", block, offset)
+    if kind == 0:
+        break
+    if kind in (14, 15) and (rsdp is None or kind == 15):
+        rsdp = block[offset + 8:offset + size]
+    offset += (size + 7) & ~7
+revision = rsdp[15]
+xsdt = struct.unpack_from("<Q", rsdp, 24)[0] if revision >= 2 else 0
+root = xsdt or struct.unpack_from("<I", rsdp, 16)[0]
+def table(address):
+    length = struct.unpack("<I", read(address + 4, 4))[0]
+    return read(address, length)
+root_table = table(root)
+width = 8 if xsdt else 4
+entries = [struct.unpack_from("<Q" if xsdt else "<I", root_table, at)[0]
+           for at in range(36, len(root_table) - width + 1, width)]
+out = bytes([len(rsdp)]) + rsdp
+for address, data in [(root, root_table)] + [(entry, table(entry)) for entry in entries]:
+    out += struct.pack("<QI", address, len(data)) + data
+with open(OUT, "wb") as file:
+    file.write(out)
+print("acpi tables:", len(entries))
+"""
+
+
+def capture_acpi(options, capture, directory):
+    """Boots the machine to kmain under gdb and returns the encoded ACPI tables."""
+    iso = qemu.make_iso(options, "seed-acpi-" + capture.name, "selftest")
+    out = os.path.join(directory, capture.name + ".acpi")
+    script = os.path.join(directory, "acpi.py")
+    with open(script, "w", encoding="utf-8") as file:
+        file.write(f"OUT = {out!r}\n" + ACPI_GDB_SCRIPT)
+    port = free_port()
+    command = qemu.qemu_command(options, capture.machine, iso) + [
+        "-serial", "null", "-monitor", "none", "-gdb", f"tcp:127.0.0.1:{port}", "-S"]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        gdb = subprocess.run(
+            ["gdb", "-batch", "-nx", "-ex", f"target remote 127.0.0.1:{port}",
+             "-ex", "hbreak kmain", "-ex", "continue", "-x", script,
+             os.path.join(options.build, "labyrinth.elf")],
+            capture_output=True, text=True, timeout=180)
+    finally:
+        process.kill()
+        process.wait()
+    if "acpi tables:" not in gdb.stdout or not os.path.exists(out):
+        raise RuntimeError(f"{capture.name}: no ACPI tables at kmain:\n{gdb.stdout}{gdb.stderr}")
+    with open(out, "rb") as file:
+        return file.read()
+
+
+def write_acpi_seeds(options):
+    with tempfile.TemporaryDirectory() as directory:
+        for capture in ACPI_CAPTURES:
+            write_seed("fuzz_acpi", capture.name + ".acpi", capture_acpi(options, capture,
+                                                                          directory))
+
+
 # --- fuzz_memmap's encoding of a memory map ---------------------------------------------------
 
 def memory_map(info):
@@ -262,7 +348,7 @@ def write_captures(options, wanted):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--build", default="build")
-    parser.add_argument("--only", default="multiboot,memmap,alloc")
+    parser.add_argument("--only", default="multiboot,memmap,alloc,acpi")
     args = parser.parse_args()
     wanted = set(args.only.split(","))
     options = qemu.Options(os.path.abspath(args.build))
@@ -271,6 +357,8 @@ def main():
             write_seed("fuzz_alloc", name + ".ops", encode_alloc(poison, operations))
     if wanted & {"multiboot", "memmap"}:
         write_captures(options, wanted)
+    if "acpi" in wanted:
+        write_acpi_seeds(options)
     return 0
 
 

@@ -10,6 +10,7 @@
 #define X86_CR0_WP   (1ull << 16)
 #define X86_CR4_PGE  (1ull << 7)
 #define X86_MSR_EFER 0xc0000080u
+#define X86_EFER_LME (1ull << 8)
 #define X86_EFER_NXE (1ull << 11)
 
 #define X86_RFLAGS_IF (1ull << 9)

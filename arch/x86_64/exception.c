@@ -5,7 +5,10 @@
 #include "arch/x86_64/exception.h"
 
 #include "arch/x86_64/backtrace.h"
+#include "arch/arch.h"
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/lapic.h"
+#include "arch/x86_64/percpu.h"
 #include "arch/x86_64/probe.h"
 #include "arch/x86_64/stacks.h"
 #include "kernel/ksyms.h"
@@ -136,7 +139,7 @@ static void print_registers(const struct interrupt_frame *f)
 
 void x86_exception_report_fatal(struct interrupt_frame *frame, const char *why)
 {
-    panic_in_progress = 1; /* consoles stop taking their lock: the faulting code may hold it */
+    panic_begin(); /* the one report: other CPUs stop, consoles stop taking their lock */
     printk("\n*** Unexpected %s, vector %lu ***\n", x86_exception_name(frame->vector),
            frame->vector);
     if (why)
@@ -169,12 +172,45 @@ static void handle_fatal(struct interrupt_frame *frame)
     x86_exception_report_fatal(frame, NULL);
 }
 
+/* CPUs stopped by another's report (arch_stop_other_cpus). */
+static uint32_t stopping, stopped;
+
+/* An NMI is how a CPU that reports stops the others; any other NMI is reported. */
+static void handle_nmi(struct interrupt_frame *frame)
+{
+    if (__atomic_load_n(&stopping, __ATOMIC_ACQUIRE)) {
+        __atomic_add_fetch(&stopped, 1, __ATOMIC_RELEASE);
+        arch_halt_forever();
+    }
+    x86_exception_report_fatal(frame, "an NMI nobody sent (a hardware error, or a watchdog)");
+}
+
+/* Roughly a second of waiting, whatever the CPU's speed: the others take an NMI at once,
+ * unless a busy host keeps their threads from running. */
+#define STOP_WAIT_POLLS (1u << 26)
+
+void arch_stop_other_cpus(void)
+{
+    unsigned int others = 0;
+    for (unsigned int cpu = 0; cpu < MAX_CPUS; cpu++)
+        others += cpu != arch_cpu_id() && READ_ONCE(x86_cpu_areas[cpu].self) != NULL;
+    if (!others || !x86_lapic_enabled())
+        return;
+    __atomic_store_n(&stopping, 1, __ATOMIC_RELEASE);
+    x86_lapic_send(0, X86_ICR_NMI | X86_ICR_ASSERT | X86_ICR_ALL_BUT_SELF);
+    for (uint32_t polls = 0; polls < STOP_WAIT_POLLS; polls++) {
+        if (__atomic_load_n(&stopped, __ATOMIC_ACQUIRE) >= others)
+            return;
+        __asm__ volatile("pause");
+    }
+}
+
 void x86_exceptions_init(void)
 {
     for (unsigned int vector = 0; vector < X86_EXCEPTION_COUNT; vector++)
         x86_set_vector_handler(vector, handle_exception);
     x86_set_vector_handler(X86_VECTOR_BREAKPOINT, handle_breakpoint);
-    x86_set_vector_handler(X86_VECTOR_NMI, handle_fatal);
+    x86_set_vector_handler(X86_VECTOR_NMI, handle_nmi);
     x86_set_vector_handler(X86_VECTOR_DOUBLE_FAULT, handle_fatal);
     x86_set_vector_handler(X86_VECTOR_MACHINE_CHECK, handle_fatal);
 }

@@ -53,7 +53,11 @@ void x86_idt_init(void)
     set_gate(X86_VECTOR_MACHINE_CHECK, IST_MACHINE_CHECK);
 
     x86_exceptions_init();
+    x86_idt_load();
+}
 
+void x86_idt_load(void)
+{
     struct idt_pointer pointer = {sizeof(idt) - 1, (uint64_t)(uintptr_t)idt};
     __asm__ volatile("lidt %0" : : "m"(pointer));
 }

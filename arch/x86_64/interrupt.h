@@ -32,6 +32,9 @@ typedef void (*x86_vector_handler)(struct interrupt_frame *frame);
  * their own stacks. Call once, after x86_gdt_init, with interrupts off. */
 void x86_idt_init(void);
 
+/* Loads the IDT x86_idt_init built (every CPU shares it) on this CPU. Interrupts off. */
+void x86_idt_load(void);
+
 /* Installs the C handler for a vector (NULL: back to "unexpected"). Exceptions have
  * default handlers (arch/x86_64/exception.c); the IRQ layer installs its own. */
 void x86_set_vector_handler(unsigned int vector, x86_vector_handler handler);

@@ -11,6 +11,7 @@
 #include "arch/arch_mm.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/stacks.h"
+#include "arch/x86_64/tlb.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
 #include "lib/compiler.h"
@@ -19,8 +20,8 @@
 
 #define PTE_PRESENT (1ull << 0)
 #define PTE_WRITE   (1ull << 1)
-#define PTE_PWT     (1ull << 3) /* write-through; with PCD, and PAT as reset leaves it: uncached */
-#define PTE_PCD     (1ull << 4) /* cache disable */
+#define PTE_PWT     (1ull << 3) /* write-through */
+#define PTE_PCD     (1ull << 4) /* cache disable: with PWT, the page is uncacheable (UC) */
 #define PTE_HUGE    (1ull << 7) /* in a PDPT or PD entry: maps 1 GiB or 2 MiB directly */
 #define PTE_NX      (1ull << 63)
 #define PTE_ADDRESS 0x000ffffffffff000ull
@@ -123,7 +124,7 @@ static void map_kernel_section(const char *start, const char *end, uint64_t flag
 {
     for (uint64_t virt = (uint64_t)(uintptr_t)start; virt < (uint64_t)(uintptr_t)end;
          virt += PAGE_SIZE) {
-        if (kernel_stack_guard_name(virt))
+        if (kernel_stack_is_guard(virt))
             continue; /* left unmapped: running into it faults */
         map_at_boot(virt, virt - KERNEL_VMA, LEVEL_PT, flags);
     }
@@ -237,6 +238,9 @@ int arch_unmap_page(uint64_t virt, uint64_t *phys)
     *phys = *path[LEVEL_PT] & PTE_ADDRESS;
     *path[LEVEL_PT] = 0;
     x86_invlpg((const void *)virt);
+    /* Gone from every CPU's TLB, and (INVLPG drops them too) from their caches of the tables
+     * on the path, before a table or the frame can be reused. */
+    x86_tlb_shootdown(virt);
     for (int level = LEVEL_PD; level <= LEVEL_PML4; level++) {
         if (!table_empty(table_at(*path[level])))
             break;

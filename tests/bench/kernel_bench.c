@@ -3,7 +3,10 @@
  * mixed orders, every take of a landing pad inside the PIT handler (with memory plentiful and
  * with ordinary memory exhausted), and the boot-time build of the frame database; with the bare
  * free list and the bitmap allocator of baselines.h run on the same frames; and a context
- * switch between two threads. Each operation is timed alone with the TSC. Under QEMU with
+ * switch between two threads. Booted with several CPUs, it measures instead the order-0 pair,
+ * an order-2 pair, the zone lock (waits, hold times) and the pad take in the PIT handler with
+ * ordinary memory exhausted, all on CPU 0, with 1, 2 and 4 CPUs busy allocating. Each
+ * operation is timed alone with the TSC. Under QEMU with
  * `-icount shift=0` the TSC counts guest instructions, which the first measurement checks.
  *
  * Output, parsed by tests/bench/run_bench.py:
@@ -15,12 +18,15 @@
  */
 #include "arch/arch.h"
 #include "drivers/pit.h"
+#include "kernel/clock.h"
 #include "kernel/deferred.h"
 #include "kernel/irq.h"
 #include "kernel/ktest.h"
 #include "kernel/power.h"
 #include "kernel/printk.h"
 #include "kernel/sched.h"
+#include "kernel/smp.h"
+#include "kernel/spinlock.h"
 #include "kernel/thread.h"
 #include "services/sensor.h"
 #include "mm/atomic_reserve.h"
@@ -135,7 +141,7 @@ static void calibrate(void)
 /* --- order 0 pairs -------------------------------------------------------------------------------
  */
 
-static void pairs(bool interrupts_off)
+static void measure_pairs(bool interrupts_off)
 {
     for (uint64_t i = 0; i < pair_ops; i++) {
         unsigned long flags = interrupts_off ? arch_irq_save() : 0;
@@ -145,7 +151,18 @@ static void pairs(bool interrupts_off)
         if (interrupts_off)
             arch_irq_restore(flags);
     }
+}
+
+static void pairs(bool interrupts_off)
+{
+    measure_pairs(interrupts_off);
     report(interrupts_off ? "pair" : "pair_irqs_on", pair_ops);
+}
+
+static void pairs_named(const char *name)
+{
+    measure_pairs(true);
+    report(name, pair_ops);
 }
 
 /* --- the baselines, on frames taken from the buddy allocator in 4 MiB blocks ---------------- */
@@ -398,9 +415,10 @@ static void print_pad_share(const char *level, const struct atomic_reserve_accou
            sensor.scrubbed - sensor_before->scrubbed, sensor.failed - sensor_before->failed);
 }
 
-/* Takes `pad_takes` frames in the handler at 10 kHz, the sensor sampling every tick, while
- * this loop frees what the handler hands over and runs the deferred refill. */
-static void takes_in_handler(const char *level)
+/* Takes `pad_takes` frames in the handler at hz, the sensor sampling every tick, while this
+ * loop frees what the handler hands over and runs the deferred refill; reports them as `name`
+ * and where they came from as pads_`level`. Gives up after ten seconds of ticks (said). */
+static void takes_in_handler(const char *name, const char *level, uint32_t hz)
 {
     uint64_t returned = 0, freed = 0;
     struct atomic_reserve_account sensor_before;
@@ -409,33 +427,37 @@ static void takes_in_handler(const char *level)
     pad_bench.taken = pad_bench.dropped = 0;
     pad_bench.chain = PFN_NONE;
     uint32_t saved = pit_frequency();
-    pit_set_frequency(10000);
+    pit_set_frequency(hz);
     sensor_set_interval(1);
     request_irq(0, pad_tick, "bench", &pad_bench);
-    while (READ_ONCE(pad_bench.taken) < pad_takes) {
+    uint64_t give_up = clock_ticks() + 10ull * clock_tick_rate();
+    while (READ_ONCE(pad_bench.taken) < pad_takes && clock_ticks() < give_up) {
         freed += free_handed(&returned);
         deferred_run();
-        arch_cpu_relax();
+        if (smp_cpus_online() > 1)
+            thread_sleep_ms(1); /* -icount runs the CPUs in turn: let the others have theirs */
+        else
+            arch_cpu_relax();
     }
     print_pad_share(level, &sensor_before);
     free_irq(0, &pad_bench);
     sensor_set_interval(0);
     thread_sleep_ms(20); /* the sensor's consumer thread takes what it handed over */
-    pit_set_frequency(saved);
+    pit_set_frequency(saved ? saved : PIT_MIN_HZ); /* 0: the PIT is not the tick */
     freed += free_handed(&returned);
-    char name[40];
-    ksnprintf(name, sizeof(name), "take_in_irq_%s", level);
-    report(name, pad_takes);
+    if (pad_bench.taken < pad_takes)
+        printk("bench: %s: only %lu takes in ten seconds\n", name, pad_bench.taken);
+    report(name, pad_bench.taken);
     printk("bench: return_%s unit=%s n=%lu mean=%lu dropped=%lu\n", level, unit, freed,
            freed ? returned / freed : 0, pad_bench.dropped);
 }
 
 static void pads_in_handler(void)
 {
-    takes_in_handler("plentiful");
+    takes_in_handler("take_in_irq_plentiful", "plentiful", 10000);
     struct hog hog;
     hog_take(&hog); /* the pool at min: ordinary memory is exhausted */
-    takes_in_handler("exhausted");
+    takes_in_handler("take_in_irq_exhausted", "exhausted", 10000);
     if (hog_release(&hog) != 0)
         printk("bench: the allocator refused frees of the hog\n");
 }
@@ -497,13 +519,132 @@ static void context_switches(uint64_t count)
     ping_pong.taken = 0;
     ping_pong.wanted = MIN(count, SAMPLES_MAX);
     /* Above the benchmark's own thread: the two have the CPU to themselves until done. */
-    struct thread *a = thread_create("ping", ping_pong_thread, NULL, THREAD_PRIORITY_HIGH);
-    struct thread *b = thread_create("pong", ping_pong_thread, NULL, THREAD_PRIORITY_HIGH);
+    struct thread *a = thread_create_on("ping", ping_pong_thread, NULL, THREAD_PRIORITY_HIGH, 0);
+    struct thread *b = thread_create_on("pong", ping_pong_thread, NULL, THREAD_PRIORITY_HIGH, 0);
     if (a)
         thread_join(a, NULL);
     if (b)
         thread_join(b, NULL);
     report("context_switch", ping_pong.taken);
+}
+
+/* --- several CPUs: CPU 0 measures while others keep the allocator busy ------------------- */
+
+#define SMP_BUSY_MAX 4
+
+static volatile bool busy_stop, busy_blocks;
+static volatile unsigned int busy_started;
+
+/* Another CPU's load: order-0 pairs on its own hot cache, and (busy_blocks) every eighth turn
+ * an order-2 block, which goes through the zone lock. Without the blocks the pool's level
+ * stays put, so a take in CPU 0's handler at min comes from its reserve. */
+static void busy_allocating(void *arg)
+{
+    (void)arg;
+    __atomic_add_fetch(&busy_started, 1, __ATOMIC_RELAXED);
+    for (uint64_t turn = 0; !busy_stop; turn++) {
+        uint64_t refusals = 0;
+        struct page *page = alloc_page(GFP_KERNEL);
+        if (page)
+            refusals += free_page(page) != 0;
+        if (busy_blocks && turn % 8 == 0 && (page = alloc_pages(GFP_KERNEL, 2)) != NULL)
+            refusals += free_pages(page, 2) != 0;
+        if (refusals)
+            __atomic_add_fetch(&refused, refusals, __ATOMIC_RELAXED);
+    }
+}
+
+/* Starts `count` busy threads on CPUs 1 ... count (fewer when fewer are up). */
+static unsigned int start_busy(struct thread **threads, unsigned int count)
+{
+    unsigned int started = 0;
+    busy_stop = false;
+    busy_started = 0;
+    for (unsigned int cpu = 1; cpu < MAX_CPUS && started < count; cpu++) {
+        if (sched_cpu_is_online(cpu))
+            threads[started++] =
+                    thread_create_on("busy", busy_allocating, NULL, THREAD_PRIORITY_NORMAL, cpu);
+    }
+    while (READ_ONCE(busy_started) < started)
+        thread_sleep_ms(1); /* asleep, not spinning: -icount runs the CPUs in turn */
+    return started;
+}
+
+static void stop_busy(struct thread **threads, unsigned int count)
+{
+    busy_stop = true;
+    for (unsigned int i = 0; i < count; i++) {
+        if (threads[i])
+            thread_join(threads[i], NULL);
+    }
+}
+
+/* Order-2 pairs, interrupts off: each takes the zone lock twice. */
+static void block_pairs(const char *name)
+{
+    for (uint64_t i = 0; i < pair_ops; i++) {
+        unsigned long flags = arch_irq_save();
+        uint64_t start = arch_cycles();
+        refused += free_pages(alloc_pages(GFP_KERNEL, 2), 2) != 0;
+        samples[i] = elapsed(start, arch_cycles());
+        arch_irq_restore(flags);
+    }
+    report(name, pair_ops);
+}
+
+static void report_lock(const char *which, unsigned int busy, const struct spinlock_stats *lock)
+{
+    printk("bench: smp_%s_lock cpus=%u unit=%s taken=%lu contended=%lu spins=%lu "
+           "hold_mean=%lu hold_max=%lu\n",
+           which, busy, unit, lock->taken, lock->contended, lock->spins,
+           lock->taken ? lock->hold_cycles / lock->taken : 0, lock->hold_max);
+}
+
+/* The zone lock's and the scheduler lock's figures since the last reset; resets them. */
+static void report_locks(unsigned int busy)
+{
+    struct spinlock_stats zone, scheduler;
+    page_alloc_get_lock_stats(&zone, true);
+    sched_get_lock_stats(&scheduler, true);
+    report_lock("zone", busy, &zone);
+    report_lock("sched", busy, &scheduler);
+}
+
+/* With `busy` CPUs at work (CPU 0, which measures, among them): the order-0 pair, an order-2
+ * pair, the zone lock's figures, and the reserve take inside the PIT handler (on CPU 0). */
+static void smp_round(unsigned int busy)
+{
+    struct thread *threads[SMP_BUSY_MAX];
+    busy_blocks = true;
+    unsigned int others = start_busy(threads, busy - 1);
+    char name[40];
+    page_alloc_get_lock_stats(&(struct spinlock_stats){0}, true);
+    sched_get_lock_stats(&(struct spinlock_stats){0}, true);
+    ksnprintf(name, sizeof(name), "smp_pair_cpus%u", others + 1);
+    pairs_named(name);
+    ksnprintf(name, sizeof(name), "smp_block_pair_cpus%u", others + 1);
+    block_pairs(name);
+    report_locks(others + 1);
+    busy_blocks = false;
+    thread_sleep_ms(10); /* the blocks in flight come back */
+    ksnprintf(name, sizeof(name), "smp_take_in_irq_cpus%u", others + 1);
+    char level[24];
+    ksnprintf(level, sizeof(level), "exhausted_cpus%u", others + 1);
+    struct hog hog;
+    hog_take(&hog); /* the pool at min: ordinary memory is exhausted */
+    /* 1 kHz, not 10: under -icount, timers that fire that often starve some CPUs' turns. */
+    takes_in_handler(name, level, 1000);
+    refused += hog_release(&hog);
+    stop_busy(threads, others);
+}
+
+/* Booted with several CPUs: only these cases. */
+static void smp_cases(void)
+{
+    sched_pin(thread_current(), 0);
+    printk("bench: smp cpus=%u\n", smp_cpus_online());
+    for (unsigned int busy = 1; busy <= SMP_BUSY_MAX && busy <= smp_cpus_online(); busy *= 2)
+        smp_round(busy);
 }
 
 void ktest_benchmark_run(bool quick);
@@ -524,14 +665,18 @@ void ktest_benchmark_run(bool quick)
     }
     samples = page_address(store);
     calibrate();
-    frame_db_build();
-    pairs(true);
-    pairs(false);
-    buddy_burst(burst_size());
-    buddy_mixed();
-    pads_in_handler();
-    context_switches(pair_ops);
-    baselines();
+    if (smp_cpus_online() > 1) {
+        smp_cases();
+    } else {
+        frame_db_build();
+        pairs(true);
+        pairs(false);
+        buddy_burst(burst_size());
+        buddy_mixed();
+        pads_in_handler();
+        context_switches(pair_ops);
+        baselines();
+    }
     refused += free_pages(store, SAMPLES_ORDER) != 0;
     if (refused)
         printk("bench: the allocator refused %lu frees\n", refused);

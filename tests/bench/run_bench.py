@@ -7,7 +7,10 @@ Host:   build/bench/host_bench (mm/ at -O2 on fake memory of 1 GiB and 16 GiB), 
 Kernel: the kernel booted with `bench` under QEMU with -icount shift=0, where the TSC counts
         guest instructions (the kernel checks it), at 64 MiB, 1 GiB, 8 GiB and 64 GiB: among
         the cases, every alloc_page(GFP_ATOMIC | EXCLUSIVE) its PIT handler makes at 10 kHz,
-        with memory plentiful and with ordinary memory exhausted.
+        with memory plentiful and with ordinary memory exhausted. And once more with 4 CPUs
+        (-smp 4, which -icount runs in turn on one host thread): the order-0 and order-2 pairs,
+        the zone lock's waits and hold times, and the pad take in the PIT handler (ordinary
+        memory exhausted), all on CPU 0 with 1, 2 and 4 CPUs busy allocating.
 gdb:    the instructions of each alloc_page call made in the keyboard's interrupt handler,
         counted from outside by single-stepping under QEMU's GDB stub (tests/gdb_count.py).
 
@@ -144,6 +147,45 @@ def pad_shares(result):
         if tag.startswith("pads_"):
             shares.setdefault(tag[len("pads_"):], {})[name] = value
     return shares
+
+
+SMP_CPUS = 4
+LOCK = re.compile(r"bench: smp_(\w+)_lock cpus=(\d+) unit=(\S+) taken=(\d+) contended=(\d+) "
+                  r"spins=(\d+) hold_mean=(\d+) hold_max=(\d+)")
+
+
+def kernel_bench_smp(options, quick):
+    """The bench booted with SMP_CPUS CPUs: its cases, and the zone lock's figures per round."""
+    cmdline = "bench=quick" if quick else "bench"
+    iso = qemu.make_iso(options, "bench-smp", cmdline)
+    machine = Machine("pc", "1G", cpus=SMP_CPUS, extra=["-icount", "shift=0"])
+    result = qemu.run_to_exit(options, machine, iso, 600 if not quick else 240)
+    if result.status != qemu.EXIT_PASS or "bench: done" not in result.output:
+        raise RuntimeError(f"kernel bench with {SMP_CPUS} CPUs: QEMU status {result.status}\n"
+                           f"{result.output[-3000:]}")
+    parsed = parse(result.output)
+    for which in ("zone", "sched"):
+        parsed[which + "_lock"] = {int(m.group(2)): dict(zip(
+            ("taken", "contended", "spins", "hold_mean", "hold_max"), map(int, m.groups()[3:])))
+            for m in LOCK.finditer(result.output) if m.group(1) == which}
+    return parsed
+
+
+def print_smp(result):
+    """One line per round: the cases' p50 and p99, and the zone lock."""
+    print(f"kernel with {SMP_CPUS} CPUs (CPU 0 measures, instructions per operation):")
+    for cpus, lock in sorted(result["zone_lock"].items()):
+        cases = result["cases"]
+        parts = [f"{kind} p50 {c['p50']} p99 {c['p99']}"
+                 for kind in ("pair", "block_pair", "take_in_irq")
+                 for c in [cases.get(f"smp_{kind}_cpus{cpus}")] if c]
+        print(f"  {cpus} busy: " + "; ".join(parts))
+        for which in ("zone", "sched"):
+            lock = result[which + "_lock"].get(cpus)
+            if lock:
+                print(f"    {which} lock: taken {lock['taken']}, waited {lock['contended']} "
+                      f"({lock['spins']} turns), held {lock['hold_mean']} on average, "
+                      f"{lock['hold_max']} at most")
 
 
 def ratio(value, base):
@@ -352,7 +394,19 @@ def main():
         results["kernel"][size] = result
         rows += table_rows(f"kernel {size}", result, result.get("tsc_unit", "?"))
 
+    smp_problem = None
+    if not args.quick:  # about two and a half minutes: make bench only
+        try:
+            results["kernel_smp"] = kernel_bench_smp(options, False)
+        except RuntimeError as error:
+            # QEMU 7.2's -icount round robin can leave one guest CPU without turns while
+            # the others spin (docs/benchmarks.md): say so, keep the other figures.
+            smp_problem = str(error).splitlines()[0]
     print_table(rows)
+    if "kernel_smp" in results:
+        print_smp(results["kernel_smp"])
+    elif smp_problem:
+        print(f"kernel with {SMP_CPUS} CPUs: no figures ({smp_problem})")
     for size, result in results["kernel"].items():
         for level, share in pad_shares(result).items():
             print(f"pads, kernel {size}, memory {level} (10 kHz, sample_every=1): handler "

@@ -12,15 +12,18 @@
 #include "tests/host/hosted.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
+#include "kernel/sched.h"
 #include "kernel/spinlock.h"
 #include "kernel/wait.h"
 #include "lib/errno.h"
 #include "lib/string.h"
+#include "mm/atomic_reserve.h"
 
 context_t hosted_context = CONTEXT_BOOT;
 uintptr_t hosted_direct_map_base;
 uintptr_t hosted_frame_db_base;
 bool hosted_irqs_enabled = true;
+long hosted_cpu_words[CPU_WORDS] = {[CPU_WORD_IRQ_LINE] = -1};
 volatile int panic_in_progress;
 
 /* Fuzzers run millions of inputs: their log lines would only slow them down. */
@@ -148,4 +151,29 @@ int wait_sleep(struct wait_ticket *ticket, struct wait_queue *queue)
 void wait_end(struct wait_ticket *ticket)
 {
     (void)ticket;
+}
+
+/* The host process is one CPU: every CPU is this one. */
+int sched_run_on_each_cpu(void (*run)(void))
+{
+    run();
+    return 0;
+}
+
+/* Lock debugging's reports: the host process is one CPU, so a lock taken twice is the only
+ * way to wait, and it never ends. */
+void spin_report_retake(const struct spinlock *lock, const void *where)
+{
+    panic("deadlock: spinlock '%s' taken again at %p", lock->name ? lock->name : "?", where);
+}
+
+void spin_report_foreign_unlock(const struct spinlock *lock)
+{
+    panic("spinlock '%s' released by a CPU that does not hold it", lock->name ? lock->name : "?");
+}
+
+void spin_report_long_wait(const struct spinlock *lock, const void *where, uint64_t cycles)
+{
+    printf("spinlock: waited %llu cycles for '%s' at %p\n", (unsigned long long)cycles,
+           lock->name ? lock->name : "?", where);
 }

@@ -52,6 +52,30 @@ static inline unsigned int arch_cpu_id(void)
     return 0;
 }
 
+/* The host process is one CPU: its words are a plain array (tests/host/hosted.c). */
+extern long hosted_cpu_words[CPU_WORDS];
+
+static inline long arch_cpu_word(enum arch_cpu_word which)
+{
+    return hosted_cpu_words[which];
+}
+
+static inline void arch_cpu_word_set(enum arch_cpu_word which, long value)
+{
+    hosted_cpu_words[which] = value;
+}
+
+static inline void arch_cpu_word_add(enum arch_cpu_word which, long delta)
+{
+    hosted_cpu_words[which] += delta;
+}
+
+static inline long arch_cpu_word_on(unsigned int cpu, enum arch_cpu_word which)
+{
+    (void)cpu;
+    return hosted_cpu_words[which];
+}
+
 static inline uint64_t arch_cycles(void)
 {
     return __rdtsc();

@@ -4,7 +4,11 @@
  * claimer alone, against memhog's GFP_ATOMIC and another handler; claims too large are
  * refused and claims are released with their registration; the refill is only requested with
  * interrupts off; when everything is drained handlers drop their data and the kernel runs on.
- * Every state is counted by walking the frame database and compared with the counters. */
+ * Every state is counted by walking the frame database and compared with the counters.
+ *
+ * The pads are per CPU (claims and targets the same on each), and the test handler (on line 0,
+ * the PIT) runs on CPU 0: the suite runs on CPU 0 too, with every CPU's hot cache drained
+ * first, and reasons about CPU 0's pads; the census and the claims cover every CPU's. */
 #include "arch/arch.h"
 #include "drivers/pit.h"
 #include "kernel/clock.h"
@@ -12,6 +16,7 @@
 #include "kernel/irq.h"
 #include "kernel/ktest.h"
 #include "kernel/sched.h"
+#include "kernel/smp.h"
 #include "lib/errno.h"
 #include "lib/string.h"
 #include "mm/atomic_reserve.h"
@@ -28,12 +33,20 @@ static int pause_sensor(void)
     struct sensor_stats stats;
     sensor_get_stats(&stats);
     sensor_interval = stats.sample_every;
+    drain_every_hot_cache(0);
     return sensor_set_interval(0);
 }
 
 static void resume_sensor(void)
 {
     sensor_set_interval(sensor_interval);
+    pin_to(-1);
+}
+
+/* CPU 0's stock, where the test handler takes from. */
+static void get_stats(struct atomic_reserve_stats *stats)
+{
+    atomic_reserve_get_cpu_stats(0, stats);
 }
 
 /* Walks the frame database and compares each state's count with the allocator's counters:
@@ -73,6 +86,13 @@ static context_t context_of(int irq, const char *name)
     return CONTEXT_NONE;
 }
 
+static uint64_t level_here(void)
+{
+    struct atomic_reserve_stats stats;
+    get_stats(&stats);
+    return stats.level;
+}
+
 static void account_of(const struct taker *which, struct atomic_reserve_account *out)
 {
     *out = (struct atomic_reserve_account){0};
@@ -81,43 +101,50 @@ static void account_of(const struct taker *which, struct atomic_reserve_account 
 
 static void reserve_is_full_after_boot_and_sized_by_memory(struct ktest *t)
 {
-    struct atomic_reserve_stats reserve;
+    struct atomic_reserve_stats reserve, all;
     struct page_alloc_stats pool;
-    atomic_reserve_get_stats(&reserve);
+    get_stats(&reserve);
+    atomic_reserve_get_stats(&all);
     page_alloc_get_stats(&pool);
-    ktest_log(t, "target %lu frames for %lu managed; level %lu, %lu of them claimed",
-              reserve.target, pool.managed, reserve.level, reserve.claimed_level);
+    ktest_log(t, "target %lu frames for %lu managed; level %lu, %lu of them claimed; over all "
+              "CPUs %lu of %lu",
+              reserve.target, pool.managed, reserve.level, reserve.claimed_level, all.level,
+              all.target);
     KTEST_EXPECT_EQ(t, reserve.target, atomic_reserve_default_target(pool.managed));
     KTEST_EXPECT_EQ(t, reserve.level, reserve.target);
-    KTEST_EXPECT_EQ(t, pool.reserve, reserve.level);
+    KTEST_EXPECT_EQ(t, all.level, all.target); /* every CPU's stock is full */
+    KTEST_EXPECT_EQ(t, pool.reserve, all.level);
     /* sqrt(16 x 128 MiB in KiB) KiB = 1448 KiB: 362 pages for 128 MiB; 11585 KiB for 8 GiB. */
     KTEST_EXPECT_EQ(t, atomic_reserve_default_target(32768), 362u);
     KTEST_EXPECT_EQ(t, atomic_reserve_default_target(2097152), 2897u); /* 2896.3, rounded up */
     expect_census_matches(t, "after boot");
 }
 
-/* drivers/keyboard.c and services/sensor.c claim theirs at boot. */
+/* drivers/keyboard.c and services/sensor.c claim theirs at boot, on every CPU (the accounts
+ * are over all CPUs). */
 static void keyboard_and_sensor_hold_their_claims(struct ktest *t)
 {
     struct atomic_reserve_account keyboard, sensor;
+    uint64_t cpus = smp_cpus_online();
     KTEST_ASSERT_EQ(t, atomic_reserve_get_account(context_of(1, "keyboard"), &keyboard), 0);
-    KTEST_ASSERT_EQ(t, atomic_reserve_get_account(context_of(0, "sensor"), &sensor), 0);
-    KTEST_EXPECT_EQ(t, keyboard.claimed, 32u);
-    KTEST_EXPECT_EQ(t, keyboard.level, 32u);
-    KTEST_EXPECT_EQ(t, sensor.claimed, 4u);
-    KTEST_EXPECT_EQ(t, sensor.level, 4u);
+    KTEST_ASSERT_EQ(t, atomic_reserve_get_account(context_of(clock_tick_line(), "sensor"), &sensor),
+                    0);
+    KTEST_EXPECT_EQ(t, keyboard.claimed, 32 * cpus);
+    KTEST_EXPECT_EQ(t, keyboard.level, 32 * cpus);
+    KTEST_EXPECT_EQ(t, sensor.claimed, 4 * cpus);
+    KTEST_EXPECT_EQ(t, sensor.level, 4 * cpus);
     struct page_census census;
     page_alloc_census(&census, context_of(1, "keyboard"));
-    KTEST_EXPECT_EQ(t, census.owned, 32u); /* the frames themselves say whose they are */
+    KTEST_EXPECT_EQ(t, census.owned, 32 * cpus); /* the frames themselves say whose they are */
 }
 
 static void gfp_kernel_never_touches_the_reserve(struct ktest *t)
 {
     struct atomic_reserve_stats before, after;
-    atomic_reserve_get_stats(&before);
+    get_stats(&before);
     uint64_t hog = 0;
     uint64_t taken = memhog_take(&hog, GFP_KERNEL);
-    atomic_reserve_get_stats(&after);
+    get_stats(&after);
     memhog_release(&hog);
     KTEST_EXPECT_GT(t, taken, 0u);
     KTEST_EXPECT_EQ(t, after.taken, before.taken);
@@ -130,7 +157,7 @@ static void handler_takes_pads(struct ktest *t, uint64_t want, const char *level
 {
     struct atomic_reserve_stats before, after;
     struct atomic_reserve_account account;
-    atomic_reserve_get_stats(&before);
+    get_stats(&before);
     /* No more than the shared stock holds: with the pool at min, the refill has little
      * headroom to top it up from (on a 5 MiB machine, none). */
     want = MIN(want, before.level - before.claimed_level);
@@ -140,7 +167,7 @@ static void handler_takes_pads(struct ktest *t, uint64_t want, const char *level
     bool done = taker_wait(&taker, 5000);
     account_of(&taker, &account);
     taker_stop(&taker);
-    atomic_reserve_get_stats(&after);
+    get_stats(&after);
     ktest_log(t, "%s: %lu taken: %lu from pads, %lu scrubbed in the handler", level, taker.got,
               account.from_shared + account.from_claim, account.scrubbed);
     KTEST_EXPECT_TRUE(t, done);
@@ -181,7 +208,8 @@ static void claimed_pads_serve_their_claimer_alone(struct ktest *t)
     KTEST_EXPECT_EQ(t, irq_claim_pads(0, &taker, 8), 0);
     struct atomic_reserve_account account;
     account_of(&taker, &account);
-    KTEST_EXPECT_EQ(t, account.level, 8u); /* ready at once: moved from the shared stock */
+    /* Ready at once, on every CPU: moved from the shared stock. */
+    KTEST_EXPECT_EQ(t, account.level, 8 * (uint64_t)smp_cpus_online());
     memhog_take(&hog, GFP_KERNEL);
     uint64_t atomic = memhog_take(&hog, GFP_ATOMIC);
     expect_census_matches(t, "memhog atomic");
@@ -210,47 +238,56 @@ static void claimed_pads_serve_their_claimer_alone(struct ktest *t)
     expect_census_matches(t, "released");
 }
 
+/* Claims and targets are per CPU: CPU 0's figures say what is left; every CPU's follow. */
 static void claims_beyond_the_unclaimed_stock_are_refused(struct ktest *t)
 {
     static int nobody;
-    struct atomic_reserve_stats before, all, after;
-    atomic_reserve_get_stats(&before);
+    struct atomic_reserve_stats before, here, all, after;
+    get_stats(&before);
     uint64_t unclaimed = before.target - before.claimed;
     KTEST_ASSERT_EQ(t, taker_start(&taker, 0), 0);
     KTEST_EXPECT_EQ(t, irq_claim_pads(0, &taker, (uint32_t)unclaimed + 1), -ENOSPC);
     KTEST_EXPECT_EQ(t, irq_claim_pads(0, &nobody, 1), -ENOENT);
     KTEST_EXPECT_EQ(t, irq_claim_pads(IRQ_LINES, &taker, 1), -EINVAL);
     KTEST_EXPECT_EQ(t, irq_claim_pads(0, &taker, (uint32_t)unclaimed), 0); /* all of it */
+    get_stats(&here);
     atomic_reserve_get_stats(&all);
+    KTEST_EXPECT_EQ(t, here.claimed, here.target);
     KTEST_EXPECT_EQ(t, all.claimed, all.target);
     KTEST_EXPECT_EQ(t, all.level, all.target);
-    KTEST_EXPECT_EQ(t, atomic_reserve_set_target(all.claimed - 1), -EBUSY);
+    KTEST_EXPECT_EQ(t, atomic_reserve_set_target(here.claimed - 1), -EBUSY);
     KTEST_EXPECT_EQ(t, irq_claim_pads(0, &taker, 0), 0); /* given back */
-    atomic_reserve_get_stats(&after);
+    get_stats(&after);
     KTEST_EXPECT_EQ(t, after.claimed, before.claimed);
+    atomic_reserve_get_stats(&after);
     KTEST_EXPECT_EQ(t, after.level, after.target);
     taker_stop(&taker);
 }
 
+/* On CPU 0, where the handler runs, and on every other CPU. */
 static void freeing_a_registration_releases_its_claim(struct ktest *t)
 {
     uint64_t before_all = frames_not_held();
-    struct atomic_reserve_stats before, during, after;
-    atomic_reserve_get_stats(&before);
+    struct atomic_reserve_stats before, during, after, all_before, all_after;
+    get_stats(&before);
+    atomic_reserve_get_stats(&all_before);
     taker.hand_over = true;
     KTEST_ASSERT_EQ(t, taker_start(&taker, 10000), 0);
     context_t claimer = taker_context(&taker);
     KTEST_EXPECT_EQ(t, irq_claim_pads(0, &taker, 8), 0);
     WRITE_ONCE(taker.budget, 3);
     KTEST_EXPECT_TRUE(t, taker_wait(&taker, 1000));
-    atomic_reserve_get_stats(&during);
+    get_stats(&during);
     KTEST_EXPECT_EQ(t, during.claimed, before.claimed + 8);
     KTEST_EXPECT_EQ(t, during.taken_claimed - before.taken_claimed, 3u);
     taker_stop(&taker);
-    atomic_reserve_get_stats(&after);
+    get_stats(&after);
+    atomic_reserve_get_stats(&all_after);
     KTEST_EXPECT_EQ(t, after.claimed, before.claimed);
     KTEST_EXPECT_EQ(t, after.claimed_level, before.claimed_level);      /* its 5 went back */
     KTEST_EXPECT_EQ(t, after.taken_claimed - before.taken_claimed, 3u); /* counts kept */
+    KTEST_EXPECT_EQ(t, all_after.claimed, all_before.claimed);          /* on every CPU */
+    KTEST_EXPECT_EQ(t, all_after.claimed_level, all_before.claimed_level);
     struct page_census census;
     page_alloc_census(&census, claimer);
     KTEST_EXPECT_EQ(t, census.owned, 0u);
@@ -265,32 +302,32 @@ static void freeing_a_registration_releases_its_claim(struct ktest *t)
 static void refill_is_requested_not_run_with_interrupts_off(struct ktest *t)
 {
     struct atomic_reserve_stats before, taken, off, later;
-    atomic_reserve_get_stats(&before);
+    get_stats(&before);
     taker.hand_over = true;
     KTEST_ASSERT_EQ(t, taker_start(&taker, 10000), 0);
     WRITE_ONCE(taker.budget, 4);
     KTEST_EXPECT_TRUE(t, taker_wait(&taker, 1000));
     taker_stop(&taker);
-    atomic_reserve_get_stats(&taken);
+    get_stats(&taken);
     /* The takes woke the refill thread, which may have topped the pads up already: every
      * frame that left came back through a counted refill. */
     KTEST_EXPECT_EQ(t, taken.level, before.level - 4 + (taken.refilled - before.refilled));
     unsigned long flags = arch_irq_save();
     uint64_t freed = taker_free_chain(&taker);
     int set = atomic_reserve_set_target(taken.target + 2);
-    atomic_reserve_get_stats(&off);
+    get_stats(&off);
     arch_irq_restore(flags);
     KTEST_EXPECT_EQ(t, freed, 4u);
     KTEST_EXPECT_EQ(t, set, 0);
     KTEST_EXPECT_EQ(t, off.level, taken.level); /* nothing scrubbed with interrupts off */
     KTEST_EXPECT_EQ(t, off.refills, taken.refills);
-    for (int i = 0; i < 100 && atomic_reserve_level() < taken.target + 2; i++)
+    for (int i = 0; i < 100 && level_here() < taken.target + 2; i++)
         thread_sleep_ms(5); /* the refill thread runs what was asked for above */
-    atomic_reserve_get_stats(&later);
+    get_stats(&later);
     KTEST_EXPECT_EQ(t, later.level, taken.target + 2);
     KTEST_EXPECT_GT(t, later.refills, off.refills);
     KTEST_EXPECT_EQ(t, atomic_reserve_set_target(taken.target), 0);
-    KTEST_EXPECT_EQ(t, atomic_reserve_level(), taken.target);
+    KTEST_EXPECT_EQ(t, level_here(), taken.target);
 }
 
 /* Everything gone, the shared pads included: the handler's allocations fail and are counted
@@ -302,7 +339,7 @@ static void drained_reserve_drops_data_and_recovers(struct ktest *t)
     memhog_take(&hog, GFP_KERNEL);
     memhog_take(&hog, GFP_ATOMIC);
     struct atomic_reserve_stats drained, refilled;
-    atomic_reserve_get_stats(&drained);
+    get_stats(&drained);
     KTEST_EXPECT_EQ(t, drained.level, drained.claimed_level); /* the claims alone are left */
     KTEST_EXPECT_NULL(t, alloc_pages(GFP_ATOMIC, 3));         /* higher orders fail cleanly too */
 
@@ -315,7 +352,7 @@ static void drained_reserve_drops_data_and_recovers(struct ktest *t)
     KTEST_EXPECT_GT(t, clock_ticks(), ticks); /* the kernel runs on */
 
     memhog_release(&hog);
-    atomic_reserve_get_stats(&refilled);
+    get_stats(&refilled);
     KTEST_EXPECT_EQ(t, refilled.level, refilled.target);
     KTEST_EXPECT_GT(t, refilled.refills, drained.refills);
     KTEST_EXPECT_GT(t, refilled.failures, drained.failures);
@@ -326,17 +363,19 @@ static void drained_reserve_drops_data_and_recovers(struct ktest *t)
     KTEST_EXPECT_EQ(t, frames_not_held(), before_all);
 }
 
+
+/* atomic_reserve_set_target sets every CPU's target; CPU 0's level shows it. */
 static void target_can_be_changed(struct ktest *t)
 {
     struct atomic_reserve_stats stats;
-    atomic_reserve_get_stats(&stats);
+    get_stats(&stats);
     uint64_t target = stats.target, before_all = frames_not_held();
     KTEST_EXPECT_EQ(t, atomic_reserve_set_target(target + 16), 0);
-    KTEST_EXPECT_EQ(t, atomic_reserve_level(), target + 16);
+    KTEST_EXPECT_EQ(t, level_here(), target + 16);
     /* Lower, but not below what handlers claimed (on a small machine that is most of it). */
     uint64_t lower = MAX(target / 2, stats.claimed);
     KTEST_EXPECT_EQ(t, atomic_reserve_set_target(lower), 0);
-    KTEST_EXPECT_EQ(t, atomic_reserve_level(), lower);
+    KTEST_EXPECT_EQ(t, level_here(), lower);
     if (stats.claimed)
         KTEST_EXPECT_EQ(t, atomic_reserve_set_target(stats.claimed - 1), -EBUSY);
     KTEST_EXPECT_EQ(t, atomic_reserve_set_target(0), -EINVAL);
@@ -344,7 +383,7 @@ static void target_can_be_changed(struct ktest *t)
     page_alloc_get_stats(&pool);
     KTEST_EXPECT_EQ(t, atomic_reserve_set_target(pool.managed), -EINVAL);
     KTEST_EXPECT_EQ(t, atomic_reserve_set_target(target), 0);
-    KTEST_EXPECT_EQ(t, atomic_reserve_level(), target);
+    KTEST_EXPECT_EQ(t, level_here(), target);
     KTEST_EXPECT_EQ(t, frames_not_held(), before_all);
 }
 

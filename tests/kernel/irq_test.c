@@ -1,7 +1,8 @@
 /* tests/kernel/irq_test.c - the IRQ API on live hardware: a handler added at run time to the
  * timer's line is called (in interrupt context, on the right line) and counted, and no more
  * after free_irq; lines are unmasked only while they have handlers; spurious IRQ 7 and 15
- * are counted apart; bad requests are refused; the registrations of a line are listed. */
+ * are counted apart (with the 8259); bad requests are refused; the registrations of a line
+ * are listed. */
 #include "arch/arch.h"
 #include "drivers/pic.h"
 #include "kernel/clock.h"
@@ -17,13 +18,18 @@ struct handler_record {
     bool interrupts_ever_on;
 };
 
+/* On the tick's line: on every CPU with a per-CPU tick, so the figures are changed with
+ * atomic operations. */
 static void record_call(int irq, void *dev_id)
 {
     struct handler_record *record = dev_id;
-    record->calls++;
-    record->line_seen = irq_current_line() == irq ? irq : -2;
-    record->always_in_interrupt &= in_interrupt();
-    record->interrupts_ever_on |= arch_irqs_enabled();
+    __atomic_add_fetch(&record->calls, 1, __ATOMIC_RELAXED);
+    if (irq_current_line() != irq)
+        WRITE_ONCE(record->line_seen, -2);
+    if (!in_interrupt())
+        WRITE_ONCE(record->always_in_interrupt, false);
+    if (arch_irqs_enabled())
+        WRITE_ONCE(record->interrupts_ever_on, true);
 }
 
 static void do_nothing(int irq, void *dev_id)
@@ -45,17 +51,19 @@ static bool wait_ticks(uint64_t count)
 
 static void handler_added_at_run_time_is_called_and_counted(struct ktest *t)
 {
-    static struct handler_record record = {.always_in_interrupt = true, .line_seen = -1};
+    int line = clock_tick_line();
+    static struct handler_record record = {.always_in_interrupt = true};
+    record.line_seen = line;
     struct irq_stats before, after;
-    irq_stats_read(0, &before);
-    KTEST_ASSERT_EQ(t, request_irq(0, record_call, "irq-test", &record), 0);
+    irq_stats_read(line, &before);
+    KTEST_ASSERT_EQ(t, request_irq(line, record_call, "irq-test", &record), 0);
     KTEST_ASSERT_TRUE(t, wait_ticks(10));
-    KTEST_EXPECT_EQ(t, free_irq(0, &record), 0);
-    irq_stats_read(0, &after);
+    KTEST_EXPECT_EQ(t, free_irq(line, &record), 0);
+    irq_stats_read(line, &after);
     uint64_t calls = READ_ONCE(record.calls);
     KTEST_EXPECT_GE(t, calls, 10u);
     KTEST_EXPECT_GE(t, after.served - before.served, calls); /* shared with the timer */
-    KTEST_EXPECT_EQ(t, record.line_seen, 0);
+    KTEST_EXPECT_EQ(t, record.line_seen, line);
     KTEST_EXPECT_TRUE(t, record.always_in_interrupt);
     KTEST_EXPECT_FALSE(t, record.interrupts_ever_on);
 
@@ -96,18 +104,25 @@ static void handler_table_has_a_limit(struct ktest *t)
         KTEST_EXPECT_EQ(t, free_irq(5, &devices[i]), 0);
 }
 
+static bool controller_is_8259(void)
+{
+    return strcmp(irq_controller_name(), "8259A") == 0;
+}
+
 /* Line 5 (and slave line 10) have no device in these machines. */
 static void line_is_unmasked_only_while_it_has_handlers(struct ktest *t)
 {
     static int first, second;
-    KTEST_ASSERT_TRUE(t, pic_is_masked(5));
+    KTEST_ASSERT_TRUE(t, irq_is_masked(5));
     KTEST_ASSERT_EQ(t, request_irq(5, do_nothing, "first", &first), 0);
     KTEST_ASSERT_EQ(t, request_irq(5, do_nothing, "second", &second), 0);
-    KTEST_EXPECT_FALSE(t, pic_is_masked(5));
+    KTEST_EXPECT_FALSE(t, irq_is_masked(5));
     KTEST_EXPECT_EQ(t, free_irq(5, &first), 0);
-    KTEST_EXPECT_FALSE(t, pic_is_masked(5)); /* `second` still there */
+    KTEST_EXPECT_FALSE(t, irq_is_masked(5)); /* `second` still there */
     KTEST_EXPECT_EQ(t, free_irq(5, &second), 0);
-    KTEST_EXPECT_TRUE(t, pic_is_masked(5));
+    KTEST_EXPECT_TRUE(t, irq_is_masked(5));
+    if (!controller_is_8259())
+        return; /* no cascade line */
 
     bool cascade_was_masked = pic_is_masked(PIC_CASCADE_IRQ);
     KTEST_ASSERT_EQ(t, request_irq(10, do_nothing, "slave", &first), 0);
@@ -122,6 +137,10 @@ static void line_is_unmasked_only_while_it_has_handlers(struct ktest *t)
  * IRQ: the vector arrives, and the controller has nothing in service on that line. */
 static void spurious_irq_7_and_15_are_counted_not_served(struct ktest *t)
 {
+    if (!controller_is_8259()) {
+        ktest_skip(t, "the 8259 is masked for good under the IOAPIC: it raises no IRQ 7 or 15");
+        return;
+    }
     struct irq_stats before7, after7, before15, after15;
     irq_stats_read(7, &before7);
     irq_stats_read(15, &before15);

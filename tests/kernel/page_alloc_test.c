@@ -9,6 +9,7 @@
 #include "kernel/frame_pipe.h"
 #include "lib/errno.h"
 #include "kernel/ktest.h"
+#include "kernel/netdev.h"
 #include "kernel/printk.h"
 #include "lib/string.h"
 #include "mm/atomic_reserve.h"
@@ -98,26 +99,51 @@ static void expect_only_claims_left(struct ktest *t, const struct chain *chain, 
     unsigned long flags = arch_irq_save();
     atomic_reserve_get_stats(&pads);
     uint64_t unallocated = page_alloc_unallocated_count();
-    uint64_t in_flight = frame_pipe_frames_in_flight();
+    uint64_t in_flight = frame_pipe_frames_in_flight() + netdev_frames_in_flight();
     arch_irq_restore(flags);
     KTEST_EXPECT_EQ(t, unallocated, pads.claimed_level);
     KTEST_EXPECT_EQ(t, chain->frames + in_flight + pads.claimed_level, before);
 }
 
-/* GFP_ATOMIC takes everything but the handlers' claimed pads: the pool, the shared pads, the
- * headroom below min. */
+
+/* The suite runs on CPU 0 with every CPU's hot cache drained and the timer sensor paused:
+ * then only the suite moves frames, and only CPU 0 between the buddy lists and a hot cache.
+ * The hot caches and the atomic reserves are per CPU, so taking everything takes it on every
+ * CPU in turn. */
+static int settle_on_cpu_0(void)
+{
+    sensor_pause();
+    drain_every_hot_cache(0);
+    return 0;
+}
+
+static void unpin(void)
+{
+    sensor_resume();
+    pin_to(-1);
+}
+
+static void take_every_frame(void *arg)
+{
+    struct chain *chain = arg;
+    struct page *page;
+    while ((page = alloc_page(GFP_ATOMIC)) != NULL)
+        chain_push(chain, page, 0);
+}
+
+/* GFP_ATOMIC takes everything but the handlers' claimed pads: the pool, every CPU's shared
+ * pads, the headroom below min. */
 static void every_free_frame_at_order_0(struct ktest *t)
 {
     poison_off();
     uint64_t before = frames_not_held();
     struct chain chain = {0};
-    struct page *page;
-    while ((page = alloc_page(GFP_ATOMIC)) != NULL)
-        chain_push(&chain, page, 0);
+    on_each_cpu_in_turn(take_every_frame, &chain, 0);
     expect_only_claims_left(t, &chain, before);
     KTEST_EXPECT_EQ(t, chain.outside_usable, 0u);
     KTEST_EXPECT_EQ(t, chain_check_and_free(t, &chain), 0u);
     KTEST_EXPECT_EQ(t, frames_not_held(), before);
+    refill_every_reserve(0);
     page_alloc_set_poison(saved_poison);
 }
 
@@ -129,25 +155,40 @@ static unsigned int next_order(uint64_t *state)
     return (unsigned int)(*state % (MAX_ORDER + 1));
 }
 
-static void every_free_frame_at_mixed_orders(struct ktest *t)
+struct mixed_take {
+    struct chain chain;
+    uint64_t state;
+};
+
+static void take_at_mixed_orders(void *arg)
 {
-    poison_off();
-    uint64_t before = frames_not_held(), state = 0x2545f4914f6cdd1dull;
-    struct chain chain = {0};
-    for (unsigned int order = next_order(&state);; order = next_order(&state)) {
+    struct mixed_take *take = arg;
+    for (unsigned int order = next_order(&take->state);; order = next_order(&take->state)) {
         struct page *page = NULL;
         /* When a size is gone, try the smaller ones; stop when not even one frame is left. */
         while (!(page = alloc_pages(GFP_ATOMIC, order)) && order > 0)
             order--;
         if (!page)
             break;
-        chain_push(&chain, page, order);
+        chain_push(&take->chain, page, order);
     }
+}
+
+static void every_free_frame_at_mixed_orders(struct ktest *t)
+{
+    poison_off();
+    uint64_t before = frames_not_held();
+    static struct mixed_take take;
+    take = (struct mixed_take){.state = 0x2545f4914f6cdd1dull};
+    struct chain chain = {0};
+    on_each_cpu_in_turn(take_at_mixed_orders, &take, 0);
+    chain = take.chain;
     expect_only_claims_left(t, &chain, before);
     KTEST_EXPECT_EQ(t, chain.outside_usable, 0u);
     ktest_log(t, "%lu blocks, %lu frames", chain.blocks, chain.frames);
     KTEST_EXPECT_EQ(t, chain_check_and_free(t, &chain), 0u);
     KTEST_EXPECT_EQ(t, frames_not_held(), before);
+    refill_every_reserve(0);
     page_alloc_set_poison(saved_poison);
 }
 
@@ -170,6 +211,7 @@ static void freed_memory_merges_back(struct ktest *t)
 static void gfp_kernel_stops_at_the_min_watermark(struct ktest *t)
 {
     poison_off();
+    drain_every_hot_cache(0); /* the refills above left frames in other CPUs' caches */
     struct page_alloc_stats stats;
     page_alloc_get_stats(&stats);
     struct chain chain = {0};
@@ -278,4 +320,4 @@ static const struct ktest_case page_alloc_cases[] = {
         KTEST_CASE(write_after_free_is_caught_by_poison),
         {},
 };
-KTEST_SUITE(page_alloc, page_alloc_cases);
+KTEST_SUITE_FULL(page_alloc, page_alloc_cases, settle_on_cpu_0, unpin);

@@ -93,8 +93,8 @@ static void lines_name_the_device(struct ktest *t)
 static void device_memory_is_mapped_uncached(struct ktest *t)
 {
     uint64_t phys = 0xfec00000ull + 0x20; /* the IOAPIC's page on both machines */
-    uint8_t *a = vm_map_io(phys, 0x20);
-    uint8_t *b = vm_map_io(phys, 0x1000);
+    uint8_t *a = vm_map_io(phys, 0x20, VM_WRITE | VM_UNCACHED);
+    uint8_t *b = vm_map_io(phys, 0x1000, VM_WRITE | VM_UNCACHED);
     KTEST_ASSERT_NOT_NULL(t, a);
     KTEST_ASSERT_NOT_NULL(t, b);
     KTEST_EXPECT_NE(t, (uintptr_t)a, (uintptr_t)b);
@@ -108,7 +108,7 @@ static void device_memory_is_mapped_uncached(struct ktest *t)
     KTEST_EXPECT_EQ(t, where.executable, !arch_has_no_execute()); /* NX where the CPU has it */
     KTEST_ASSERT_EQ(t, vm_translate((uintptr_t)b + 0x1000, &where), 0); /* it spans two pages */
     KTEST_EXPECT_EQ(t, where.phys, phys + 0x1000);
-    KTEST_EXPECT_NULL(t, vm_map_io(phys, 0));
+    KTEST_EXPECT_NULL(t, vm_map_io(phys, 0, VM_WRITE | VM_UNCACHED));
     vm_unmap_io(a, 0x20);
     vm_unmap_io(b, 0x1000);
     KTEST_EXPECT_NE(t, vm_translate((uintptr_t)a, &where), 0);

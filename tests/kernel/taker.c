@@ -8,7 +8,11 @@
 #include "kernel/frame_pipe.h"
 #include "kernel/irq.h"
 #include "kernel/netdev.h"
+#include "kernel/sched.h"
+#include "kernel/thread.h"
+#include "mm/atomic_reserve.h"
 #include "mm/exclusive.h"
+#include "services/sensor.h"
 
 bool frame_is_zero(const struct page *page)
 {
@@ -59,7 +63,9 @@ int taker_start(struct taker *taker, uint32_t hz)
                             .hand_over = taker->hand_over,
                             .name = taker->name ? taker->name : "test taker"};
     if (hz) {
-        taker->saved_hz = pit_frequency();
+        /* 0 when the PIT is not the tick (the local APIC timer is): it goes back to its
+         * slowest rate, since it cannot be stopped. */
+        taker->saved_hz = pit_frequency() ? pit_frequency() : PIT_MIN_HZ;
         pit_set_frequency(hz);
     }
     return request_irq(0, taker_tick, taker->name, taker);
@@ -139,4 +145,57 @@ uint64_t memhog_release(uint64_t *chain)
         freed += free_page(page) == 0;
     }
     return freed;
+}
+
+void pin_to(int cpu)
+{
+    sched_pin(thread_current(), cpu);
+}
+
+void on_each_cpu_in_turn(void (*fn)(void *arg), void *arg, int home)
+{
+    for (unsigned int cpu = 0; cpu < MAX_CPUS; cpu++) {
+        if (!sched_cpu_is_online(cpu))
+            continue;
+        pin_to((int)cpu);
+        fn(arg);
+    }
+    pin_to(home);
+}
+
+static void drain_here(void *arg)
+{
+    (void)arg;
+    page_alloc_drain_hot_cache();
+}
+
+void drain_every_hot_cache(int home)
+{
+    on_each_cpu_in_turn(drain_here, NULL, home);
+}
+
+static void refill_here(void *arg)
+{
+    (void)arg;
+    atomic_reserve_refill();
+}
+
+void refill_every_reserve(int home)
+{
+    on_each_cpu_in_turn(refill_here, NULL, home);
+}
+
+static uint32_t paused_interval;
+
+void sensor_pause(void)
+{
+    struct sensor_stats stats;
+    sensor_get_stats(&stats);
+    paused_interval = stats.sample_every;
+    sensor_set_interval(0);
+}
+
+void sensor_resume(void)
+{
+    sensor_set_interval(paused_interval);
 }

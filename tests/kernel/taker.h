@@ -24,7 +24,7 @@ struct taker {
     int hand_over_failures; /* page_hand_over refusals (0 unless something is wrong) */
     context_t context;      /* context_current() as the handler last saw it */
     /* Kept by taker_start for taker_stop. */
-    uint32_t saved_hz; /* the PIT's rate before (0: taker_start did not change it) */
+    uint32_t saved_hz; /* the PIT rate to put back (0: taker_start did not change it) */
 };
 
 /* Shares IRQ 0 (dev_id: the taker; name: taker->name) and sets the PIT to hz (0: leave it).
@@ -53,6 +53,29 @@ bool frame_is_zero(const struct page *page);
 /* Frames the test does not hold: free, in the atomic reserve, or on their way from an
  * interrupt handler to its consumer. Constant while the test holds nothing. */
 uint64_t frames_not_held(void);
+
+/* With several CPUs: moves the calling thread to CPU cpu and keeps it there (-1: lets it run
+ * anywhere again). A per-CPU figure then stays that of one CPU: the allocator's hot cache and
+ * atomic reserve are per CPU, and device interrupts (line 0, the PIT) go to CPU 0. */
+void pin_to(int cpu);
+
+/* Runs fn(arg) on every CPU that is up, one after the other (the calling thread moves to
+ * each), then pins the thread to `home` (-1: anywhere). */
+void on_each_cpu_in_turn(void (*fn)(void *arg), void *arg, int home);
+
+/* Gives every CPU's hot cache back to the buddy lists; leaves the thread pinned to `home`. */
+void drain_every_hot_cache(int home);
+
+/* Tops every CPU's atomic reserve up (a stock emptied while memory ran out is refilled by that
+ * CPU's next take or free; a test that emptied them all puts them back); leaves the thread
+ * pinned to `home`. */
+void refill_every_reserve(int home);
+
+/* Pauses the timer sensor, which takes a frame from CPU 0's timer handler now and then and
+ * has its thread free it on any CPU: a test comparing the allocator's global figures before
+ * and after pauses it. Resume puts its interval back. */
+void sensor_pause(void);
+void sensor_resume(void);
 
 /* Takes every frame allocation with gfp can get, chained through the frames' first word;
  * memhog_release gives them back. Returns the number taken. */

@@ -1,9 +1,14 @@
 /* services/shell/commands/irqstat.c - irqstat: one row per IRQ line in use, with the
  * interrupts served and who handles them; then one row per handler registration, with its
- * landing pads (claim, level) and where its frames came from. */
+ * landing pads (claim and level, over every CPU) and where its frames came from; then, with
+ * several CPUs, the interrupts each CPU served per line, and the TLB shootdowns. */
+#include "arch/x86_64/tlb.h"
 #include "kernel/irq.h"
+#include "kernel/sched.h"
 #include "kernel/printk.h"
+#include "kernel/smp.h"
 #include "lib/errno.h"
+#include "lib/format.h"
 #include "mm/atomic_reserve.h"
 #include "services/shell/shell.h"
 
@@ -44,6 +49,42 @@ static void print_handlers(int irq)
     }
 }
 
+/* The CPUs that are up, up to 8 per table row. */
+static unsigned int online_cpus(unsigned int *cpus)
+{
+    unsigned int count = 0;
+    for (unsigned int cpu = 0; cpu < MAX_CPUS; cpu++) {
+        if (sched_cpu_is_online(cpu))
+            cpus[count++] = cpu;
+    }
+    return count;
+}
+
+/* Interrupts served per line and CPU. */
+static void print_per_cpu(void)
+{
+    unsigned int cpus[MAX_CPUS], count = online_cpus(cpus);
+    char line[PRINTK_LINE_MAX - 8];
+    int used = ksnprintf(line, sizeof(line), "IRQ");
+    for (unsigned int i = 0; i < count; i++)
+        used += ksnprintf(line + used, sizeof(line) - (size_t)used, " %9s%u", "CPU", cpus[i]);
+    printk("%s\n", line);
+    for (int irq = 0; irq < IRQ_LINES; irq++) {
+        if (!irq_stat_line_in_use(irq))
+            continue;
+        used = ksnprintf(line, sizeof(line), "%3d", irq);
+        for (unsigned int i = 0; i < count; i++) {
+            struct irq_stats stats = {0};
+            irq_stats_read_cpu(irq, cpus[i], &stats);
+            used += ksnprintf(line + used, sizeof(line) - (size_t)used, " %10llu",
+                              (unsigned long long)stats.served);
+        }
+        printk("%s\n", line);
+    }
+    printk("TLB shootdowns: %llu sent, %llu answered\n", (unsigned long long)x86_tlb_shootdowns(),
+           (unsigned long long)x86_tlb_answers());
+}
+
 static int irqstat_command(int argc, char **argv)
 {
     (void)argv;
@@ -58,6 +99,8 @@ static int irqstat_command(int argc, char **argv)
            "shared", "pool", "below min", "failed", "scrubbed");
     for (int irq = 0; irq < IRQ_LINES; irq++)
         print_handlers(irq);
+    if (smp_cpus_online() > 1)
+        print_per_cpu();
     return 0;
 }
 SHELL_COMMAND(irqstat,

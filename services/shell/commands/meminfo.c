@@ -1,11 +1,14 @@
 /* services/shell/commands/meminfo.c - meminfo: every figure of the page allocator, the
  * landing pads (totals, and each handler registration's claim, level and takes), the frames
- * on their way from interrupt handlers to their consumers, and every problem the allocator
- * refused. */
+ * on their way from interrupt handlers to their consumers, each CPU's share (its hot cache,
+ * its landing pads), the zone lock's hold times, and every problem the allocator refused. */
 #include "kernel/frame_pipe.h"
 #include "kernel/irq.h"
 #include "kernel/netdev.h"
 #include "kernel/printk.h"
+#include "kernel/sched.h"
+#include "kernel/smp.h"
+#include "kernel/spinlock.h"
 #include "lib/errno.h"
 #include "mm/atomic_reserve.h"
 #include "mm/exclusive.h"
@@ -45,6 +48,33 @@ static void print_handler_pads(void)
     }
 }
 
+/* One line per CPU: its hot cache, its calls, its landing pads. */
+static void print_per_cpu(void)
+{
+    for (unsigned int cpu = 0; cpu < MAX_CPUS; cpu++) {
+        if (!sched_cpu_is_online(cpu))
+            continue;
+        struct page_alloc_cpu_stats pages;
+        struct atomic_reserve_stats pads;
+        page_alloc_get_cpu_stats(cpu, &pages);
+        atomic_reserve_get_cpu_stats(cpu, &pads);
+        printk("CPU %u: hot cache %lu; %lu allocations, %lu frees, %lu failed; pads %lu of %lu "
+               "(lowest %lu), %lu taken, %lu failed, %lu refills\n",
+               cpu, pages.hot_cache, pages.allocations, pages.frees, pages.failures, pads.level,
+               pads.target, pads.lowest, pads.taken, pads.failures, pads.refills);
+    }
+}
+
+static void print_zone_lock(void)
+{
+    struct spinlock_stats lock;
+    page_alloc_get_lock_stats(&lock, false);
+    printk("zone lock: taken %lu times, %lu of them after a wait (%lu turns of waiting); held "
+           "%lu cycles on average, %lu at most\n",
+           lock.taken, lock.contended, lock.spins, lock.taken ? lock.hold_cycles / lock.taken : 0,
+           lock.hold_max);
+}
+
 static int meminfo_command(int argc, char **argv)
 {
     (void)argv;
@@ -55,6 +85,8 @@ static int meminfo_command(int argc, char **argv)
     print_handler_pads();
     printk("frames in flight from interrupt handlers to their consumers: %lu\n",
            frame_pipe_frames_in_flight() + netdev_frames_in_flight());
+    print_per_cpu();
+    print_zone_lock();
     print_errors();
     return 0;
 }

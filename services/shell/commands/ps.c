@@ -1,10 +1,45 @@
-/* services/shell/commands/ps.c - ps: every thread, with its state, priority, CPU time and
- * what it waits on. */
+/* services/shell/commands/ps.c - ps: every thread, with its state, priority, the CPU it runs
+ * on (or last ran on) and the one it is pinned to, CPU time and what it waits on; then what
+ * each CPU runs. */
 #include "kernel/printk.h"
 #include "kernel/sched.h"
+#include "kernel/smp.h"
 #include "kernel/thread.h"
 #include "lib/errno.h"
+#include "lib/format.h"
 #include "services/shell/shell.h"
+
+/* A CPU number, or "-" for none. */
+static const char *cpu_text(int cpu, char buffer[8])
+{
+    if (cpu < 0)
+        return "-";
+    ksnprintf(buffer, 8, "%d", cpu);
+    return buffer;
+}
+
+static void print_thread(const struct thread_info *thread)
+{
+    char cpu[8], pinned[8];
+    printk("%4u %-15s %-8s %-6s %3s %3s %8llu  %s\n", thread->id, thread->name,
+           thread_state_name(thread->state), thread_priority_name(thread->priority),
+           cpu_text(thread->cpu, cpu), cpu_text(thread->pinned, pinned),
+           (unsigned long long)thread->ticks, thread->waiting_on ? thread->waiting_on : "-");
+}
+
+/* One line: what each CPU runs now, and the ticks it saw. */
+static void print_cpus(const struct sched_stats *stats)
+{
+    char line[PRINTK_LINE_MAX - 8];
+    int used = ksnprintf(line, sizeof(line), "CPUs:");
+    for (unsigned int cpu = 0; cpu < MAX_CPUS && (size_t)used < sizeof(line); cpu++) {
+        if (sched_cpu_is_online(cpu))
+            used += ksnprintf(line + used, sizeof(line) - (size_t)used,
+                              " %u runs thread %u (%llu ticks);", cpu, stats->running_on[cpu],
+                              (unsigned long long)stats->ticks_on[cpu]);
+    }
+    printk("%s\n", line);
+}
 
 static int ps_command(int argc, char **argv)
 {
@@ -13,19 +48,20 @@ static int ps_command(int argc, char **argv)
         return -EINVAL;
     static struct thread_info threads[THREADS_MAX]; /* too big for the stack; one shell */
     int count = thread_list(threads, THREADS_MAX);
-    printk("%4s %-15s %-8s %-6s %8s  %s\n", "ID", "NAME", "STATE", "PRI", "TICKS", "WAITING ON");
-    for (int i = 0; i < count && i < THREADS_MAX; i++) {
-        const struct thread_info *thread = &threads[i];
-        printk("%4u %-15s %-8s %-6s %8llu  %s\n", thread->id, thread->name,
-               thread_state_name(thread->state), thread_priority_name(thread->priority),
-               (unsigned long long)thread->ticks, thread->waiting_on ? thread->waiting_on : "-");
-    }
+    printk("%4s %-15s %-8s %-6s %3s %3s %8s  %s\n", "ID", "NAME", "STATE", "PRI", "CPU", "PIN",
+           "TICKS", "WAITING ON");
+    for (int i = 0; i < count && i < THREADS_MAX; i++)
+        print_thread(&threads[i]);
     struct sched_stats stats;
     sched_get_stats(&stats);
     printk("%d threads; %llu context switches (%llu at the end of an interrupt), %llu ticks; "
            "%llu sleeps refused in an invalid context\n",
            count, (unsigned long long)stats.switches, (unsigned long long)stats.preemptions,
            (unsigned long long)stats.ticks, (unsigned long long)sched_invalid_sleeps());
+    printk("%u CPU%s online, %llu reschedule IPIs\n", smp_cpus_online(),
+           smp_cpus_online() == 1 ? "" : "s", (unsigned long long)stats.reschedule_ipis);
+    print_cpus(&stats);
     return 0;
 }
-SHELL_COMMAND(ps, "threads: state, priority, CPU time (ticks), what each waits on", ps_command);
+SHELL_COMMAND(ps, "threads: state, priority, CPU, CPU time (ticks), what each waits on",
+              ps_command);
