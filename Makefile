@@ -207,7 +207,7 @@ SUITE   ?=
 TIMEOUT ?= 120
 check: deps-run $(BUILD)/labyrinth.elf
 	@python3 tests/check.py --build $(BUILD) --qemu $(QEMU) --accel $(ACCEL) \
-		--machine $(MACHINE) --memory $(MEMORY) --timeout $(TIMEOUT) '$(SUITE)'
+		--machine $(MACHINE) --memory $(MEMORY) --cpus $(CPUS) --timeout $(TIMEOUT) '$(SUITE)'
 
 # TEST_FLAGS passes options to the runner, e.g. TEST_FLAGS="--only page_alloc".
 TEST_FLAGS ?=
@@ -284,6 +284,7 @@ Variables (make VAR=value ...):
   ACCEL         QEMU accelerator (tcg)
   MACHINE       QEMU machine, pc or q35 (pc)
   MEMORY        guest RAM (128M)
+  CPUS          guest CPUs (-smp) for run, check, qemu-gdb and debug (1)
   CMDLINE       kernel command line for run, qemu-gdb and debug, e.g. CMDLINE=selftest
   QEMU_DISPLAY  none, or gtk to see the VGA screen (none)
   NET           QEMU's -nic for run (user,model=e1000); add hostfwd=udp:127.0.0.1:5555-:5555

@@ -11,10 +11,16 @@
 static struct wait_queue requests[MAX_CPUS] = {[0 ... MAX_CPUS - 1] =
                                                        WAIT_QUEUE_INIT("deferred work")};
 
-/* deferred_notify: a work was queued on this CPU's empty list. Interrupts off; any context. */
+/* deferred_notify: a work was queued on this CPU's empty list. Interrupts off; any context.
+ * The queue is looked at without the scheduler's lock, which every CPU's interrupts would
+ * otherwise take at every tick of a busy machine: the worker checks for work and goes to
+ * sleep with interrupts off on this same CPU (it is pinned here), so it is either on the
+ * queue already or will see the work when it checks. */
 static void wake_worker(void)
 {
-    wait_queue_wake_all(&requests[arch_cpu_id()]);
+    struct wait_queue *queue = &requests[arch_cpu_id()];
+    if (READ_ONCE(queue->first))
+        wait_queue_wake_all(queue);
 }
 
 /* Pinned to its CPU: arch_cpu_id() is the same at every look. */

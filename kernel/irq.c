@@ -255,11 +255,11 @@ int irq_claim_pads(int irq, void *dev_id, uint32_t pads)
     spin_lock_irqsave(&irq_lock, &flags);
     struct irq_action *action = find_action(irq, dev_id);
     /* Under the lock, so the registration cannot go away meanwhile: the claim itself is O(1)
-     * (with interrupts off it only requests the refill that moves the frames). */
+     * (with interrupts off it only records the claim; the frames move once unlocked). */
     int error = action ? atomic_reserve_claim(action->context, pads) : -ENOENT;
     spin_unlock_irqrestore(&irq_lock, flags);
-    if (!error)
-        atomic_reserve_refill(); /* now, with interrupts on: the claim is ready at once */
+    if (!error && atomic_reserve_apply() != 0) /* the claim ready at once, on every CPU */
+        atomic_reserve_refill();
     return error;
 }
 

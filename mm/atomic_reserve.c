@@ -248,8 +248,13 @@ static void refill_this_cpu(void)
  * asks for. */
 static void apply_everywhere(void)
 {
-    if (sched_run_on_each_cpu(refill_this_cpu) != 0)
+    if (atomic_reserve_apply() != 0)
         atomic_reserve_refill();
+}
+
+int atomic_reserve_apply(void)
+{
+    return sched_run_on_each_cpu(refill_this_cpu);
 }
 
 int atomic_reserve_set_target(uint64_t pages)

@@ -92,6 +92,12 @@ void atomic_reserve_release(context_t owner);
  * anywhere. Returns the number of frames added from the pool. Never waits. */
 uint64_t atomic_reserve_refill(void);
 
+/* Makes every CPU take in the targets and claims now (a refill on each in turn), for a caller
+ * that changed them while it could not sleep (kernel/irq.c claims under its lock). Returns 0,
+ * or -EPERM when this caller cannot sleep either (then each other CPU takes them in at its next
+ * refill). Ordinary context that may sleep. */
+int atomic_reserve_apply(void);
+
 /* True when the pads hold fewer frames than their target. Any context. */
 bool atomic_reserve_below_target(void);
 

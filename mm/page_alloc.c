@@ -124,13 +124,26 @@ finish_alloc(struct cpu_pages *cpu, struct page *page, unsigned int order, gfp_t
     return prepare_block(page, order, gfp);
 }
 
+/* Whether a take from the pads should ask for their refill. A claim's frame always does (a
+ * claim is small, and its handler's alone); the shared stock's once it has fallen by an
+ * eighth of its target, as Linux wakes kswapd at a watermark and not at every allocation: on
+ * a busy machine of many CPUs, a wake-up of the refill thread at every take on every CPU is
+ * two trips through the scheduler's lock per tick per CPU. `page` was just popped and still
+ * names the stack it came from (its owner: the claimer, or none). */
+static inline __attribute__((always_inline)) bool refill_due(const struct page *page)
+{
+    const struct pad_stack *shared = &this_pads()->shared;
+    return page->owner != CONTEXT_NONE || shared->level + shared->target / 8 < shared->target;
+}
+
 /* A frame popped from the pads, interrupts off: it is zeroed and poison-checked already, so
- * nothing is left to do but mark it allocated and ask for the refill. */
+ * nothing is left to do but mark it allocated and ask for the refill when it is due. */
 static inline __attribute__((always_inline)) struct page *hand_out_pad(struct cpu_pages *cpu,
                                                                        struct page *page, gfp_t gfp,
                                                                        context_t self,
                                                                        unsigned long flags)
 {
+    bool due = refill_due(page);
     /* Two plain stores: WRITE_ONCE keeps the compiler from merging them into one 64-bit
      * store whose value it would then build on every path of alloc_page. */
     if (likely(gfp & __GFP_EXCLUSIVE)) {
@@ -141,7 +154,7 @@ static inline __attribute__((always_inline)) struct page *hand_out_pad(struct cp
         WRITE_ONCE(page->tag, PAGE_TAG(PAGE_ALLOCATED, 0, 0, 1));
     }
     cpu->allocations++;
-    if (!reserve_refill_work.pending[arch_cpu_id()]) /* most takes find it asked already */
+    if (due && !reserve_refill_work.pending[arch_cpu_id()]) /* often asked already */
         deferred_request_irqs_off(&reserve_refill_work);
     arch_irq_restore(flags);
     return page;

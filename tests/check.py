@@ -81,6 +81,7 @@ def main():
     parser.add_argument("--accel", default="tcg")
     parser.add_argument("--qemu", default="qemu-system-x86_64")
     parser.add_argument("--timeout", type=int, default=120)
+    parser.add_argument("--cpus", type=int, default=1)
     parser.add_argument("selection", nargs="?", default="")
     args = parser.parse_args()
 
@@ -91,12 +92,17 @@ def main():
         print(f"check: bad SUITE '{selection}': {why}", file=sys.stderr)
         return 2
     options = qemu.Options(os.path.abspath(args.build), args.qemu, args.accel)
+    if args.cpus < 1:
+        print(f"check: bad CPUS '{args.cpus}': at least 1", file=sys.stderr)
+        return 2
     cmdline = f"selftest={selection} selftest_ram={args.memory}" if selection else \
         f"selftest selftest_ram={args.memory}"
+    if args.cpus > 1:
+        cmdline += f" selftest_cpus={args.cpus}"
     started = time.monotonic()
     iso = qemu.make_iso(options, "check", cmdline)
-    output, status = boot_and_echo(options, qemu.Machine(args.machine, args.memory), iso,
-                                   args.timeout)
+    machine = qemu.Machine(args.machine, args.memory, cpus=args.cpus)
+    output, status = boot_and_echo(options, machine, iso, args.timeout)
     with open(os.path.join(options.build, "test", "check.log"), "w", encoding="utf-8") as log:
         log.write(output)
 

@@ -249,7 +249,9 @@ static void ticks_lost_at_10000_hz_are_reported(struct ktest *t)
                   (unsigned long long)by_tsc, (long long)by_tsc - (long long)counted);
     }
     KTEST_EXPECT_GT(t, counted, 0u);
-    KTEST_EXPECT_LE(t, counted, by_tsc + 2);
+    /* The TSC's rate was measured against the PIT: allow 1 % for that (Bochs's two clocks
+     * drift apart by as much), and a tick at each end of the window. */
+    KTEST_EXPECT_LE(t, counted, by_tsc + by_tsc / 100 + 2);
 }
 
 /* The tick's rates, and the PIT's own (it is the tick only without APICs; its rate is set

@@ -101,10 +101,15 @@ static void expect_only_claims_left(struct ktest *t, const struct chain *chain, 
     uint64_t unallocated = page_alloc_unallocated_count();
     uint64_t in_flight = frame_pipe_frames_in_flight() + netdev_frames_in_flight();
     arch_irq_restore(flags);
+    if (unallocated != pads.claimed_level) {
+        struct page_alloc_stats pool;
+        page_alloc_get_stats(&pool);
+        ktest_log(t, "left: %lu free (%lu hot), %lu in pads (%lu claimed)", pool.free,
+                  pool.hot_cache, pads.level, pads.claimed_level);
+    }
     KTEST_EXPECT_EQ(t, unallocated, pads.claimed_level);
     KTEST_EXPECT_EQ(t, chain->frames + in_flight + pads.claimed_level, before);
 }
-
 
 /* The suite runs on CPU 0 with every CPU's hot cache drained and the timer sensor paused:
  * then only the suite moves frames, and only CPU 0 between the buddy lists and a hot cache.
@@ -123,6 +128,19 @@ static void unpin(void)
     pin_to(-1);
 }
 
+/* Takes on every CPU in turn until a whole round gets nothing: a refill another CPU was
+ * running (its frame out of the pool, being scrubbed) lands in its pads after the take there
+ * ended, and the next round takes it. */
+static void take_on_every_cpu_until_dry(void (*take)(void *arg), void *arg,
+                                        const struct chain *chain)
+{
+    uint64_t before;
+    do {
+        before = chain->frames;
+        on_each_cpu_in_turn(take, arg, 0);
+    } while (chain->frames != before);
+}
+
 static void take_every_frame(void *arg)
 {
     struct chain *chain = arg;
@@ -138,7 +156,7 @@ static void every_free_frame_at_order_0(struct ktest *t)
     poison_off();
     uint64_t before = frames_not_held();
     struct chain chain = {0};
-    on_each_cpu_in_turn(take_every_frame, &chain, 0);
+    take_on_every_cpu_until_dry(take_every_frame, &chain, &chain);
     expect_only_claims_left(t, &chain, before);
     KTEST_EXPECT_EQ(t, chain.outside_usable, 0u);
     KTEST_EXPECT_EQ(t, chain_check_and_free(t, &chain), 0u);
@@ -181,7 +199,7 @@ static void every_free_frame_at_mixed_orders(struct ktest *t)
     static struct mixed_take take;
     take = (struct mixed_take){.state = 0x2545f4914f6cdd1dull};
     struct chain chain = {0};
-    on_each_cpu_in_turn(take_at_mixed_orders, &take, 0);
+    take_on_every_cpu_until_dry(take_at_mixed_orders, &take, &take.chain);
     chain = take.chain;
     expect_only_claims_left(t, &chain, before);
     KTEST_EXPECT_EQ(t, chain.outside_usable, 0u);

@@ -53,8 +53,14 @@ static void taker_tick(int irq, void *dev_id)
         taker->kept = page; /* still ours */
         return;
     }
-    page->next = taker->chain;
-    taker->chain = (uint32_t)page_to_pfn(page);
+    /* A push the test thread may race from another CPU (taker_free_chain takes the whole
+     * chain at once): compare and swap, since interrupts off on one CPU stop nothing on
+     * another. */
+    uint32_t head = READ_ONCE(taker->chain);
+    do {
+        page->next = head;
+    } while (!__atomic_compare_exchange_n(&taker->chain, &head, (uint32_t)page_to_pfn(page), false,
+                                          __ATOMIC_RELEASE, __ATOMIC_RELAXED));
 }
 
 int taker_start(struct taker *taker, uint32_t hz)
@@ -102,10 +108,7 @@ bool taker_wait(struct taker *taker, uint32_t ms)
 
 uint64_t taker_free_chain(struct taker *taker)
 {
-    unsigned long flags = arch_irq_save();
-    uint32_t pfn = taker->chain;
-    taker->chain = PFN_NONE;
-    arch_irq_restore(flags);
+    uint32_t pfn = __atomic_exchange_n(&taker->chain, PFN_NONE, __ATOMIC_ACQUIRE);
     uint64_t freed = 0;
     while (pfn != PFN_NONE) {
         struct page *page = pfn_to_page(pfn);
@@ -145,6 +148,28 @@ uint64_t memhog_release(uint64_t *chain)
         freed += free_page(page) == 0;
     }
     return freed;
+}
+
+struct hog {
+    uint64_t *chain, taken;
+    gfp_t gfp;
+};
+
+static void hog_here(void *arg)
+{
+    struct hog *hog = arg;
+    hog->taken += memhog_take(hog->chain, hog->gfp);
+}
+
+uint64_t memhog_take_everywhere(uint64_t *chain, gfp_t gfp, int home)
+{
+    struct hog hog = {chain, 0, gfp};
+    uint64_t before;
+    do {
+        before = hog.taken;
+        on_each_cpu_in_turn(hog_here, &hog, home);
+    } while (hog.taken != before);
+    return hog.taken;
 }
 
 void pin_to(int cpu)

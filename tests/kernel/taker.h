@@ -82,4 +82,9 @@ void sensor_resume(void);
 uint64_t memhog_take(uint64_t *chain, gfp_t gfp);
 uint64_t memhog_release(uint64_t *chain);
 
+/* The same on every CPU in turn (the landing pads are per CPU), round after round until one
+ * gets nothing: a refill another CPU was running lands in its pads after the take there, and
+ * the next round takes it. Then pins the thread to `home` (-1: anywhere). */
+uint64_t memhog_take_everywhere(uint64_t *chain, gfp_t gfp, int home);
+
 #endif
