@@ -284,7 +284,7 @@ Variables (make VAR=value ...):
   ACCEL         QEMU accelerator (tcg)
   MACHINE       QEMU machine, pc or q35 (pc)
   MEMORY        guest RAM (128M)
-  CPUS          guest CPUs (-smp) for run, check, qemu-gdb and debug (1)
+  CPUS          guest CPUs (-smp) for run, check, qemu-gdb and debug (1; each a host thread)
   CMDLINE       kernel command line for run, qemu-gdb and debug, e.g. CMDLINE=selftest
   QEMU_DISPLAY  none, or gtk to see the VGA screen (none)
   NET           QEMU's -nic for run (user,model=e1000); add hostfwd=udp:127.0.0.1:5555-:5555

@@ -54,6 +54,10 @@ void frame_pipe_flush(struct frame_pipe *pipe)
     if (!page)
         return;
     pipe->filling = NULL;
+    /* LAB sensor: begin hand-over
+     * The frame becomes the consumer's (page_hand_over). Refused, it is still ours: drop it
+     * (drop_frame). Else queue it (enqueue), wake a consumer waiting on pipe->ready, and
+     * request pipe->on_frame when there is one. */
     if (page_hand_over(page, pipe->consumer) != 0) {
         drop_frame(pipe, page);
         return;
@@ -62,6 +66,7 @@ void frame_pipe_flush(struct frame_pipe *pipe)
     wait_queue_wake_all(&pipe->ready);
     if (pipe->on_frame)
         deferred_request(pipe->on_frame);
+    /* LAB sensor: end hand-over */
 }
 
 bool frame_pipe_write(struct frame_pipe *pipe, const void *record)
@@ -73,6 +78,11 @@ bool frame_pipe_write(struct frame_pipe *pipe, const void *record)
         spin_unlock(&pipe->lock);
         return false;
     }
+    /* LAB sensor: begin landing
+     * With no frame being filled, take one: alloc_page(GFP_ATOMIC | EXCLUSIVE), from the
+     * landing pads; none to be had, count a drop and return false. Then copy the record in
+     * after the header and the records before it, count it, hand the frame over when it is
+     * full (frame_pipe_flush), and return true. */
     if (!pipe->filling) {
         pipe->filling = alloc_page(GFP_ATOMIC | EXCLUSIVE); /* zero-filled, ours */
         if (!pipe->filling) {
@@ -93,6 +103,7 @@ bool frame_pipe_write(struct frame_pipe *pipe, const void *record)
     if (header->records == frame_pipe_capacity(pipe))
         frame_pipe_flush(pipe);
     return true;
+    /* LAB sensor: end landing, placeholder: return false; */
 }
 
 struct page *frame_pipe_take(struct frame_pipe *pipe)

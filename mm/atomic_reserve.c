@@ -167,6 +167,10 @@ static bool rebalance_one(void)
  * missing. Returns false when nothing is missing or the pool has nothing left. */
 static bool fill_one(void)
 {
+    /* LAB refill: begin top-up
+     * Nothing to do unless this CPU's pads are below target. Else take a frame from the pool,
+     * scrub it with interrupts on, then, with them off, push it on the stack that lacks one
+     * (or give it back: no stack lacks one any more). True when a frame went in. */
     if (!atomic_reserve_is_low())
         return false;
     struct page *page = page_alloc_take_for_reserve();
@@ -183,6 +187,7 @@ static bool fill_one(void)
         page_alloc_return_to_pool(page); /* a claim or the target shrank meanwhile */
     arch_irq_restore(flags);
     return to != NULL;
+    /* LAB refill: end top-up, placeholder: return false; */
 }
 
 /* --- refilling -------------------------------------------------------------------------------- */

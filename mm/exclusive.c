@@ -21,12 +21,16 @@ int exclusive_check_free(const struct page *page)
     if (!(page->flags & PG_EXCLUSIVE))
         return 0;
     context_t self = context_current();
+    /* LAB exclusive: begin owner-check
+     * A free by a context that does not own the frame is refused: report it (mm_report,
+     * counted in errors.wrong_owner, both contexts named) and return -EPERM. */
     if (page->owner != self) {
         mm_report(&errors.wrong_owner, "free_pages", page,
                   "EXCLUSIVE frame owned by %s, freed by %s: refused",
                   context_name(page->owner, owner), context_name(self, current));
         return -EPERM;
     }
+    /* LAB exclusive: end owner-check */
     if (page->flags & PG_MAPPED) {
         mm_report(&errors.freed_while_mapped, "free_pages", page,
                   "EXCLUSIVE frame freed while still mapped: refused");
@@ -73,6 +77,10 @@ int page_hand_over(struct page *page, context_t new_owner)
     unsigned long flags = arch_irq_save();
     context_t self = context_current();
     int error = 0;
+    /* LAB exclusive: begin hand-over
+     * Only an EXCLUSIVE frame (else -EINVAL), only by its owner (else -EPERM, reported and
+     * counted as for a free), only to a context that can own it (check_new_owner): then the
+     * frame is new_owner's. `error` says which. */
     if (!is_exclusive(page)) {
         error = -EINVAL;
     } else if (page->owner != self) {
@@ -83,6 +91,7 @@ int page_hand_over(struct page *page, context_t new_owner)
     } else if ((error = check_new_owner(page, new_owner)) == 0) {
         page->owner = new_owner;
     }
+    /* LAB exclusive: end hand-over */
     arch_irq_restore(flags);
     return error;
 }

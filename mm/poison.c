@@ -17,6 +17,9 @@ static uint64_t poisoned_frames;
 /* Returns the offset of the first byte of the frame that is not poison, or -1. */
 static int poison_damage(const struct page *page)
 {
+    /* LAB exclusive: begin poison-check
+     * Look for the first byte of the frame that is not PAGE_POISON_BYTE and return its
+     * offset. A word at a time (POISON_WORD), then the byte within the word. */
     const uint64_t *words = page_address(page);
     for (unsigned int i = 0; i < PAGE_SIZE / 8; i++) {
         if (words[i] != POISON_WORD) {
@@ -27,6 +30,7 @@ static int poison_damage(const struct page *page)
             return (int)(i * 8) + byte;
         }
     }
+    /* LAB exclusive: end poison-check */
     return -1;
 }
 

@@ -40,12 +40,16 @@ static void sensor_tick(int irq, void *dev_id)
     (void)dev_id;
     if (arch_cpu_id() != 0)
         return;
+    /* LAB sensor: begin sample
+     * Every `sample_every` ticks (0: paused; read it once, with READ_ONCE), take a sample,
+     * the TSC and the tick count, and write it into the pipe: frame_pipe_write. */
     uint32_t every = READ_ONCE(sample_every); /* pairs with sensor_set_interval */
     if (!every || ++ticks_to_next < every)
         return;
     ticks_to_next = 0;
     struct sensor_sample sample = {arch_cycles(), clock_ticks()};
     frame_pipe_write(&pipe, &sample); /* a drop is counted by the pipe */
+    /* LAB sensor: end sample */
 }
 
 int sensor_set_interval(uint32_t ticks)

@@ -10,10 +10,16 @@ and an entry in labs/labs.toml (its title and its graded tests). A region is C c
     ... the solution ...
     /* LAB <name>: end <part> */
 
+A region that must leave something behind (a function's closing `return`, when the region
+holds the function's whole body) says so in its end marker:
+
+    /* LAB <name>: end <part>, placeholder: return false; */
+
 `tools/lab.py write <name> <dir>` (make lab LAB=<name>) copies the tree into <dir> with each
 of that lab's regions replaced by its comment, reworded as the assignment, and a
-LAB_UNWRITTEN("<name>", "<part>") line (kernel/lab.h), which compiles, and says on the console
-when it runs that the part is not written yet. Other labs' regions are left solved. The
+LAB_UNWRITTEN("<name>", "<part>") line (kernel/lab.h), then the end marker's placeholder
+statement if it has one: this compiles, and says on the console when it runs that the part is
+not written yet. Other labs' regions are left solved. The
 directory gets a file .lab naming the lab, so that `make grade` there grades that lab.
 
 `tools/lab.py check` checks the markers and the table: every region well formed, every lab
@@ -32,7 +38,7 @@ TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TABLE = os.path.join("labs", "labs.toml")
 SOURCE_SUFFIXES = (".c", ".h")
 BEGIN = re.compile(r"^(\s*)/\* LAB (\w+): begin (\w[\w-]*)\s*(.*)$")
-END = re.compile(r"^\s*/\* LAB (\w+): end(?: (\w[\w-]*))? \*/\s*$")
+END = re.compile(r"^\s*/\* LAB (\w+): end(?: (\w[\w-]*))?(?:, placeholder: (.+?))? \*/\s*$")
 LAB_HEADER = '#include "kernel/lab.h"\n'
 
 
@@ -92,6 +98,7 @@ def parse_regions(path, lines):
                 raise LabError(f"{path}:{index + 1}: LAB end does not match the begin at line "
                                f"{open_region['first'] + 1}")
             open_region["last"] = index
+            open_region["placeholder"] = end.group(3)
             regions.append(open_region)
             open_region = None
     if open_region:
@@ -129,6 +136,8 @@ def assignment(region, lab):
     lines = [first + "\n"] + [line.rstrip() + "\n" for line in body]
     lines[-1] = lines[-1].rstrip("\n") + " */\n"
     lines.append(f'{indent}LAB_UNWRITTEN("{lab}", "the {region["part"]}");\n')
+    if region.get("placeholder"):
+        lines.append(f"{indent}{region['placeholder']}\n")
     return lines
 
 
