@@ -117,12 +117,15 @@ static bool tsc_agrees_with_pit(const struct tick_window *window)
     return difference * 100 <= by_pit;
 }
 
-/* Every tick within a tenth of a period of one period after the one before, and the TSC a
- * trustworthy ruler meanwhile. */
-static bool undisturbed(const struct tick_window *window, uint32_t hz)
+/* Steady ticks: every gap within a tenth of the mean gap of the others, whatever the mean
+ * (so a timer at the wrong rate, steady, is measured and fails the 5 % check; a host that
+ * delayed some ticks is not), and the TSC a trustworthy ruler meanwhile. */
+static bool undisturbed(const struct tick_window *window)
 {
-    uint64_t period = clock_tsc_hz() / hz;
-    if (window->shortest < period - period / 10 || window->longest > period + period / 10)
+    if (!window->ticks)
+        return false;
+    uint64_t mean = window->cycles / window->ticks;
+    if (window->shortest < mean - mean / 10 || window->longest > mean + mean / 10)
         return false;
     return tsc_agrees_with_pit(window);
 }
@@ -144,7 +147,7 @@ static struct rate_result measure_tick_rate(struct ktest *t, uint32_t hz,
             return result;
         result.all_ticks += window->ticks;
         result.all_cycles += window->cycles;
-        if (undisturbed(window, hz)) {
+        if (undisturbed(window)) {
             result.window = tries;
             return result;
         }
@@ -186,7 +189,10 @@ static void check_rate_within_5_percent(struct ktest *t, uint32_t hz)
                                    : 0;
         ktest_log(t, "no undisturbed window; over all %d: %llu.%03llu Hz", WINDOWS_MAX,
                   (unsigned long long)(overall / 1000), (unsigned long long)(overall % 1000));
-        KTEST_EXPECT_GE(t, overall * 2, (uint64_t)hz * 1000);
+        /* Only the upper bound: a starved host loses ticks without limit (QEMU's timer
+         * fires late and coalesces), but nothing makes them come twice as fast. A timer
+         * programmed at half the rate is caught anyway: its gaps are steady, so its windows
+         * count as undisturbed and the 5 % check below fails. */
         KTEST_EXPECT_LE(t, overall, (uint64_t)hz * 1000 * 2);
         ktest_skip(t, "the host delayed the ticks in every window: too busy to measure 5 %");
         return;
