@@ -43,7 +43,8 @@ static void refill_work_run(void)
     atomic_reserve_refill();
 }
 
-/* Requested by every take from the pads, and by a refill asked for with interrupts off. */
+/* Requested by takes from the pads (page_alloc.c: refill_due), and by a refill asked for with
+ * interrupts off. */
 struct deferred_work reserve_refill_work =
         DEFERRED_WORK_INIT("atomic reserve refill", refill_work_run);
 
@@ -94,11 +95,16 @@ static void take_in_targets(struct cpu_pads *pads)
         }
         pads->owners[slot] = wanted.owner[slot];
         account->claim.target = wanted.claim[slot];
+        account->claim.refill_below = account->claim.target; /* small: at every take */
         claimed += wanted.claim[slot];
     }
     pads->lowest = MIN(pads->lowest, pads->level);
     pads->target = wanted.target;
     pads->shared.target = (uint32_t)(wanted.target - claimed);
+    /* Once it fell by an eighth, as Linux wakes kswapd at a watermark and not at every
+     * allocation: with many CPUs, a wake-up of the refill thread at every take would put
+     * every tick of every CPU through the scheduler's lock. */
+    pads->shared.refill_below = pads->shared.target - pads->shared.target / 8;
     pads->targets_seen = atomic_reserve_targets_changed;
     spin_unlock(&wanted_lock);
 }

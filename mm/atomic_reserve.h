@@ -10,9 +10,9 @@
  * handler's own pads, then the shared stock, whatever the pool's level; ordinary code's
  * GFP_ATOMIC takes from the shared stock only once the pool is at its min watermark. The pads
  * are refilled in ordinary context only (atomic_reserve_refill): on the free path, and by
- * deferred work that each take requests. Their size follows Linux's rule for its minimum
- * reserve, sqrt(16 x managed KiB) KiB; the option atomic_reserve=<pages | size with K, M, G>
- * sets it.
+ * deferred work that takes request (a claim's every take, the shared stock's once it fell by
+ * an eighth). Their size follows Linux's rule for its minimum reserve, sqrt(16 x managed KiB)
+ * KiB; the option atomic_reserve=<pages | size with K, M, G> sets it.
  */
 #ifndef MM_ATOMIC_RESERVE_H
 #define MM_ATOMIC_RESERVE_H

@@ -77,10 +77,10 @@ void page_alloc_return_to_pool(struct page *page);
 /* A stack of scrubbed frames (state PAGE_RESERVE), linked through struct page.next. (head
  * and level apart, so the pop's two stores stay two plain stores.) */
 struct pad_stack {
-    uint32_t head;   /* top frame; PFN_NONE: empty */
-    uint32_t target; /* frames it is refilled to */
-    uint32_t level;  /* frames in it */
-    uint32_t unused; /* keeps struct pad_account at 64 bytes */
+    uint32_t head;         /* top frame; PFN_NONE: empty */
+    uint32_t target;       /* frames it is refilled to */
+    uint32_t level;        /* frames in it */
+    uint32_t refill_below; /* a take that leaves fewer frames asks for the refill */
 };
 
 /* Where a handler's order-0 GFP_ATOMIC take was served from; indexes pad_account.taken. */
@@ -113,9 +113,9 @@ struct cpu_pads {
     uint64_t lowest;         /* the lowest total level, noted where it rises and when read */
     uint64_t taken_outside;  /* shared pads taken by ordinary GFP_ATOMIC at min */
     uint64_t refills, refilled;
-    context_t owners[CONTEXT_HANDLER_SLOTS]; /* each claim's owner, recorded in its frames */
+    context_t owners[CONTEXT_HANDLER_SLOTS];       /* each claim's owner, recorded in its frames */
     uint32_t releases_seen[CONTEXT_HANDLER_SLOTS]; /* of each slot (atomic_reserve.c) */
-    struct pad_account gone;                 /* the takes of registrations since freed (no stack) */
+    struct pad_account gone; /* the takes of registrations since freed (no stack) */
 };
 
 extern struct cpu_pads cpu_pads[MAX_CPUS];

@@ -124,26 +124,12 @@ finish_alloc(struct cpu_pages *cpu, struct page *page, unsigned int order, gfp_t
     return prepare_block(page, order, gfp);
 }
 
-/* Whether a take from the pads should ask for their refill. A claim's frame always does (a
- * claim is small, and its handler's alone); the shared stock's once it has fallen by an
- * eighth of its target, as Linux wakes kswapd at a watermark and not at every allocation: on
- * a busy machine of many CPUs, a wake-up of the refill thread at every take on every CPU is
- * two trips through the scheduler's lock per tick per CPU. `page` was just popped and still
- * names the stack it came from (its owner: the claimer, or none). */
-static inline __attribute__((always_inline)) bool refill_due(const struct page *page)
-{
-    const struct pad_stack *shared = &this_pads()->shared;
-    return page->owner != CONTEXT_NONE || shared->level + shared->target / 8 < shared->target;
-}
-
 /* A frame popped from the pads, interrupts off: it is zeroed and poison-checked already, so
  * nothing is left to do but mark it allocated and ask for the refill when it is due. */
-static inline __attribute__((always_inline)) struct page *hand_out_pad(struct cpu_pages *cpu,
-                                                                       struct page *page, gfp_t gfp,
-                                                                       context_t self,
-                                                                       unsigned long flags)
+static inline __attribute__((always_inline)) struct page *
+hand_out_pad(struct cpu_pages *cpu, struct page *page, gfp_t gfp, context_t self,
+             unsigned long flags, bool refill_due)
 {
-    bool due = refill_due(page);
     /* Two plain stores: WRITE_ONCE keeps the compiler from merging them into one 64-bit
      * store whose value it would then build on every path of alloc_page. */
     if (likely(gfp & __GFP_EXCLUSIVE)) {
@@ -154,7 +140,7 @@ static inline __attribute__((always_inline)) struct page *hand_out_pad(struct cp
         WRITE_ONCE(page->tag, PAGE_TAG(PAGE_ALLOCATED, 0, 0, 1));
     }
     cpu->allocations++;
-    if (due && !reserve_refill_work.pending[arch_cpu_id()]) /* often asked already */
+    if (refill_due && !reserve_refill_work.pending[arch_cpu_id()]) /* often asked already */
         deferred_request_irqs_off(&reserve_refill_work);
     arch_irq_restore(flags);
     return page;
@@ -169,13 +155,16 @@ static struct page *take_shared_pad(struct cpu_pages *cpu, gfp_t gfp, context_t 
     if (pads->shared.head == PFN_NONE)
         return NULL;
     pads->taken_outside++;
-    return hand_out_pad(cpu, pad_pop(pads, &pads->shared), gfp, self, flags);
+    struct page *page = pad_pop(pads, &pads->shared);
+    return hand_out_pad(cpu, page, gfp, self, flags,
+                        pads->shared.level < pads->shared.refill_below);
 }
 
 /* A handler's own pad, else a shared one, counted for it; NULL when both are empty. Other
- * handlers' claims are never looked at. Interrupts off. */
+ * handlers' claims are never looked at. *refill_due: the stack fell below its refill mark
+ * (struct pad_stack). Interrupts off. */
 static inline __attribute__((always_inline)) struct page *
-pop_for_handler(struct cpu_pads *pads, struct pad_account *account)
+pop_for_handler(struct cpu_pads *pads, struct pad_account *account, bool *refill_due)
 {
     struct pad_stack *stack = &account->claim;
     uint64_t *taken = &account->taken[PAD_TAKE_CLAIM];
@@ -186,7 +175,9 @@ pop_for_handler(struct cpu_pads *pads, struct pad_account *account)
     if (unlikely(stack->head == PFN_NONE))
         return NULL;
     (*taken)++;
-    return pad_pop(pads, stack);
+    struct page *page = pad_pop(pads, stack);
+    *refill_due = stack->level < stack->refill_below;
+    return page;
 }
 
 /* What alloc_page does when neither the hot cache nor the pads can serve: refill the hot
@@ -210,9 +201,10 @@ alloc_page_in_handler_slow(struct cpu_pages *cpu, gfp_t gfp, context_t self, uns
     enum pad_take kind = PAD_TAKE_POOL;
     struct page *page = pool_take(cpu, 0, mm_limits.watermark_min);
     if (!page && (gfp & __GFP_ATOMIC) && !clean) {
-        page = pop_for_handler(pads, account);
+        bool refill_due;
+        page = pop_for_handler(pads, account, &refill_due);
         if (page)
-            return hand_out_pad(cpu, page, gfp, self, flags);
+            return hand_out_pad(cpu, page, gfp, self, flags, refill_due);
     }
     if (!page && (gfp & __GFP_ATOMIC)) {
         page = pool_take(cpu, 0, 0); /* below min: the headroom kept for this */
@@ -237,9 +229,11 @@ alloc_page_in_handler(struct cpu_pages *cpu, gfp_t gfp, context_t self, unsigned
 {
     if (likely((gfp & __GFP_ATOMIC) && (gfp & (__GFP_ZERO | __GFP_EXCLUSIVE)))) {
         struct cpu_pads *pads = this_pads();
-        struct page *page = pop_for_handler(pads, &pads->handlers[context_handler_slot(self)]);
+        bool refill_due;
+        struct page *page =
+                pop_for_handler(pads, &pads->handlers[context_handler_slot(self)], &refill_due);
         if (likely(page))
-            return hand_out_pad(cpu, page, gfp, self, flags);
+            return hand_out_pad(cpu, page, gfp, self, flags, refill_due);
     }
     return alloc_page_in_handler_slow(cpu, gfp, self, flags);
 }
