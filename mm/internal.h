@@ -72,6 +72,27 @@ struct page *page_alloc_take_for_reserve(void);
 void page_alloc_scrub(struct page *page);
 void page_alloc_return_to_pool(struct page *page);
 
+/* page_alloc.c, for waiting (page_alloc_wait.c): whether an allocation with these flags sleeps
+ * at min (GFP_KERNEL does; GFP_ATOMIC and GFP_NOWAIT never); one try of alloc_pages that never
+ * waits (a caller that may wait is not counted as a failure by it); whether this CPU's view of
+ * the pool could serve a block of `order` now (interrupts off: under the
+ * scheduler's lock); and counting a failure. Any context. */
+static inline bool page_alloc_may_wait(gfp_t gfp)
+{
+    return !(gfp & (__GFP_ATOMIC | __GFP_NOWAIT));
+}
+struct page *page_alloc_try(gfp_t gfp, unsigned int order);
+bool page_alloc_could_serve(unsigned int order);
+void page_alloc_count_failure(void);
+
+/* page_alloc_wait.c: threads waiting for memory now (the free path's test, read without a
+ * lock); the wait itself (returns a block, or NULL after the timeout or from a context that
+ * must not sleep, with one line naming `caller`); and the free path's wake-up, which gives
+ * this CPU's hot cache back to the buddy lists first so a waiter on any CPU can take it. */
+extern unsigned int page_alloc_waiters;
+struct page *page_alloc_wait(gfp_t gfp, unsigned int order, const void *caller);
+void page_alloc_wake_waiters(void);
+
 /* --- the landing pads (atomic_reserve.c owns them; the allocator pops them inline) ----------- */
 
 /* A stack of scrubbed frames (state PAGE_RESERVE), linked through struct page.next. (head
@@ -113,9 +134,9 @@ struct cpu_pads {
     uint64_t lowest;         /* the lowest total level, noted where it rises and when read */
     uint64_t taken_outside;  /* shared pads taken by ordinary GFP_ATOMIC at min */
     uint64_t refills, refilled;
-    context_t owners[CONTEXT_HANDLER_SLOTS]; /* each claim's owner, recorded in its frames */
+    context_t owners[CONTEXT_HANDLER_SLOTS];       /* each claim's owner, recorded in its frames */
     uint32_t releases_seen[CONTEXT_HANDLER_SLOTS]; /* of each slot (atomic_reserve.c) */
-    struct pad_account gone;                 /* the takes of registrations since freed (no stack) */
+    struct pad_account gone; /* the takes of registrations since freed (no stack) */
 };
 
 extern struct cpu_pads cpu_pads[MAX_CPUS];

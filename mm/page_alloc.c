@@ -2,12 +2,13 @@
  * checked and given back.
  *
  * The pool is the buddy lists (mm/buddy.c) with a per-CPU hot cache in front of them for
- * order 0 (mm/hot_cache.c). GFP_KERNEL takes from the pool down to the min watermark;
- * GFP_ATOMIC then takes a scrubbed frame from the landing pads (mm/atomic_reserve.c), then
- * digs into the headroom below min. In an interrupt handler, an order-0 GFP_ATOMIC take of a
- * clean frame (EXCLUSIVE or __GFP_ZERO) goes to the pads first, at every level of the pool. Every
- * refusal of a free is reported and counted (mm/page_stats.c); freed frames are poisoned when asked
- * (mm/poison.c), EXCLUSIVE ones always (mm/exclusive.c).
+ * order 0 (mm/hot_cache.c). GFP_KERNEL and GFP_NOWAIT take from the pool down to the min
+ * watermark, where GFP_KERNEL waits for a free (mm/page_alloc_wait.c); GFP_ATOMIC then takes a
+ * scrubbed frame from the landing pads (mm/atomic_reserve.c), then digs into the headroom below
+ * min. In an interrupt handler, an order-0 GFP_ATOMIC take of a clean frame (EXCLUSIVE or
+ * __GFP_ZERO) goes to the pads first, at every level of the pool. Every refusal of a free is
+ * reported and counted (mm/page_stats.c); freed frames are poisoned when asked (mm/poison.c),
+ * EXCLUSIVE ones always (mm/exclusive.c).
  */
 #include "mm/page_alloc.h"
 
@@ -88,10 +89,11 @@ static inline context_t owner_of(gfp_t gfp, context_t self)
 
 /* The cold ends of an allocation, kept out of line so the common path stays short: a failure,
  * and a block that needs its poison checked or zeroing. */
-static __attribute__((noinline, cold)) struct page *alloc_failed(struct cpu_pages *cpu,
+static __attribute__((noinline, cold)) struct page *alloc_failed(struct cpu_pages *cpu, gfp_t gfp,
                                                                  unsigned long flags)
 {
-    cpu->failures++;
+    if (!page_alloc_may_wait(gfp))
+        cpu->failures++; /* a caller that goes on to wait is counted once it gives up */
     arch_irq_restore(flags);
     return NULL;
 }
@@ -113,7 +115,7 @@ finish_alloc(struct cpu_pages *cpu, struct page *page, unsigned int order, gfp_t
              context_t self, unsigned long flags)
 {
     if (unlikely(!page))
-        return alloc_failed(cpu, flags);
+        return alloc_failed(cpu, gfp, flags);
     uint32_t exclusive = gfp & __GFP_EXCLUSIVE ? PAGE_TAG(0, PG_EXCLUSIVE, 0, 0) : 0;
     page->tag = PAGE_TAG(PAGE_ALLOCATED, page->flags & PG_POISONED, order, 1) | exclusive;
     page->owner = owner_of(gfp, self);
@@ -231,7 +233,8 @@ alloc_page_in_handler(struct cpu_pages *cpu, gfp_t gfp, context_t self, unsigned
     return alloc_page_in_handler_slow(cpu, gfp, self, flags);
 }
 
-struct page *alloc_page(gfp_t gfp)
+/* alloc_page without the wait: NULL at min, whatever the flags. */
+static inline __attribute__((always_inline)) struct page *try_alloc_page(gfp_t gfp)
 {
     unsigned long flags = arch_irq_save();
     struct cpu_pages *cpu = this_cpu();
@@ -245,20 +248,60 @@ struct page *alloc_page(gfp_t gfp)
     /* At min, GFP_ATOMIC takes a ready frame from the shared pads, and only then digs below. */
     if ((gfp & __GFP_ATOMIC) && free <= mm_limits.watermark_min) {
         struct page *page = take_shared_pad(cpu, gfp, self, flags);
-        if (page)
+        if (page) {
+            deferred_kick(); /* ordinary code: wake the refill now, not at the next interrupt */
             return page;
+        }
     }
     return alloc_page_slow(cpu, gfp, self, flags);
 }
 
-struct page *alloc_pages(gfp_t gfp, unsigned int order)
+/* alloc_pages of a larger block, without the wait. */
+static struct page *try_alloc_block(gfp_t gfp, unsigned int order)
 {
-    if (order == 0)
-        return alloc_page(gfp);
     unsigned long flags = arch_irq_save();
     struct cpu_pages *cpu = this_cpu();
     struct page *page = order <= MAX_ORDER ? take_block(cpu, gfp, order) : NULL;
     return finish_alloc(cpu, page, order, gfp, context_current(), flags);
+}
+
+struct page *page_alloc_try(gfp_t gfp, unsigned int order)
+{
+    return order == 0 ? try_alloc_page(gfp) : try_alloc_block(gfp, order);
+}
+
+/* The callers that may wait go on to page_alloc_wait when the pool is at min; `caller` is
+ * theirs, for the report of one that must not sleep. */
+struct page *alloc_page(gfp_t gfp)
+{
+    struct page *page = try_alloc_page(gfp);
+    if (likely(page) || !page_alloc_may_wait(gfp))
+        return page;
+    return page_alloc_wait(gfp, 0, __builtin_return_address(0));
+}
+
+struct page *alloc_pages(gfp_t gfp, unsigned int order)
+{
+    struct page *page = page_alloc_try(gfp, order);
+    if (page || !page_alloc_may_wait(gfp))
+        return page;
+    if (order > MAX_ORDER) {
+        page_alloc_count_failure(); /* no block that large: nothing to wait for */
+        return NULL;
+    }
+    return page_alloc_wait(gfp, order, __builtin_return_address(0));
+}
+
+bool page_alloc_could_serve(unsigned int order)
+{
+    return free_now(this_cpu()) >= mm_limits.watermark_min + (1ul << order);
+}
+
+void page_alloc_count_failure(void)
+{
+    unsigned long flags = arch_irq_save();
+    this_cpu()->failures++;
+    arch_irq_restore(flags);
 }
 
 /* --- freeing
@@ -338,6 +381,13 @@ static inline void refill_reserve_if_low(void)
         atomic_reserve_refill();
 }
 
+/* Threads waiting for memory are woken by frees: a load and a branch when nobody waits. */
+static inline void wake_waiters_if_any(void)
+{
+    if (unlikely(READ_ONCE(page_alloc_waiters)))
+        page_alloc_wake_waiters();
+}
+
 /* Everything but the common case, out of line: full checks (each refusal reported and
  * counted), a reference dropped, poisoning, EXCLUSIVE frames, larger blocks. Restores
  * `flags`. */
@@ -351,6 +401,7 @@ static __attribute__((noinline)) int free_slow(struct page *page, unsigned int o
     }
     free_checked(page, order, flags);
     refill_reserve_if_low();
+    wake_waiters_if_any();
     return 0;
 }
 
@@ -366,6 +417,7 @@ int free_page(struct page *page)
     hot_cache_put(&cpu->cache, page);
     arch_irq_restore(flags);
     refill_reserve_if_low();
+    wake_waiters_if_any();
     return 0;
 }
 
@@ -403,6 +455,7 @@ void page_alloc_return_to_pool(struct page *page)
     page->owner = CONTEXT_NONE;
     hot_cache_put(&this_cpu()->cache, page);
     arch_irq_restore(flags);
+    wake_waiters_if_any();
 }
 
 /* --- boot ------------------------------------------------------------------------------- */
