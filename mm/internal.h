@@ -72,25 +72,29 @@ struct page *page_alloc_take_for_reserve(void);
 void page_alloc_scrub(struct page *page);
 void page_alloc_return_to_pool(struct page *page);
 
+/* An allocation's retry inside GFP_KERNEL's wait: fails at min without waiting, and is not
+ * counted as a call of its own. Never a caller's flag. */
+#define __GFP_WAITING 0x80u
+
 /* page_alloc.c, for waiting (page_alloc_wait.c): whether an allocation with these flags sleeps
- * at min (GFP_KERNEL does; GFP_ATOMIC and GFP_NOWAIT never); one try of alloc_pages that never
- * waits (a caller that may wait is not counted as a failure by it); whether this CPU's view of
- * the pool could serve a block of `order` now (interrupts off: under the
- * scheduler's lock); and counting a failure. Any context. */
+ * at min (GFP_KERNEL does; GFP_ATOMIC, GFP_NOWAIT and retries never); whether this CPU's view
+ * of the pool could serve a block of `order` now (interrupts off: under the scheduler's lock);
+ * and counting a failure. Any context. */
 static inline bool page_alloc_may_wait(gfp_t gfp)
 {
-    return !(gfp & (__GFP_ATOMIC | __GFP_NOWAIT));
+    return !(gfp & (__GFP_ATOMIC | __GFP_NOWAIT | __GFP_WAITING));
 }
-struct page *page_alloc_try(gfp_t gfp, unsigned int order);
 bool page_alloc_could_serve(unsigned int order);
 void page_alloc_count_failure(void);
 
 /* page_alloc_wait.c: threads waiting for memory now (the free path's test, read without a
- * lock); the wait itself (returns a block, or NULL after the timeout or from a context that
- * must not sleep, with one line naming `caller`); and the free path's wake-up, which gives
- * this CPU's hot cache back to the buddy lists first so a waiter on any CPU can take it. */
+ * lock); the wait itself, which alloc_page and alloc_pages reach by tail calls only, so that
+ * its return address is their caller's (returns a block, or NULL after the timeout or from a
+ * context that must not sleep, with one line naming that caller); and the free path's
+ * wake-up, which gives this CPU's hot cache back to the buddy lists first so a waiter on any
+ * CPU can take the frames. */
 extern unsigned int page_alloc_waiters;
-struct page *page_alloc_wait(gfp_t gfp, unsigned int order, const void *caller);
+struct page *page_alloc_wait(gfp_t gfp, unsigned int order);
 void page_alloc_wake_waiters(void);
 
 /* --- the landing pads (atomic_reserve.c owns them; the allocator pops them inline) ----------- */

@@ -89,11 +89,19 @@ static inline context_t owner_of(gfp_t gfp, context_t self)
 
 /* The cold ends of an allocation, kept out of line so the common path stays short: a failure,
  * and a block that needs its poison checked or zeroing. */
-static __attribute__((noinline, cold)) struct page *alloc_failed(struct cpu_pages *cpu, gfp_t gfp,
-                                                                 unsigned long flags)
+/* A GFP_KERNEL caller goes on to wait here, by a tail call: every step from alloc_page or
+ * alloc_pages to page_alloc_wait is one, so the return address page_alloc_wait finds is its
+ * caller's (named if it must not sleep; the page_alloc_wait suite checks the name), and the
+ * fast paths pay nothing for the wait. */
+static __attribute__((noinline, cold)) struct page *
+alloc_failed(struct cpu_pages *cpu, gfp_t gfp, unsigned int order, unsigned long flags)
 {
-    if (!page_alloc_may_wait(gfp))
-        cpu->failures++; /* a caller that goes on to wait is counted once it gives up */
+    if (page_alloc_may_wait(gfp) && order <= MAX_ORDER) {
+        arch_irq_restore(flags);
+        return page_alloc_wait(gfp, order); /* counted there if it gives up */
+    }
+    if (!(gfp & __GFP_WAITING))
+        cpu->failures++; /* a waiting allocation's retries are not calls of their own */
     arch_irq_restore(flags);
     return NULL;
 }
@@ -115,7 +123,7 @@ finish_alloc(struct cpu_pages *cpu, struct page *page, unsigned int order, gfp_t
              context_t self, unsigned long flags)
 {
     if (unlikely(!page))
-        return alloc_failed(cpu, gfp, flags);
+        return alloc_failed(cpu, gfp, order, flags);
     uint32_t exclusive = gfp & __GFP_EXCLUSIVE ? PAGE_TAG(0, PG_EXCLUSIVE, 0, 0) : 0;
     page->tag = PAGE_TAG(PAGE_ALLOCATED, page->flags & PG_POISONED, order, 1) | exclusive;
     page->owner = owner_of(gfp, self);
@@ -233,8 +241,7 @@ alloc_page_in_handler(struct cpu_pages *cpu, gfp_t gfp, context_t self, unsigned
     return alloc_page_in_handler_slow(cpu, gfp, self, flags);
 }
 
-/* alloc_page without the wait: NULL at min, whatever the flags. */
-static inline __attribute__((always_inline)) struct page *try_alloc_page(gfp_t gfp)
+struct page *alloc_page(gfp_t gfp)
 {
     unsigned long flags = arch_irq_save();
     struct cpu_pages *cpu = this_cpu();
@@ -256,40 +263,14 @@ static inline __attribute__((always_inline)) struct page *try_alloc_page(gfp_t g
     return alloc_page_slow(cpu, gfp, self, flags);
 }
 
-/* alloc_pages of a larger block, without the wait. */
-static struct page *try_alloc_block(gfp_t gfp, unsigned int order)
+struct page *alloc_pages(gfp_t gfp, unsigned int order)
 {
+    if (order == 0)
+        return alloc_page(gfp);
     unsigned long flags = arch_irq_save();
     struct cpu_pages *cpu = this_cpu();
     struct page *page = order <= MAX_ORDER ? take_block(cpu, gfp, order) : NULL;
     return finish_alloc(cpu, page, order, gfp, context_current(), flags);
-}
-
-struct page *page_alloc_try(gfp_t gfp, unsigned int order)
-{
-    return order == 0 ? try_alloc_page(gfp) : try_alloc_block(gfp, order);
-}
-
-/* The callers that may wait go on to page_alloc_wait when the pool is at min; `caller` is
- * theirs, for the report of one that must not sleep. */
-struct page *alloc_page(gfp_t gfp)
-{
-    struct page *page = try_alloc_page(gfp);
-    if (likely(page) || !page_alloc_may_wait(gfp))
-        return page;
-    return page_alloc_wait(gfp, 0, __builtin_return_address(0));
-}
-
-struct page *alloc_pages(gfp_t gfp, unsigned int order)
-{
-    struct page *page = page_alloc_try(gfp, order);
-    if (page || !page_alloc_may_wait(gfp))
-        return page;
-    if (order > MAX_ORDER) {
-        page_alloc_count_failure(); /* no block that large: nothing to wait for */
-        return NULL;
-    }
-    return page_alloc_wait(gfp, order, __builtin_return_address(0));
 }
 
 bool page_alloc_could_serve(unsigned int order)

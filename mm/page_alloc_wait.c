@@ -84,8 +84,9 @@ static void report_out_of_memory(gfp_t gfp, unsigned int order, uint64_t waited_
            gfp & __GFP_EXCLUSIVE ? "GFP_KERNEL | EXCLUSIVE" : "GFP_KERNEL");
 }
 
-struct page *page_alloc_wait(gfp_t gfp, unsigned int order, const void *caller)
+__attribute__((noinline)) struct page *page_alloc_wait(gfp_t gfp, unsigned int order)
 {
+    const void *caller = __builtin_return_address(0); /* alloc_page's: tail calls led here */
     uint64_t limit = page_alloc_wait_timeout();
     struct wait_ticket ticket;
     if (wait_begin(&ticket, limit, order ? "alloc_pages" : "alloc_page", caller) != 0) {
@@ -102,7 +103,7 @@ struct page *page_alloc_wait(gfp_t gfp, unsigned int order, const void *caller)
     int result = 0;
     while (result == 0) {
         uint64_t seen = __atomic_load_n(&frees_seen, __ATOMIC_ACQUIRE);
-        page = page_alloc_try(gfp, order);
+        page = alloc_pages(gfp | __GFP_WAITING, order);
         if (page)
             break;
         result = sleep_until_freed(seen, order, deadline, caller);

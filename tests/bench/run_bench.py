@@ -199,9 +199,9 @@ def table_rows(label, result, unit, instructions=None, ns_per_tick=None):
         base = cases.get(BASELINE_OF.get(name, name))
         base_p50 = base["p50"] if base else 0
         row = [f"{label}", name, figures["p50"], figures["p99"], figures["p999"], figures["max"],
-               unit,
+               figures.get("unit") or unit,
                f"{ratio(figures['p50'], base_p50):.2f}" if base and base is not figures else "1"]
-        if ns_per_tick:
+        if ns_per_tick and figures.get("unit") != "ticks":
             row.append(f"{figures['p50'] * ns_per_tick:.1f}")
         else:
             row.append("")
