@@ -35,17 +35,17 @@ typedef unsigned int gfp_t;
     0x04u /* one owner only: zeroed, recorded, unshareable, poisoned on                            \
            * free (see mm/exclusive.h) */
 
-#define __GFP_NOWAIT 0x08u /* never sleep: fail at the min watermark rather than wait for a free   \
-                            */
+#define __GFP_NOWAIT 0x08u /* never sleep: fail at the min watermark rather than wait */
 
-#define GFP_KERNEL 0u /* a thread that may sleep: at min, waits for a free (a timeout) */
-#define GFP_NOWAIT                                                                                 \
-    __GFP_NOWAIT /* ordinary code that cannot sleep (a spinlock held, interrupts                   \
-                  * off): fails at min; never touches the reserve */
-#define GFP_ATOMIC                                                                                 \
-    __GFP_ATOMIC /* interrupt handlers and other code that cannot wait: may use                    \
-                  * the reserve; never waits */
-#define EXCLUSIVE __GFP_EXCLUSIVE
+/* GFP_KERNEL: a thread that may sleep; at min it waits for a free, up to a timeout.
+ * GFP_NOWAIT: ordinary code that must not sleep (holding a spinlock, interrupts off); fails at
+ * min and never touches the reserve.
+ * GFP_ATOMIC: interrupt handlers and other code that cannot wait; may use the reserve and the
+ * headroom below min; never waits. */
+#define GFP_KERNEL 0u
+#define GFP_NOWAIT __GFP_NOWAIT
+#define GFP_ATOMIC __GFP_ATOMIC
+#define EXCLUSIVE  __GFP_EXCLUSIVE
 
 /* --- the frame database ----------------------------------------------------------------------- */
 
@@ -187,7 +187,8 @@ struct page_alloc_wait_stats {
     uint64_t served;   /* of those, served after a free woke them */
     uint64_t timeouts; /* of those, given up at the timeout (NULL, one line each) */
     uint64_t refused;  /* would have slept in an invalid context: NULL, one line each */
-    uint64_t wakeups;  /* frees that woke waiters */
+    uint64_t wakeups;  /* frees that found the pool above min while threads waited, and woke
+                        * the queue */
     uint64_t waiting;  /* threads waiting now */
 };
 void page_alloc_get_wait_stats(struct page_alloc_wait_stats *stats);

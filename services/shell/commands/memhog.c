@@ -150,6 +150,6 @@ static int memhog_command(int argc, char **argv)
     return error;
 }
 SHELL_COMMAND(memhog,
-              "kernel | nowait | atomic | release: take memory down to min, a thread that then "
-              "waits for more (kernel) or at once (nowait), or all of it (atomic); give it back",
+              "kernel | nowait | atomic | release: take memory down to min (kernel: a thread "
+              "that then waits for more), or all of it (atomic); or give it back",
               memhog_command);

@@ -72,7 +72,7 @@ static void print_waits(void)
     struct page_alloc_wait_stats w;
     page_alloc_get_wait_stats(&w);
     printk("waiting for memory: %lu now; %lu waits (%lu served, %lu timed out after %lu ms), "
-           "%lu frees woke them; %lu refused in an invalid context\n",
+           "%lu frees woke the queue; %lu refused in an invalid context\n",
            w.waiting, w.waits, w.served, w.timeouts, page_alloc_wait_timeout(), w.wakeups,
            w.refused);
 }
