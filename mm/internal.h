@@ -94,6 +94,7 @@ void page_alloc_count_failure(void);
  * wake-up, which gives this CPU's hot cache back to the buddy lists first so a waiter on any
  * CPU can take the frames. */
 extern unsigned int page_alloc_waiters;
+extern bool page_alloc_waits_started; /* page_alloc_wait_start: the boot is over */
 struct page *page_alloc_wait(gfp_t gfp, unsigned int order);
 void page_alloc_wake_waiters(void);
 

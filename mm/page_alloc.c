@@ -96,7 +96,10 @@ static inline context_t owner_of(gfp_t gfp, context_t self)
 static __attribute__((noinline, cold)) struct page *
 alloc_failed(struct cpu_pages *cpu, gfp_t gfp, unsigned int order, unsigned long flags)
 {
-    if (page_alloc_may_wait(gfp) && order <= MAX_ORDER) {
+    /* Only at min, and once the boot is over: a failure above min is no block of that order
+     * (fragmentation), which frees need not mend; it fails at once, as it always did. */
+    if (page_alloc_may_wait(gfp) && order <= MAX_ORDER && READ_ONCE(page_alloc_waits_started) &&
+        free_now(cpu) < mm_limits.watermark_min + (1ul << order)) {
         arch_irq_restore(flags);
         return page_alloc_wait(gfp, order); /* counted there if it gives up */
     }

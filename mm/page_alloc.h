@@ -134,7 +134,7 @@ bool pfn_valid(uint64_t pfn);
  * the first (its refcount 1). Returns NULL when order > MAX_ORDER or when no block is free
  * within what the flags allow. GFP_KERNEL and GFP_NOWAIT take from the general pool down to its
  * min watermark and no further; there GFP_NOWAIT fails, and GFP_KERNEL sleeps until frees lift
- * the pool (any order; a larger block may still not form, fragmentation) or the wait's timeout
+ * the pool (any order; one that fails above min, fragmentation, fails at once) or the timeout
  * passes (page_alloc_set_wait_timeout; the option oom_wait_ms=): then it returns NULL with one
  * "out of memory" line naming the thread and the order. A GFP_KERNEL allocation that would
  * sleep in an interrupt handler, with interrupts off or holding a spinlock does not: one line
@@ -174,6 +174,13 @@ int free_page(struct page *page) __must_check;
 /* Reads the option oom_wait_ms= (1 ... PAGE_ALLOC_WAIT_MS_MAX; a bad value: one line and the
  * default). Boot. */
 void page_alloc_wait_init(void);
+
+/* From now on GFP_KERNEL waits at min. Until then (the boot) it fails there at once, as
+ * GFP_NOWAIT does: no other thread yet runs that would free memory, so a wait could only end
+ * at its timeout (and a machine whose memory is gone at boot would take minutes to come up).
+ * kmain calls it once the kernel's threads are started, before the self tests, the benchmark
+ * and the shell. Boot, once. */
+void page_alloc_wait_start(void);
 
 /* Sets how long a GFP_KERNEL allocation waits at min before it gives up (1 ...
  * PAGE_ALLOC_WAIT_MS_MAX ms; other values are refused with -EINVAL), and reads it. Applies to

@@ -16,6 +16,7 @@
 #include "mm/page_alloc.h"
 
 unsigned int page_alloc_waiters;
+bool page_alloc_waits_started;
 
 static struct wait_queue memory_freed = WAIT_QUEUE_INIT("memory");
 
@@ -33,6 +34,11 @@ static void count(uint64_t *counter)
 void page_alloc_wait_init(void)
 {
     timeout_ms = cmdline_uint("oom_wait_ms", PAGE_ALLOC_WAIT_MS_DEFAULT, 1, PAGE_ALLOC_WAIT_MS_MAX);
+}
+
+void page_alloc_wait_start(void)
+{
+    WRITE_ONCE(page_alloc_waits_started, true);
 }
 
 int page_alloc_set_wait_timeout(uint64_t ms)
