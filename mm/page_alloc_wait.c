@@ -125,6 +125,9 @@ __attribute__((noinline)) struct page *page_alloc_wait(gfp_t gfp, unsigned int o
     return NULL;
 }
 
+/* The free path calls it when it saw page_alloc_waiters non-zero: a plain load, no barrier, so
+ * a free on another CPU racing a thread's arrival may not call it (docs/threads.md says why
+ * that is allowed: the next free, or the timeout, ends the wait). */
 void page_alloc_wake_waiters(void)
 {
     page_alloc_drain_hot_cache(); /* where a waiter on any CPU can take the frames */
