@@ -461,8 +461,9 @@ static void free_rings(struct e1000 *nic)
  * to the interrupt handler's context only once all of them were had. */
 static int allocate_rings(struct e1000 *nic)
 {
-    nic->rings = alloc_page(GFP_KERNEL | __GFP_ZERO);
-    nic->tx_buffers = alloc_pages(GFP_KERNEL | __GFP_ZERO, TX_BUFFER_ORDER);
+    /* The probe runs with interrupts off: GFP_NOWAIT, which fails at min rather than sleep. */
+    nic->rings = alloc_page(GFP_NOWAIT | __GFP_ZERO);
+    nic->tx_buffers = alloc_pages(GFP_NOWAIT | __GFP_ZERO, TX_BUFFER_ORDER);
     if (!nic->rings || !nic->tx_buffers) {
         free_rings(nic);
         return -ENOMEM;
@@ -470,7 +471,7 @@ static int allocate_rings(struct e1000 *nic)
     nic->rx_ring = page_address(nic->rings);
     nic->tx_ring = (struct e1000_tx_desc *)(nic->rx_ring + RX_RING_SIZE);
     for (uint32_t i = 0; i < RX_RING_SIZE; i++) {
-        nic->rx_frames[i] = alloc_page(GFP_KERNEL | EXCLUSIVE);
+        nic->rx_frames[i] = alloc_page(GFP_NOWAIT | EXCLUSIVE);
         if (!nic->rx_frames[i]) {
             while (i--) {
                 if (free_page(nic->rx_frames[i]) != 0)

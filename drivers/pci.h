@@ -92,7 +92,7 @@ struct pci_driver {
     const struct pci_id *ids; /* ends with {0, 0} */
     /* Starts the driver on the device. Returns 0 when it took the device, or a negative
      * errno (reported in one line; the device stays unbound). Boot, ordinary context,
-     * interrupts off; may allocate with GFP_KERNEL. */
+     * interrupts off; may allocate with GFP_NOWAIT (not GFP_KERNEL, which may sleep). */
     int (*probe)(struct pci_device *device);
 };
 

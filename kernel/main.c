@@ -223,6 +223,7 @@ void kmain(uint32_t magic, uint64_t info_phys)
     if (crash && !crash_is_known(crash))
         crash = NULL;
     cmdline_report_unknown();
+    page_alloc_wait_start(); /* the kernel's threads run: GFP_KERNEL may wait for memory now */
     if (selftest)
         run_selftest();
     if (bench != BENCH_NONE)

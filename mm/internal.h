@@ -72,6 +72,32 @@ struct page *page_alloc_take_for_reserve(void);
 void page_alloc_scrub(struct page *page);
 void page_alloc_return_to_pool(struct page *page);
 
+/* An allocation's retry inside GFP_KERNEL's wait: fails at min without waiting, and is not
+ * counted as a call of its own. Never a caller's flag. */
+#define __GFP_WAITING 0x80u
+
+/* page_alloc.c, for waiting (page_alloc_wait.c): whether an allocation with these flags sleeps
+ * at min (GFP_KERNEL does; GFP_ATOMIC, GFP_NOWAIT and retries never); whether this CPU's view
+ * of the pool could serve a block of `order` now (interrupts off: under the scheduler's lock);
+ * and counting a failure. Any context. */
+static inline bool page_alloc_may_wait(gfp_t gfp)
+{
+    return !(gfp & (__GFP_ATOMIC | __GFP_NOWAIT | __GFP_WAITING));
+}
+bool page_alloc_could_serve(unsigned int order);
+void page_alloc_count_failure(void);
+
+/* page_alloc_wait.c: threads waiting for memory now (the free path's test, read without a
+ * lock); the wait itself, which alloc_page and alloc_pages reach by tail calls only, so that
+ * its return address is their caller's (returns a block, or NULL after the timeout or from a
+ * context that must not sleep, with one line naming that caller); and the free path's
+ * wake-up, which gives this CPU's hot cache back to the buddy lists first so a waiter on any
+ * CPU can take the frames. */
+extern unsigned int page_alloc_waiters;
+extern bool page_alloc_waits_started; /* page_alloc_wait_start: the boot is over */
+struct page *page_alloc_wait(gfp_t gfp, unsigned int order);
+void page_alloc_wake_waiters(void);
+
 /* --- the landing pads (atomic_reserve.c owns them; the allocator pops them inline) ----------- */
 
 /* A stack of scrubbed frames (state PAGE_RESERVE), linked through struct page.next. (head

@@ -131,6 +131,7 @@ void mm_init(const struct boot_info *boot, bool selftest)
     bool poison = cmdline_bool("page_poison", selftest);
     uint64_t start = arch_cycles();
     page_alloc_init(&memory_map, poison);
+    page_alloc_wait_init();
     boot_figures.build_cycles = arch_cycles() - start;
     vm_init();
 

@@ -2,12 +2,13 @@
  * checked and given back.
  *
  * The pool is the buddy lists (mm/buddy.c) with a per-CPU hot cache in front of them for
- * order 0 (mm/hot_cache.c). GFP_KERNEL takes from the pool down to the min watermark;
- * GFP_ATOMIC then takes a scrubbed frame from the landing pads (mm/atomic_reserve.c), then
- * digs into the headroom below min. In an interrupt handler, an order-0 GFP_ATOMIC take of a
- * clean frame (EXCLUSIVE or __GFP_ZERO) goes to the pads first, at every level of the pool. Every
- * refusal of a free is reported and counted (mm/page_stats.c); freed frames are poisoned when asked
- * (mm/poison.c), EXCLUSIVE ones always (mm/exclusive.c).
+ * order 0 (mm/hot_cache.c). GFP_KERNEL and GFP_NOWAIT take from the pool down to the min
+ * watermark, where GFP_KERNEL waits for a free (mm/page_alloc_wait.c); GFP_ATOMIC then takes a
+ * scrubbed frame from the landing pads (mm/atomic_reserve.c), then digs into the headroom below
+ * min. In an interrupt handler, an order-0 GFP_ATOMIC take of a clean frame (EXCLUSIVE or
+ * __GFP_ZERO) goes to the pads first, at every level of the pool. Every refusal of a free is
+ * reported and counted (mm/page_stats.c); freed frames are poisoned when asked (mm/poison.c),
+ * EXCLUSIVE ones always (mm/exclusive.c).
  */
 #include "mm/page_alloc.h"
 
@@ -88,10 +89,22 @@ static inline context_t owner_of(gfp_t gfp, context_t self)
 
 /* The cold ends of an allocation, kept out of line so the common path stays short: a failure,
  * and a block that needs its poison checked or zeroing. */
-static __attribute__((noinline, cold)) struct page *alloc_failed(struct cpu_pages *cpu,
-                                                                 unsigned long flags)
+/* A GFP_KERNEL caller goes on to wait here, by a tail call: every step from alloc_page or
+ * alloc_pages to page_alloc_wait is one, so the return address page_alloc_wait finds is its
+ * caller's (named if it must not sleep; the page_alloc_wait suite checks the name), and the
+ * fast paths pay nothing for the wait. */
+static __attribute__((noinline, cold)) struct page *
+alloc_failed(struct cpu_pages *cpu, gfp_t gfp, unsigned int order, unsigned long flags)
 {
-    cpu->failures++;
+    /* Only at min, and once the boot is over: a failure above min is no block of that order
+     * (fragmentation), which frees need not mend; it fails at once, as it always did. */
+    if (page_alloc_may_wait(gfp) && order <= MAX_ORDER && READ_ONCE(page_alloc_waits_started) &&
+        free_now(cpu) < mm_limits.watermark_min + (1ul << order)) {
+        arch_irq_restore(flags);
+        return page_alloc_wait(gfp, order); /* counted there if it gives up */
+    }
+    if (!(gfp & __GFP_WAITING))
+        cpu->failures++; /* a waiting allocation's retries are not calls of their own */
     arch_irq_restore(flags);
     return NULL;
 }
@@ -113,7 +126,7 @@ finish_alloc(struct cpu_pages *cpu, struct page *page, unsigned int order, gfp_t
              context_t self, unsigned long flags)
 {
     if (unlikely(!page))
-        return alloc_failed(cpu, flags);
+        return alloc_failed(cpu, gfp, order, flags);
     uint32_t exclusive = gfp & __GFP_EXCLUSIVE ? PAGE_TAG(0, PG_EXCLUSIVE, 0, 0) : 0;
     page->tag = PAGE_TAG(PAGE_ALLOCATED, page->flags & PG_POISONED, order, 1) | exclusive;
     page->owner = owner_of(gfp, self);
@@ -252,8 +265,10 @@ struct page *alloc_page(gfp_t gfp)
     /* At min, GFP_ATOMIC takes a ready frame from the shared pads, and only then digs below. */
     if ((gfp & __GFP_ATOMIC) && free <= mm_limits.watermark_min) {
         struct page *page = take_shared_pad(cpu, gfp, self, flags);
-        if (page)
+        if (page) {
+            deferred_kick(); /* ordinary code: wake the refill now, not at the next interrupt */
             return page;
+        }
     }
     return alloc_page_slow(cpu, gfp, self, flags);
 }
@@ -266,6 +281,18 @@ struct page *alloc_pages(gfp_t gfp, unsigned int order)
     struct cpu_pages *cpu = this_cpu();
     struct page *page = order <= MAX_ORDER ? take_block(cpu, gfp, order) : NULL;
     return finish_alloc(cpu, page, order, gfp, context_current(), flags);
+}
+
+bool page_alloc_could_serve(unsigned int order)
+{
+    return free_now(this_cpu()) >= mm_limits.watermark_min + (1ul << order);
+}
+
+void page_alloc_count_failure(void)
+{
+    unsigned long flags = arch_irq_save();
+    this_cpu()->failures++;
+    arch_irq_restore(flags);
 }
 
 /* --- freeing
@@ -345,6 +372,13 @@ static inline void refill_reserve_if_low(void)
         atomic_reserve_refill();
 }
 
+/* Threads waiting for memory are woken by frees: a load and a branch when nobody waits. */
+static inline void wake_waiters_if_any(void)
+{
+    if (unlikely(READ_ONCE(page_alloc_waiters)))
+        page_alloc_wake_waiters();
+}
+
 /* Everything but the common case, out of line: full checks (each refusal reported and
  * counted), a reference dropped, poisoning, EXCLUSIVE frames, larger blocks. Restores
  * `flags`. */
@@ -358,6 +392,7 @@ static __attribute__((noinline)) int free_slow(struct page *page, unsigned int o
     }
     free_checked(page, order, flags);
     refill_reserve_if_low();
+    wake_waiters_if_any();
     return 0;
 }
 
@@ -373,6 +408,7 @@ int free_page(struct page *page)
     hot_cache_put(&cpu->cache, page);
     arch_irq_restore(flags);
     refill_reserve_if_low();
+    wake_waiters_if_any();
     return 0;
 }
 
@@ -410,6 +446,7 @@ void page_alloc_return_to_pool(struct page *page)
     page->owner = CONTEXT_NONE;
     hot_cache_put(&this_cpu()->cache, page);
     arch_irq_restore(flags);
+    wake_waiters_if_any();
 }
 
 /* --- boot ------------------------------------------------------------------------------- */

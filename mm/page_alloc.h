@@ -1,9 +1,10 @@
 /* mm/page_alloc.h - the physical page-frame allocator: one struct page per frame (the frame
  * database), a buddy allocator of orders 0 ... 10 (4 KiB ... 4 MiB) owning every free frame,
  * and a per-CPU hot cache in front of it for order 0. Every function may be called with
- * interrupts on or off, from ordinary code or an interrupt handler, and none ever waits: all
- * allocator state changes with interrupts disabled (spin_lock_irqsave), so an interrupt can
- * never find it half-updated.
+ * interrupts on or off, from ordinary code or an interrupt handler, and only one ever waits: a
+ * GFP_KERNEL allocation that finds the pool at its min watermark sleeps until a free lifts it
+ * (below). All allocator state changes with interrupts disabled (spin_lock_irqsave), so an
+ * interrupt can never find it half-updated.
  */
 #ifndef MM_PAGE_ALLOC_H
 #define MM_PAGE_ALLOC_H
@@ -34,8 +35,16 @@ typedef unsigned int gfp_t;
     0x04u /* one owner only: zeroed, recorded, unshareable, poisoned on                            \
            * free (see mm/exclusive.h) */
 
-#define GFP_KERNEL 0u           /* ordinary context; fails rather than go below min */
-#define GFP_ATOMIC __GFP_ATOMIC /* interrupt handlers and other code that cannot wait */
+#define __GFP_NOWAIT 0x08u /* never sleep: fail at the min watermark rather than wait */
+
+/* GFP_KERNEL: a thread that may sleep; at min it waits for a free, up to a timeout.
+ * GFP_NOWAIT: ordinary code that must not sleep (holding a spinlock, interrupts off); fails at
+ * min and never touches the reserve.
+ * GFP_ATOMIC: interrupt handlers and other code that cannot wait; may use the reserve and the
+ * headroom below min; never waits. */
+#define GFP_KERNEL 0u
+#define GFP_NOWAIT __GFP_NOWAIT
+#define GFP_ATOMIC __GFP_ATOMIC
 #define EXCLUSIVE  __GFP_EXCLUSIVE
 
 /* --- the frame database ----------------------------------------------------------------------- */
@@ -123,14 +132,21 @@ bool pfn_valid(uint64_t pfn);
 
 /* Allocates 2^order contiguous frames, aligned to their size, and returns the descriptor of
  * the first (its refcount 1). Returns NULL when order > MAX_ORDER or when no block is free
- * within what the flags allow. GFP_KERNEL takes from the general pool down to its min
- * watermark and no further. GFP_ATOMIC does the same, then (order 0) takes a ready frame from
- * the shared landing pads (mm/atomic_reserve.h), then what is left below min. In an interrupt
- * handler, an order-0 GFP_ATOMIC take of a clean frame (EXCLUSIVE or __GFP_ZERO) takes the
- * handler's own claimed pads first, then the shared ones, whatever the pool's level; then the
- * pool (the handler scrubs the frame itself: counted), then below min; NULL only when all of
- * that is gone, and the failure is counted. Any context, interrupts on or off; never waits;
- * O(MAX_ORDER) plus the zeroing and poison checks the flags ask for (none for pads). */
+ * within what the flags allow. GFP_KERNEL and GFP_NOWAIT take from the general pool down to its
+ * min watermark and no further; there GFP_NOWAIT fails, and GFP_KERNEL sleeps until frees lift
+ * the pool (any order; one that fails above min, fragmentation, fails at once) or the timeout
+ * passes (page_alloc_set_wait_timeout; the option oom_wait_ms=): then it returns NULL with one
+ * "out of memory" line naming the thread and the order. A GFP_KERNEL allocation that would
+ * sleep in an interrupt handler, with interrupts off or holding a spinlock does not: one line
+ * names the caller (kernel/wait.h: sched_might_sleep), it is counted, and it returns NULL.
+ * GFP_ATOMIC takes the pool down to min, then (order 0) a ready frame from the shared landing
+ * pads (mm/atomic_reserve.h), then what is left below min. In an interrupt handler, an order-0
+ * GFP_ATOMIC take of a clean frame (EXCLUSIVE or __GFP_ZERO) takes the handler's own claimed
+ * pads first, then the shared ones, whatever the pool's level; then the pool (the handler
+ * scrubs the frame itself: counted), then below min; NULL only when all of that is gone, and
+ * the failure is counted. GFP_ATOMIC and GFP_NOWAIT: any context, interrupts on or off; never
+ * wait; O(MAX_ORDER) plus the zeroing and poison checks the flags ask for (none for pads).
+ * GFP_KERNEL: a thread that may sleep; waits only at min. */
 struct page *alloc_pages(gfp_t gfp, unsigned int order);
 
 /* alloc_pages for one frame. `alloc_page(GFP_ATOMIC | EXCLUSIVE)` is the interrupt handler's
@@ -144,9 +160,45 @@ struct page *alloc_page(gfp_t gfp);
  * owner or of a frame still mapped. Returns 0, or -EINVAL / -EPERM / -EBUSY when refused:
  * the result must be looked at (a refused free means the caller still holds the frame).
  * Then tops the landing pads up: at once in ordinary code with interrupts on, else by
- * requesting the refill as deferred work. Any context; never waits. */
+ * requesting the refill as deferred work; and when threads wait for memory (GFP_KERNEL at min),
+ * gives this CPU's hot cache back to the buddy lists, where every CPU sees it, and wakes them
+ * once the pool is above min. Any context; never waits. */
 int free_pages(struct page *page, unsigned int order) __must_check;
 int free_page(struct page *page) __must_check;
+
+/* --- waiting for memory (mm/page_alloc_wait.c) ------------------------------------------------ */
+
+#define PAGE_ALLOC_WAIT_MS_DEFAULT 30000   /* how long GFP_KERNEL waits at min: 30 s */
+#define PAGE_ALLOC_WAIT_MS_MAX     3600000 /* the longest oom_wait_ms= takes: an hour */
+
+/* Reads the option oom_wait_ms= (1 ... PAGE_ALLOC_WAIT_MS_MAX; a bad value: one line and the
+ * default). Boot. */
+void page_alloc_wait_init(void);
+
+/* From now on GFP_KERNEL waits at min. Until then (the boot) it fails there at once, as
+ * GFP_NOWAIT does: no other thread yet runs that would free memory, so a wait could only end
+ * at its timeout (and a machine whose memory is gone at boot would take minutes to come up).
+ * kmain calls it once the kernel's threads are started, before the self tests, the benchmark
+ * and the shell. Boot, once. */
+void page_alloc_wait_start(void);
+
+/* Sets how long a GFP_KERNEL allocation waits at min before it gives up (1 ...
+ * PAGE_ALLOC_WAIT_MS_MAX ms; other values are refused with -EINVAL), and reads it. Applies to
+ * waits that start afterwards. Any context. */
+int page_alloc_set_wait_timeout(uint64_t ms);
+uint64_t page_alloc_wait_timeout(void);
+
+/* What waiting allocations did since boot. Any context. */
+struct page_alloc_wait_stats {
+    uint64_t waits;    /* GFP_KERNEL allocations that found the pool at min and slept */
+    uint64_t served;   /* of those, served after a free woke them */
+    uint64_t timeouts; /* of those, given up at the timeout (NULL, one line each) */
+    uint64_t refused;  /* would have slept in an invalid context: NULL, one line each */
+    uint64_t wakeups;  /* frees that found the pool above min while threads waited, and woke
+                        * the queue */
+    uint64_t waiting;  /* threads waiting now */
+};
+void page_alloc_get_wait_stats(struct page_alloc_wait_stats *stats);
 
 /* --- boot ------------------------------------------------------------------------------------- */
 

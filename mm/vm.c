@@ -17,7 +17,7 @@ static struct spinlock vm_lock = SPINLOCK_INIT("vm");
 
 static uint64_t table_alloc(void)
 {
-    struct page *page = alloc_page(GFP_KERNEL | __GFP_ZERO);
+    struct page *page = alloc_page(GFP_NOWAIT | __GFP_ZERO); /* under vm_lock: no sleeping */
     return page ? page_to_phys(page) : 0;
 }
 

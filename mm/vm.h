@@ -24,7 +24,7 @@ void vm_init(void);
  * phys. Returns 0, -EINVAL (bad address or alignment), -EEXIST (virt already mapped),
  * -EPERM (phys is an EXCLUSIVE frame another context owns), -EBUSY (an EXCLUSIVE frame that is
  * already mapped) or -ENOMEM (no frame for a page table). Flushes the TLB entry. Ordinary context
- * (page tables come with GFP_KERNEL); never waits. */
+ * (page tables come with GFP_NOWAIT, under a spinlock); never waits. */
 int vm_map_page(uint64_t virt, uint64_t phys, unsigned int flags);
 
 /* Maps size bytes at phys that the direct map does not cover - device registers (a PCI BAR,

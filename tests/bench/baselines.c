@@ -99,7 +99,7 @@ bool baseline_pool_take(struct baseline_pool *pool, uint64_t frames)
     pool->count = 0;
     pool->bits_page = NULL;
     while (pool->count * MAX_ORDER_PAGES < frames && pool->count < 256) {
-        struct page *block = alloc_pages(GFP_KERNEL, MAX_ORDER);
+        struct page *block = alloc_pages(GFP_NOWAIT, MAX_ORDER); /* none left: stop, not wait */
         if (!block)
             break;
         uint64_t pfn = page_to_pfn(block);

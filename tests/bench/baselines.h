@@ -74,7 +74,7 @@ static inline void mixed_step(struct mixed_workload *work)
         work->pages[slot] = NULL;
     } else {
         work->orders[slot] = (uint8_t)((r >> 32) % (MAX_ORDER + 1));
-        work->pages[slot] = alloc_pages(GFP_KERNEL, work->orders[slot]);
+        work->pages[slot] = alloc_pages(GFP_NOWAIT, work->orders[slot]); /* NULL, never a wait */
     }
 }
 

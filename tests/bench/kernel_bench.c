@@ -3,16 +3,18 @@
  * mixed orders, every take of a landing pad inside the PIT handler (with memory plentiful and
  * with ordinary memory exhausted), and the boot-time build of the frame database; with the bare
  * free list and the bitmap allocator of baselines.h run on the same frames; and a context
- * switch between two threads. Booted with several CPUs, it measures instead the order-0 pair,
- * an order-2 pair, the zone lock (waits, hold times) and the pad take in the PIT handler with
- * ordinary memory exhausted, all on CPU 0, with 1, 2 and 4 CPUs busy allocating. Each
- * operation is timed alone with the TSC. Under QEMU with
+ * switch between two threads; the wake-up of the refill thread from a take in the PIT handler
+ * to the thread running (instructions and ticks, every sample printed). Booted with several CPUs,
+ * it measures instead the order-0 pair, an order-2 pair, the zone lock (waits, hold times) and the
+ * pad take in the PIT handler with ordinary memory exhausted, all on CPU 0, with 1, 2 and 4 CPUs
+ * busy allocating. Each operation is timed alone with the TSC. Under QEMU with
  * `-icount shift=0` the TSC counts guest instructions, which the first measurement checks.
  *
  * Output, parsed by tests/bench/run_bench.py:
  *   bench: tsc unit=<instructions|cycles> loop=<instructions> read=<ticks>
  *   bench: case=<name> unit=<u> n=<N> p50=<v> p99=<v> p999=<v> max=<v> mean=<v>
  *   bench-cdf: case=<name> <101 values: percentiles 0 ... 100>
+ *   bench-samples: case=<name> from=<i> <up to 16 samples, in the order taken>
  *   bench: pads_<level> handler_pads=<N> handler_scrubbed=<N> ... (where the takes came from)
  *   bench: done
  */
@@ -363,13 +365,13 @@ struct hog {
 
 static void hog_take(struct hog *hog)
 {
-    hog->array = alloc_pages(GFP_KERNEL, HOG_ARRAY_ORDER);
+    hog->array = alloc_pages(GFP_NOWAIT, HOG_ARRAY_ORDER); /* a hog never waits for memory */
     hog->blocks = hog->array ? page_address(hog->array) : NULL;
     hog->capacity = hog->array ? (PAGE_SIZE << HOG_ARRAY_ORDER) / sizeof(uint64_t) : 0;
     hog->count = 0;
     for (int order = MAX_ORDER; order >= 0; order--) {
         struct page *page;
-        while (hog->count < hog->capacity && (page = alloc_pages(GFP_KERNEL, order)) != NULL)
+        while (hog->count < hog->capacity && (page = alloc_pages(GFP_NOWAIT, order)) != NULL)
             hog->blocks[hog->count++] = page_to_phys(page) | (uint64_t)order;
     }
 }
@@ -528,6 +530,100 @@ static void context_switches(uint64_t count)
     report("context_switch", ping_pong.taken);
 }
 
+/* --- the refill thread's wake-up -------------------------------------------------------------- */
+
+/* The PIT handler takes a pad (GFP_ATOMIC | __GFP_ZERO: a clean frame, from the pads, which asks
+ * for the refill) and right after asks for a probe work of its own. As the interrupt ends, the
+ * IRQ layer wakes the deferred thread (high priority), which preempts this one and runs the
+ * pending works, the latest asked for first: the probe, then the refill. So the probe's time
+ * is the moment the refill thread started; from the take to it is the wake-up latency. One
+ * take at a time: the next waits until this loop gave the frame back. */
+#define WAKEUP_SAMPLES_MAX 2000
+
+static struct {
+    volatile int state; /* 0: the handler may take; 1: taken, probe pending; 2: probed */
+    uint64_t wanted, done;
+    uint64_t took_at, took_tick; /* the TSC and the tick right after the take */
+    struct page *page;           /* the frame taken, for the loop to free */
+    uint32_t ticks[WAKEUP_SAMPLES_MAX];
+} wakeup;
+
+static void wakeup_probe(void)
+{
+    uint64_t now = arch_cycles();
+    if (wakeup.state != 1)
+        return;
+    samples[wakeup.done] = elapsed(wakeup.took_at, now);
+    wakeup.ticks[wakeup.done] = (uint32_t)(clock_ticks() - wakeup.took_tick);
+    wakeup.state = 2;
+}
+
+static struct deferred_work wakeup_probe_work = DEFERRED_WORK_INIT("bench probe", wakeup_probe);
+
+static void wakeup_tick(int irq, void *dev_id)
+{
+    (void)irq;
+    (void)dev_id;
+    if (wakeup.state != 0 || wakeup.done >= wakeup.wanted)
+        return;
+    wakeup.page = alloc_page(GFP_ATOMIC | __GFP_ZERO);
+    wakeup.took_at = arch_cycles();
+    wakeup.took_tick = clock_ticks();
+    deferred_request_irqs_off(&wakeup_probe_work); /* interrupts are off in a handler */
+    wakeup.state = 1;
+}
+
+/* Every sample as it came, in order, in lines of 16 values: for this case the whole
+ * distribution is short enough to print (before report sorts it). */
+static void print_every_sample(const char *name, const uint32_t *values, uint64_t count)
+{
+    for (uint64_t i = 0; i < count; i += 16) {
+        char line[256];
+        int length = ksnprintf(line, sizeof(line), "bench-samples: case=%s from=%lu", name, i);
+        for (uint64_t j = i; j < i + 16 && j < count; j++)
+            length += ksnprintf(line + length, sizeof(line) - (size_t)length, " %u", values[j]);
+        printk("%s\n", line);
+    }
+}
+
+/* `count` wake-ups with memory plentiful, one per PIT tick at 1 kHz at most. Reported in
+ * instructions (or cycles) and in ticks. Gives up after ten seconds (said). */
+static void refill_wakeups(uint64_t count)
+{
+    wakeup.wanted = MIN(count, (uint64_t)WAKEUP_SAMPLES_MAX);
+    wakeup.done = 0;
+    wakeup.state = 0;
+    uint32_t saved = pit_frequency();
+    pit_set_frequency(1000);
+    request_irq(0, wakeup_tick, "bench wake-up", &wakeup);
+    uint64_t give_up = clock_ticks() + 10ull * clock_tick_rate();
+    while (wakeup.done < wakeup.wanted && clock_ticks() < give_up) {
+        if (wakeup.state != 2) {
+            thread_sleep_ms(1);
+            continue;
+        }
+        if (wakeup.page)
+            refused += free_page(wakeup.page) != 0;
+        wakeup.page = NULL;
+        wakeup.done++;
+        wakeup.state = 0;
+    }
+    free_irq(0, &wakeup);
+    pit_set_frequency(saved ? saved : PIT_MIN_HZ); /* 0: the PIT is not the tick */
+    if (wakeup.state == 2 && wakeup.page)          /* probed as time ran out */
+        refused += free_page(wakeup.page) != 0;
+    if (wakeup.done < wakeup.wanted)
+        printk("bench: refill_wakeup: only %lu wake-ups in ten seconds\n", wakeup.done);
+    print_every_sample("refill_wakeup", samples, wakeup.done);
+    print_every_sample("refill_wakeup_ticks", wakeup.ticks, wakeup.done);
+    report("refill_wakeup", wakeup.done);
+    const char *saved_unit = unit;
+    unit = "ticks";
+    memcpy(samples, wakeup.ticks, wakeup.done * sizeof(uint32_t));
+    report("refill_wakeup_ticks", wakeup.done);
+    unit = saved_unit;
+}
+
 /* --- several CPUs: CPU 0 measures while others keep the allocator busy ------------------- */
 
 #define SMP_BUSY_MAX 4
@@ -544,10 +640,10 @@ static void busy_allocating(void *arg)
     __atomic_add_fetch(&busy_started, 1, __ATOMIC_RELAXED);
     for (uint64_t turn = 0; !busy_stop; turn++) {
         uint64_t refusals = 0;
-        struct page *page = alloc_page(GFP_KERNEL);
+        struct page *page = alloc_page(GFP_NOWAIT); /* at min: fails, never waits */
         if (page)
             refusals += free_page(page) != 0;
-        if (busy_blocks && turn % 8 == 0 && (page = alloc_pages(GFP_KERNEL, 2)) != NULL)
+        if (busy_blocks && turn % 8 == 0 && (page = alloc_pages(GFP_NOWAIT, 2)) != NULL)
             refusals += free_pages(page, 2) != 0;
         if (refusals)
             __atomic_add_fetch(&refused, refusals, __ATOMIC_RELAXED);
@@ -585,7 +681,7 @@ static void block_pairs(const char *name)
     for (uint64_t i = 0; i < pair_ops; i++) {
         unsigned long flags = arch_irq_save();
         uint64_t start = arch_cycles();
-        refused += free_pages(alloc_pages(GFP_KERNEL, 2), 2) != 0;
+        refused += free_pages(alloc_pages(GFP_NOWAIT, 2), 2) != 0; /* interrupts off */
         samples[i] = elapsed(start, arch_cycles());
         arch_irq_restore(flags);
     }
@@ -675,6 +771,7 @@ void ktest_benchmark_run(bool quick)
         buddy_mixed();
         pads_in_handler();
         context_switches(pair_ops);
+        refill_wakeups(pad_takes / 4);
         baselines();
     }
     refused += free_pages(store, SAMPLES_ORDER) != 0;

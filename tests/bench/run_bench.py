@@ -7,7 +7,9 @@ Host:   build/bench/host_bench (mm/ at -O2 on fake memory of 1 GiB and 16 GiB), 
 Kernel: the kernel booted with `bench` under QEMU with -icount shift=0, where the TSC counts
         guest instructions (the kernel checks it), at 64 MiB, 1 GiB, 8 GiB and 64 GiB: among
         the cases, every alloc_page(GFP_ATOMIC | EXCLUSIVE) its PIT handler makes at 10 kHz,
-        with memory plentiful and with ordinary memory exhausted. And once more with 4 CPUs
+        with memory plentiful and with ordinary memory exhausted; the wake-up of the refill
+        thread from such a take to the thread running (instructions and ticks, every sample
+        printed). And once more with 4 CPUs
         (-smp 4, which -icount runs in turn on one host thread): the order-0 and order-2 pairs,
         the zone lock's waits and hold times, and the pad take in the PIT handler (ordinary
         memory exhausted), all on CPU 0 with 1, 2 and 4 CPUs busy allocating.
@@ -38,6 +40,7 @@ from qemu import Machine  # noqa: E402
 CASE = re.compile(r"bench: case=(\S+) unit=(\S+) n=(\d+) p50=(\d+) p99=(\d+) p999=(\d+) "
                   r"max=(\d+) mean=(\d+)")
 CDF = re.compile(r"bench-cdf: case=(\S+) (.*)$")
+SAMPLES = re.compile(r"bench-samples: case=(\S+) from=(\d+) (.*)$")
 
 # Each case, and the bare-free-list case its ratio is taken against.
 BASELINE_OF = {
@@ -60,7 +63,7 @@ MEASURE = {case: "measure_" + case for case in
 
 def parse(text):
     """The cases and CDFs a bench run printed, and its other key=value figures."""
-    result = {"cases": {}, "cdf": {}, "figures": {}}
+    result = {"cases": {}, "cdf": {}, "figures": {}, "samples": {}}
     for line in text.splitlines():
         line = line.replace("\r", "")
         match = CASE.search(line)
@@ -73,6 +76,10 @@ def parse(text):
         match = CDF.search(line)
         if match:
             result["cdf"][match.group(1)] = list(map(int, match.group(2).split()))
+            continue
+        match = SAMPLES.search(line)
+        if match:
+            result["samples"].setdefault(match.group(1), []).extend(map(int, match.group(3).split()))
             continue
         if line.startswith("bench: "):
             for key, value in re.findall(r"(\w+)=(\d+)", line):
@@ -199,9 +206,9 @@ def table_rows(label, result, unit, instructions=None, ns_per_tick=None):
         base = cases.get(BASELINE_OF.get(name, name))
         base_p50 = base["p50"] if base else 0
         row = [f"{label}", name, figures["p50"], figures["p99"], figures["p999"], figures["max"],
-               unit,
+               figures.get("unit") or unit,
                f"{ratio(figures['p50'], base_p50):.2f}" if base and base is not figures else "1"]
-        if ns_per_tick:
+        if ns_per_tick and figures.get("unit") != "ticks":
             row.append(f"{figures['p50'] * ns_per_tick:.1f}")
         else:
             row.append("")
@@ -414,6 +421,10 @@ def main():
                   f"scrubbed in the handler, {share.get('handler_failed', 0)} failed; sensor "
                   f"{share.get('sensor_pads', 0)} from pads, {share.get('sensor_scrubbed', 0)} "
                   f"scrubbed")
+    for size, result in results["kernel"].items():
+        for case, values in result.get("samples", {}).items():
+            print(f"every sample, kernel {size}, {case} (in the order taken): "
+                  f"{' '.join(map(str, values))}")
     if not args.quick:
         results["gdb"] = gdb_keyboard(options)
         for level, values in results["gdb"].items():

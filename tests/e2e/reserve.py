@@ -118,7 +118,46 @@ def a_dropped_key_release_leaves_no_modifier_stuck(context):
             f"{session.output(start)!r}"
 
 
+def memhog_kernel_waits_for_memory_while_typing_goes_on(context):
+    """The demo of GFP_KERNEL's wait: `memhog kernel` starts a thread that takes memory down
+    to the min watermark and then sleeps waiting for more - ps shows it blocked on "memory" -
+    while keys still reach the shell (from the keyboard's landing pads, which meminfo shows
+    taken and refilled); `memhog release` frees the frames, and the free wakes the thread,
+    which ends."""
+    session = boot(context)
+    before = reserve_figures(session)
+    output = run_command(session, "memhog kernel", timeout=30)
+    assert "pool is at its min watermark" in output and "waits for more" in output, output
+    ps = run_command(session, "ps")
+    hog = re.search(r"^\s*\d+ memhog\s+(\S+)\s.*\s(\S+)$", ps, re.M)
+    assert hog and hog.groups() == ("blocked", "memory"), f"memhog is not waiting:\n{ps}"
+
+    start = session.position()
+    sent = type_on_keyboard(session, "echo typing-while-memhog-waits\n")
+    assert "typing-while-memhog-waits" in command_output(session, start), "the keys did not arrive"
+    output = run_command(session, "meminfo")
+    waiting = re.search(r"waiting for memory: (\d+) now; (\d+) waits", output)
+    assert waiting and int(waiting.group(1)) == 1, f"meminfo shows no waiter:\n{output}"
+    during = reserve_figures(session)
+    assert during["keyboard"] - before["keyboard"] >= sent // 2, \
+        f"{sent} key events, {during['keyboard'] - before['keyboard']} pads taken: {during}"
+    assert during["refills"] > before["refills"], f"no refill while keys were consumed: {during}"
+
+    output = run_command(session, "memhog release", timeout=30)
+    assert "thread woke with a frame, and ends" in output, output
+    assert "memhog: holding 0 frames" in output, output
+    ps = run_command(session, "ps")
+    assert " memhog " not in ps, f"the thread did not end:\n{ps}"
+    output = run_command(session, "meminfo")
+    served = re.search(r"waiting for memory: 0 now; (\d+) waits \((\d+) served", output)
+    assert served and served.groups() == ("1", "1"), f"the wait was not served:\n{output}"
+    after = reserve_figures(session)
+    assert after["level"] == after["target"], f"reserve not refilled: {after}"
+
+
 TESTS = [
+    ("memhog-kernel-waits-for-memory-while-typing-goes-on",
+     memhog_kernel_waits_for_memory_while_typing_goes_on),
     ("a-dropped-key-release-leaves-no-modifier-stuck",
      a_dropped_key_release_leaves_no_modifier_stuck),
     ("keys-reach-the-shell-with-memory-exhausted", keys_reach_the_shell_with_memory_exhausted),

@@ -6,9 +6,9 @@
  *
  * Each case runs with interrupts off and the atomic reserve topped up first, so that neither
  * an interrupt handler nor a refill of the reserve takes blocks while it looks at the lists;
- * whatever it checks is read before interrupts are back on.
- * They use blocks of order 1 and above, which go straight to the buddy lists (order 0 goes
- * through the hot cache). */
+ * whatever it checks is read before interrupts are back on (so they allocate with GFP_NOWAIT:
+ * nothing may sleep there). They use blocks of order 1 and above, which go straight to the buddy
+ * lists (order 0 goes through the hot cache). */
 #include <stdint.h>
 
 #include "arch/arch.h"
@@ -27,7 +27,7 @@ static struct page_alloc_stats stats(void)
 static unsigned long quiet_begin(void)
 {
     unsigned long flags = arch_irq_save();
-    struct page *page = alloc_pages(GFP_KERNEL, 1);
+    struct page *page = alloc_pages(GFP_NOWAIT, 1);
     if (page && free_pages(page, 1) != 0)
         printk("buddy test: a block just allocated was refused by free_pages\n");
     page_alloc_drain_hot_cache();
@@ -40,7 +40,7 @@ static uint64_t take_order_1_blocks(void)
 {
     uint64_t chain = 0;
     while (stats().free_blocks[1] > 0) {
-        struct page *page = alloc_pages(GFP_KERNEL, 1);
+        struct page *page = alloc_pages(GFP_NOWAIT, 1);
         if (!page)
             break;
         *(uint64_t *)page_address(page) = chain;
@@ -78,7 +78,7 @@ static void a_split_keeps_the_lower_half_and_frees_the_upper_halves(struct ktest
     uint64_t taken = take_order_1_blocks();
     struct page_alloc_stats before = stats();
     unsigned int from = smallest_larger_order(&before);
-    struct page *page = alloc_pages(GFP_KERNEL, 1);
+    struct page *page = alloc_pages(GFP_NOWAIT, 1);
     struct page_alloc_stats after = stats();
     /* Read now: once interrupts are on, a handler's allocation may split these blocks. */
     bool upper_half_free[MAX_ORDER + 1] = {false};
@@ -109,8 +109,8 @@ static void a_freed_block_merges_with_its_free_buddy(struct ktest *t)
     uint64_t taken = take_order_1_blocks();
     struct page_alloc_stats before = stats();
     unsigned int from = smallest_larger_order(&before);
-    struct page *low = alloc_pages(GFP_KERNEL, 1);
-    struct page *high = alloc_pages(GFP_KERNEL, 1); /* the upper half the split left */
+    struct page *low = alloc_pages(GFP_NOWAIT, 1);
+    struct page *high = alloc_pages(GFP_NOWAIT, 1); /* the upper half the split left */
     int freed_high = high ? free_pages(high, 1) : -1;
     int freed_low = low ? free_pages(low, 1) : -1;
     bool merged = low && is_free_block(low, from);
@@ -132,8 +132,8 @@ static void a_block_does_not_merge_with_a_busy_buddy(struct ktest *t)
 {
     unsigned long flags = quiet_begin();
     uint64_t taken = take_order_1_blocks();
-    struct page *low = alloc_pages(GFP_KERNEL, 1);
-    struct page *high = alloc_pages(GFP_KERNEL, 1);
+    struct page *low = alloc_pages(GFP_NOWAIT, 1);
+    struct page *high = alloc_pages(GFP_NOWAIT, 1);
     int freed_low = low ? free_pages(low, 1) : -1;
     bool low_alone = low && is_free_block(low, 1);
     bool high_held = high && high->state == PAGE_ALLOCATED;
@@ -165,7 +165,7 @@ static void freed_memory_climbs_back_to_the_largest_blocks(struct ktest *t)
         blocks++;
     int got = 0;
     for (int i = 0; i < blocks; i++) {
-        pages[i] = alloc_pages(GFP_KERNEL, 1 + (unsigned int)i % 5);
+        pages[i] = alloc_pages(GFP_NOWAIT, 1 + (unsigned int)i % 5);
         got += pages[i] != NULL;
     }
     int refused = 0;

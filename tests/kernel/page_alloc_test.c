@@ -226,7 +226,7 @@ static void freed_memory_merges_back(struct ktest *t)
         KTEST_EXPECT_EQ(t, after.free_blocks[order], before.free_blocks[order]);
 }
 
-static void gfp_kernel_stops_at_the_min_watermark(struct ktest *t)
+static void gfp_nowait_stops_at_the_min_watermark(struct ktest *t)
 {
     poison_off();
     drain_every_hot_cache(0); /* the refills above left frames in other CPUs' caches */
@@ -234,7 +234,7 @@ static void gfp_kernel_stops_at_the_min_watermark(struct ktest *t)
     page_alloc_get_stats(&stats);
     struct chain chain = {0};
     struct page *page;
-    while ((page = alloc_page(GFP_KERNEL)) != NULL)
+    while ((page = alloc_page(GFP_NOWAIT)) != NULL) /* GFP_KERNEL would wait there */
         chain_push(&chain, page, 0);
     KTEST_EXPECT_EQ(t, page_alloc_free_count(), stats.watermark_min);
     page = alloc_page(GFP_ATOMIC); /* below min is for those who cannot wait */
@@ -331,7 +331,7 @@ static const struct ktest_case page_alloc_cases[] = {
         KTEST_CASE(every_free_frame_at_order_0),
         KTEST_CASE(every_free_frame_at_mixed_orders),
         KTEST_CASE(freed_memory_merges_back),
-        KTEST_CASE(gfp_kernel_stops_at_the_min_watermark),
+        KTEST_CASE(gfp_nowait_stops_at_the_min_watermark),
         KTEST_CASE(zeroed_frames_are_zero),
         KTEST_CASE(double_free_is_refused_and_counted),
         KTEST_CASE(wrong_order_and_foreign_frames_are_refused),

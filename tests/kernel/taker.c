@@ -131,7 +131,7 @@ uint64_t memhog_take(uint64_t *chain, gfp_t gfp)
 {
     uint64_t taken = 0;
     struct page *page;
-    while ((page = alloc_page(gfp)) != NULL) {
+    while ((page = alloc_page(gfp | __GFP_NOWAIT)) != NULL) {
         *(uint64_t *)page_address(page) = *chain;
         *chain = page_to_phys(page);
         taken++;

@@ -78,7 +78,8 @@ void sensor_pause(void);
 void sensor_resume(void);
 
 /* Takes every frame allocation with gfp can get, chained through the frames' first word;
- * memhog_release gives them back. Returns the number taken. */
+ * memhog_release gives them back. Returns the number taken. Never waits: gfp is taken with
+ * __GFP_NOWAIT added, so GFP_KERNEL stops at the min watermark instead of sleeping there. */
 uint64_t memhog_take(uint64_t *chain, gfp_t gfp);
 uint64_t memhog_release(uint64_t *chain);
 

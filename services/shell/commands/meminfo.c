@@ -1,7 +1,8 @@
 /* services/shell/commands/meminfo.c - meminfo: every figure of the page allocator, the
  * landing pads (totals, and each handler registration's claim, level and takes), the frames
- * on their way from interrupt handlers to their consumers, each CPU's share (its hot cache,
- * its landing pads), the zone lock's hold times, and every problem the allocator refused. */
+ * on their way from interrupt handlers to their consumers, GFP_KERNEL's waits for memory, each
+ * CPU's share (its hot cache, its landing pads), the zone lock's hold times, and every problem
+ * the allocator refused. */
 #include "kernel/frame_pipe.h"
 #include "kernel/irq.h"
 #include "kernel/netdev.h"
@@ -65,6 +66,17 @@ static void print_per_cpu(void)
     }
 }
 
+/* GFP_KERNEL's waits at the min watermark (mm/page_alloc_wait.c). */
+static void print_waits(void)
+{
+    struct page_alloc_wait_stats w;
+    page_alloc_get_wait_stats(&w);
+    printk("waiting for memory: %lu now; %lu waits (%lu served, %lu timed out after %lu ms), "
+           "%lu frees woke the queue; %lu refused in an invalid context\n",
+           w.waiting, w.waits, w.served, w.timeouts, page_alloc_wait_timeout(), w.wakeups,
+           w.refused);
+}
+
 static void print_zone_lock(void)
 {
     struct spinlock_stats lock;
@@ -81,6 +93,7 @@ static int meminfo_command(int argc, char **argv)
     if (argc != 1)
         return -EINVAL;
     page_alloc_print_stats();
+    print_waits();
     atomic_reserve_print_stats();
     print_handler_pads();
     printk("frames in flight from interrupt handlers to their consumers: %lu\n",
