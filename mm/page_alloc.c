@@ -153,8 +153,9 @@ hand_out_pad(struct cpu_pages *cpu, struct page *page, gfp_t gfp, context_t self
         WRITE_ONCE(page->tag, PAGE_TAG(PAGE_ALLOCATED, 0, 0, 1));
     }
     cpu->allocations++;
-    if (refill_due && !reserve_refill_work.pending[arch_cpu_id()]) /* often asked already */
-        deferred_request_irqs_off(&reserve_refill_work);
+    /* Laid out in line: the take that asks is the slowest, and a jump back would add one. */
+    if (__builtin_expect(refill_due, 1))
+        deferred_request_irqs_off(&reserve_refill_work); /* merged if asked for already */
     arch_irq_restore(flags);
     return page;
 }
@@ -168,14 +169,15 @@ static struct page *take_shared_pad(struct cpu_pages *cpu, gfp_t gfp, context_t 
     if (pads->shared.head == PFN_NONE)
         return NULL;
     pads->taken_outside++;
-    struct page *page = pad_pop(pads, &pads->shared);
-    return hand_out_pad(cpu, page, gfp, self, flags,
-                        pads->shared.level < pads->shared.refill_below);
+    bool refill_due = pads->shared.level == pads->shared.refill_below; /* it crosses the mark */
+    return hand_out_pad(cpu, pad_pop(pads, &pads->shared), gfp, self, flags, refill_due);
 }
 
 /* A handler's own pad, else a shared one, counted for it; NULL when both are empty. Other
- * handlers' claims are never looked at. *refill_due: the stack fell below its refill mark
- * (struct pad_stack). Interrupts off. */
+ * handlers' claims are never looked at. *refill_due: the take just left the stack below its
+ * refill mark (struct pad_stack). Once: the takes after it find the refill asked for, or, if
+ * it ran and the pool had nothing, the free that brings memory back refills. Interrupts
+ * off. */
 static inline __attribute__((always_inline)) struct page *
 pop_for_handler(struct cpu_pads *pads, struct pad_account *account, bool *refill_due)
 {
@@ -189,7 +191,7 @@ pop_for_handler(struct cpu_pads *pads, struct pad_account *account, bool *refill
         return NULL;
     (*taken)++;
     struct page *page = pad_pop(pads, stack);
-    *refill_due = stack->level < stack->refill_below;
+    *refill_due = stack->level + 1 == stack->refill_below; /* it just crossed the mark */
     return page;
 }
 
