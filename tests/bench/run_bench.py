@@ -38,6 +38,7 @@ from qemu import Machine  # noqa: E402
 CASE = re.compile(r"bench: case=(\S+) unit=(\S+) n=(\d+) p50=(\d+) p99=(\d+) p999=(\d+) "
                   r"max=(\d+) mean=(\d+)")
 CDF = re.compile(r"bench-cdf: case=(\S+) (.*)$")
+SLOWEST = re.compile(r"bench: slowest case=(\S+)((?: \d+:\d+)*)")
 
 # Each case, and the bare-free-list case its ratio is taken against.
 BASELINE_OF = {
@@ -73,6 +74,11 @@ def parse(text):
         match = CDF.search(line)
         if match:
             result["cdf"][match.group(1)] = list(map(int, match.group(2).split()))
+            continue
+        match = SLOWEST.search(line)
+        if match:  # [(the sample's place in the run, its value)], slowest first
+            result.setdefault("slowest", {})[match.group(1)] = [
+                tuple(map(int, pair.split(":"))) for pair in match.group(2).split()]
             continue
         if line.startswith("bench: "):
             for key, value in re.findall(r"(\w+)=(\d+)", line):
@@ -186,6 +192,28 @@ def print_smp(result):
                 print(f"    {which} lock: taken {lock['taken']}, waited {lock['contended']} "
                       f"({lock['spins']} turns), held {lock['hold_mean']} on average, "
                       f"{lock['hold_max']} at most")
+
+
+RECEIVE_LEVELS = ("plentiful", "plentiful_burst", "exhausted", "exhausted_burst")
+
+
+def print_receive_path(size, result):
+    """The e1000's receive handler per packet and its refill take, per memory level."""
+    cases, figures = result["cases"], result["figures"]
+    for level in RECEIVE_LEVELS:
+        handler, take = cases.get(f"rx_handler_{level}"), cases.get(f"rx_refill_take_{level}")
+        if not handler or not take:
+            continue
+        share = {k.split(".", 1)[1]: v for k, v in figures.items()
+                 if k.startswith(f"rx_{level}.")}
+        slowest = result.get("slowest", {})
+        print(f"receive path, kernel {size}, memory {level}: handler per packet p50 "
+              f"{handler['p50']} p99.9 {handler['p999']} max {handler['max']} "
+              f"({handler['n']} interrupts); refill take p50 {take['p50']} p99.9 {take['p999']} "
+              f"max {take['max']} ({take['n']} takes); pads own {share.get('pads_own', 0)}, "
+              f"shared {share.get('pads_shared', 0)}, pool {share.get('pads_pool', 0)}, "
+              f"refused {share.get('pads_refused', 0)}; slowest takes (place:value) "
+              f"{slowest.get(f'rx_refill_take_{level}', [])}")
 
 
 def ratio(value, base):
@@ -414,6 +442,8 @@ def main():
                   f"scrubbed in the handler, {share.get('handler_failed', 0)} failed; sensor "
                   f"{share.get('sensor_pads', 0)} from pads, {share.get('sensor_scrubbed', 0)} "
                   f"scrubbed")
+    for size, result in results["kernel"].items():
+        print_receive_path(size, result)
     if not args.quick:
         results["gdb"] = gdb_keyboard(options)
         for level, values in results["gdb"].items():
