@@ -3,7 +3,8 @@
  * mixed orders, every take of a landing pad inside the PIT handler (with memory plentiful and
  * with ordinary memory exhausted), and the boot-time build of the frame database; with the bare
  * free list and the bitmap allocator of baselines.h run on the same frames; and a context
- * switch between two threads. Booted with several CPUs, it measures instead the order-0 pair,
+ * switch between two threads; the e1000's receive handler per packet and its refill take, in
+ * PHY loopback, with memory plentiful and exhausted. Booted with several CPUs, it measures instead the order-0 pair,
  * an order-2 pair, the zone lock (waits, hold times) and the pad take in the PIT handler with
  * ordinary memory exhausted, all on CPU 0, with 1, 2 and 4 CPUs busy allocating. Each
  * operation is timed alone with the TSC. Under QEMU with
@@ -14,6 +15,8 @@
  *   bench: case=<name> unit=<u> n=<N> p50=<v> p99=<v> p999=<v> max=<v> mean=<v>
  *   bench-cdf: case=<name> <101 values: percentiles 0 ... 100>
  *   bench: pads_<level> handler_pads=<N> handler_scrubbed=<N> ... (where the takes came from)
+ *   bench: slowest case=<name> <place>:<value> ... (the five largest samples, by place in the run)
+ *   bench: rx_<level> packets=<N> interrupts=<N> ... (the receive path's takes, by source)
  *   bench: done
  */
 #include "arch/arch.h"

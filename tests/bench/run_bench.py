@@ -7,7 +7,8 @@ Host:   build/bench/host_bench (mm/ at -O2 on fake memory of 1 GiB and 16 GiB), 
 Kernel: the kernel booted with `bench` under QEMU with -icount shift=0, where the TSC counts
         guest instructions (the kernel checks it), at 64 MiB, 1 GiB, 8 GiB and 64 GiB: among
         the cases, every alloc_page(GFP_ATOMIC | EXCLUSIVE) its PIT handler makes at 10 kHz,
-        with memory plentiful and with ordinary memory exhausted. And once more with 4 CPUs
+        with memory plentiful and with ordinary memory exhausted, and the e1000's receive
+        handler per packet and its refill take (PHY loopback, same two levels). And once more with 4 CPUs
         (-smp 4, which -icount runs in turn on one host thread): the order-0 and order-2 pairs,
         the zone lock's waits and hold times, and the pad take in the PIT handler (ordinary
         memory exhausted), all on CPU 0 with 1, 2 and 4 CPUs busy allocating.
