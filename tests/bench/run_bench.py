@@ -293,6 +293,20 @@ def targets(results):
         if takes:
             checks.append((f"kernel: the take the same count at every memory size, memory "
                            f"{level}", str(takes), len(set(takes.values())) == 1))
+    for size, r in kernel.items():
+        cases = r["cases"]
+        for level in RECEIVE_LEVELS:
+            take = cases.get(f"rx_refill_take_{level}")
+            if take:
+                checks.append((f"kernel {size}: every refill take of the e1000's receive "
+                               f"handler, memory {level}, <= 50 instructions at p99.9",
+                               str(take["p999"]), take["p999"] <= 50))
+        handlers = [cases.get(f"rx_handler_{level}") for level in ("plentiful", "exhausted")]
+        if all(handlers):
+            checks.append((f"kernel {size}: the receive handler per packet the same with memory "
+                           f"plentiful and exhausted (p99.9)",
+                           f"{handlers[0]['p999']} vs {handlers[1]['p999']}",
+                           handlers[0]["p999"] == handlers[1]["p999"]))
     for level, values in results.get("gdb", {}).items():
         checks.append((f"gdb: alloc_page in the keyboard handler, memory {level}, <= 50 "
                        f"instructions", gdb_count.summary(values),
