@@ -512,8 +512,10 @@ def bench_job(options):
 # --- checks and interactive tests -------------------------------------------------------------
 
 def module_jobs(options, module_name, kind):
-    """Jobs for each test a module lists in TESTS: (name, function(context) -> None)."""
+    """Jobs for each test a module lists in TESTS: (name, function(context) -> None); those
+    it names in ALONE are timing-sensitive and run by themselves."""
     module = importlib.import_module(module_name)
+    alone = getattr(module, "ALONE", ())
     jobs = []
     for name, function in module.TESTS:
         def run(name=name, function=function):
@@ -529,7 +531,7 @@ def module_jobs(options, module_name, kind):
                                [f"{type(error).__name__}: {error}"] + context.notes)]
             finally:
                 context.close()
-        jobs.append(Job(f"{kind}-{name}", run))
+        jobs.append(Job(f"{kind}-{name}", run, alone=name in alone))
     return jobs
 
 

@@ -547,6 +547,10 @@ def lspci_on_q35_finds_the_card_and_it_answers(context):
     fence(peer, acks, 0)
 
 
+# Paced at a rate the guest keeps up with on an idle host: run by itself, not beside the
+# other jobs of the run (under load it lost 754 of 10,000 beside bench-quick and the others).
+ALONE = {"net-paced-10000-datagrams"}
+
 TESTS = [
     ("net-paced-10000-datagrams", paced_stream_is_received_in_order_and_acknowledged),
     ("net-windowed-pc-smp2",
