@@ -4,9 +4,9 @@
  * with ordinary memory exhausted), and the boot-time build of the frame database; with the bare
  * free list and the bitmap allocator of baselines.h run on the same frames; and a context
  * switch between two threads; the e1000's receive handler per packet and its refill take, in
- * PHY loopback, with memory plentiful and exhausted. Booted with several CPUs, it measures instead the order-0 pair,
- * an order-2 pair, the zone lock (waits, hold times) and the pad take in the PIT handler with
- * ordinary memory exhausted, all on CPU 0, with 1, 2 and 4 CPUs busy allocating. Each
+ * PHY loopback, with memory plentiful and exhausted. Booted with several CPUs, it measures instead
+ * the order-0 pair, an order-2 pair, the zone lock (waits, hold times) and the pad take in the PIT
+ * handler with ordinary memory exhausted, all on CPU 0, with 1, 2 and 4 CPUs busy allocating. Each
  * operation is timed alone with the TSC. Under QEMU with
  * `-icount shift=0` the TSC counts guest instructions, which the first measurement checks.
  *
