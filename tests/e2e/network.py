@@ -174,7 +174,37 @@ def send_paced_from(peer, first, count, rate):
     return time.monotonic() - started
 
 
+class LostBeforeTheCard(AssertionError):
+    """Datagrams the card never saw: QEMU, descheduled by a loaded host, let its socket
+    overflow. The guest dropped nothing it was given."""
+
+
+def lost_before_the_card(session, final):
+    """Raises LostBeforeTheCard when every missing datagram is one the card never received:
+    the card's count equals the frames handed on, the handler dropped none, and the stack
+    received every frame handed to it."""
+    stats = netstat(session)
+    frames, card = stats["frames"], stats["card"]
+    dropped = sum(frames[k] for k in ("recycled no frame", "recycled queue full",
+                                      "recycled card error"))
+    if dropped == 0 and card["received"] == frames["handed"] == frames["consumed"] and \
+            card["missed"] == card["no buffer"] == 0 and final["corrupt"] == 0 and \
+            stats["telemetry"]["received"] == stats["accepted"]["udp"]:
+        raise LostBeforeTheCard(f"{final['missing']} datagrams never reached the card "
+                                f"(it received {card['received']} frames, all handed on)")
+
+
 def paced_stream_is_received_in_order_and_acknowledged(context):
+    """Once more, on a fresh boot, when the first stream lost datagrams before the card only:
+    the guest is not at fault for those, but the second stream must then be whole."""
+    try:
+        paced_stream(context)
+    except LostBeforeTheCard as loss:
+        context.notes.append(f"first stream: {loss}; streamed again")
+        paced_stream(context)
+
+
+def paced_stream(context):
     session, peer, acks = boot(context)
     reply = resolve(peer, acks)
     assert reply["sender_mac"] == netpeer.GUEST_MAC and reply["sender_ip"] == netpeer.GUEST_IP, \
@@ -182,12 +212,16 @@ def paced_stream_is_received_in_order_and_acknowledged(context):
     assert reply["destination"] == netpeer.HOST_MAC, "the ARP reply was not sent to the asker"
     seconds = send_paced(peer, PACED_DATAGRAMS, PACED_RATE)
     last = PACED_DATAGRAMS - 1
-    assert acks.wait(lambda a: a.acks and a.acks[-1]["sequence"] == last, 30), \
-        f"no final acknowledgement; last was {acks.last()}"
+    if not acks.wait(lambda a: a.acks and a.acks[-1]["sequence"] == last, 30):
+        final = fence(peer, acks, last)  # the last datagram itself may be the one lost
+        lost_before_the_card(session, final)
+        raise AssertionError(f"no final acknowledgement; then {final}")
     final = acks.last()
     want = dict(highest=last, received=PACED_DATAGRAMS, corrupt=0, duplicate=0,
                 out_of_order=0, missing=0, stale=0, bytes=PACED_DATAGRAMS * PAYLOAD)
-    assert all(final[k] == v for k, v in want.items()), f"final acknowledgement {final}"
+    if not all(final[k] == v for k, v in want.items()):
+        lost_before_the_card(session, final)
+        raise AssertionError(f"final acknowledgement {final}")
     # One acknowledgement per 16 datagrams, each for the 16th, in order, echoing its stamp.
     sequences = [a["sequence"] for a in acks.acks]
     assert sequences == list(range(15, PACED_DATAGRAMS, 16)), \
