@@ -196,7 +196,8 @@ static void start_tx(struct e1000 *nic)
 
 /* The packet in descriptor `index` is complete. Either its frame goes to the stack and a
  * fresh one takes its place, or the frame stays (its packet dropped and counted). */
-static void take_packet(struct e1000 *nic, uint32_t index, const struct e1000_rx_desc *desc)
+static void take_packet(struct e1000 *nic, uint32_t index, const struct e1000_rx_desc *desc,
+                        struct netdev_samples *samples)
 {
     uint8_t status = desc->status;
     bool bad = nic->rx_discarding || !(status & E1000_RXD_STAT_EOP) ||
@@ -211,7 +212,10 @@ static void take_packet(struct e1000 *nic, uint32_t index, const struct e1000_rx
         nic->recycled_queue_full++;
         return;
     }
+    uint64_t start = samples ? arch_cycles() : 0;
     struct page *fresh = alloc_page(GFP_ATOMIC | EXCLUSIVE); /* zero-filled, ours */
+    if (samples)
+        netdev_sample_take(samples, arch_cycles() - start);
     if (!fresh) {
         nic->recycled_no_frame++;
         return;
@@ -226,7 +230,7 @@ static void take_packet(struct e1000 *nic, uint32_t index, const struct e1000_rx
 
 /* Takes every descriptor the card has filled, then gives them all back with one tail write:
  * the last one taken becomes the one held back. */
-static void receive(struct e1000 *nic)
+static void receive(struct e1000 *nic, struct netdev_samples *samples)
 {
     uint32_t last = RX_RING_SIZE;
     for (uint32_t budget = RX_RING_SIZE; budget; budget--) {
@@ -235,7 +239,7 @@ static void receive(struct e1000 *nic)
             break;
         barrier(); /* the card wrote the rest before DD: read it after */
         nic->rx_packets++;
-        take_packet(nic, nic->rx_next, desc);
+        take_packet(nic, nic->rx_next, desc, samples);
         desc->status = 0;
         last = nic->rx_next;
         nic->rx_next = (nic->rx_next + 1) % RX_RING_SIZE;
@@ -254,15 +258,18 @@ static void e1000_interrupt(int irq, void *dev_id)
 {
     (void)irq;
     struct e1000 *nic = dev_id;
-    uint64_t start = arch_cycles();
+    uint64_t start = arch_cycles(), packets = nic->rx_packets;
+    struct netdev_samples *samples = netdev_samples_of(&nic->netdev);
     int rounds = 0;
     while (rounds < HANDLER_ROUNDS && reg_read(nic, E1000_ICR) != 0) {
         rounds++;
-        receive(nic);
+        receive(nic, samples);
     }
     if (!rounds)
         return;
     uint64_t cycles = arch_cycles() - start;
+    if (samples && nic->rx_packets != packets)
+        netdev_sample_handler(samples, cycles, (uint32_t)(nic->rx_packets - packets));
     WRITE_ONCE(nic->interrupts, nic->interrupts + 1);
     WRITE_ONCE(nic->handler_cycles, nic->handler_cycles + cycles);
     WRITE_ONCE(nic->handler_cycles_max, MAX(nic->handler_cycles_max, cycles));
@@ -361,6 +368,21 @@ static void copy_handler_counts(struct e1000 *nic, struct netdev_counters *c)
     arch_irq_restore(flags);
 }
 
+/* The handler's account of landing pads: its claim and where its takes were served from. */
+static void copy_pad_counts(struct e1000 *nic, struct netdev_counters *c)
+{
+    struct atomic_reserve_account account;
+    if (atomic_reserve_get_account(irq_context_of(nic->irq, nic), &account) != 0)
+        return; /* no live registration: nothing taken through it */
+    c->pads_claimed = account.claimed;
+    c->pads_level = account.level;
+    c->pads_own = account.from_claim;
+    c->pads_shared = account.from_shared;
+    c->pads_pool = account.from_pool;
+    c->pads_below_min = account.below_min;
+    c->pads_refused = account.failed;
+}
+
 static void e1000_get_counters(struct netdev *dev, struct netdev_counters *c)
 {
     struct e1000 *nic = dev->driver;
@@ -381,6 +403,7 @@ static void e1000_get_counters(struct netdev *dev, struct netdev_counters *c)
     c->rx_ring_size = RX_RING_SIZE;
     c->rx_with_card = rx_level(nic);
     copy_handler_counts(nic, c);
+    copy_pad_counts(nic, c);
     spin_lock_irqsave(&nic->tx_lock, &flags);
     reclaim_tx(nic);
     c->tx_ring_size = TX_RING_SIZE;

@@ -1,4 +1,5 @@
-/* drivers/pci.c - PCI enumeration: configuration space through port I/O, a depth-first walk
+/* drivers/pci.c - PCI enumeration: configuration space through ECAM (where ACPI's MCFG table
+ * places it) or port I/O, a depth-first walk
  * from each host bridge's bus through every PCI-to-PCI bridge (following the secondary bus
  * numbers the firmware assigned, so only buses that exist are scanned), BAR sizing, the boot
  * log, and binding the drivers registered with PCI_DRIVER. */
@@ -8,16 +9,21 @@
 
 #include "arch/x86_64/cpu.h"
 #include "lib/errno.h"
+#include "kernel/acpi.h"
 #include "kernel/printk.h"
 #include "kernel/spinlock.h"
+#include "mm/vm.h"
 
 #define CONFIG_ADDRESS 0xcf8
 #define CONFIG_DATA    0xcfc
 #define CONFIG_ENABLE  0x80000000u
 
-#define BUSES 256
+#define BUSES               256
+#define PORT_IO_BYTES       256       /* what mechanism #1 reaches of each function */
+#define ECAM_FUNCTION_BYTES 4096      /* what ECAM reaches */
+#define ECAM_BUS_BYTES      (1 << 20) /* 32 slots x 8 functions x 4 KiB */
 
-/* How configuration space is reached. Port I/O today; ECAM (ACPI's MCFG) plugs in here. */
+/* How configuration space is reached: port I/O, or ECAM (ACPI's MCFG). */
 struct pci_config_access {
     const char *name;
     uint32_t (*read32)(uint8_t bus, uint8_t slot, uint8_t function, uint16_t offset);
@@ -34,8 +40,12 @@ static uint32_t port_address(uint8_t bus, uint8_t slot, uint8_t function, uint16
            (uint32_t)(function & 7) << 8 | (offset & 0xfc);
 }
 
+/* Beyond the first 256 bytes port I/O reaches nothing: the address would wrap to the start.
+ * A read there gets all ones, as from a function that is not there; a write is dropped. */
 static uint32_t port_read32(uint8_t bus, uint8_t slot, uint8_t function, uint16_t offset)
 {
+    if (offset >= PORT_IO_BYTES)
+        return 0xffffffffu;
     unsigned long flags;
     spin_lock_irqsave(&config_lock, &flags);
     x86_outl(CONFIG_ADDRESS, port_address(bus, slot, function, offset));
@@ -47,6 +57,8 @@ static uint32_t port_read32(uint8_t bus, uint8_t slot, uint8_t function, uint16_
 static void port_write32(uint8_t bus, uint8_t slot, uint8_t function, uint16_t offset,
                          uint32_t value)
 {
+    if (offset >= PORT_IO_BYTES)
+        return;
     unsigned long flags;
     spin_lock_irqsave(&config_lock, &flags);
     x86_outl(CONFIG_ADDRESS, port_address(bus, slot, function, offset));
@@ -56,6 +68,68 @@ static void port_write32(uint8_t bus, uint8_t slot, uint8_t function, uint16_t o
 
 static const struct pci_config_access port_io = {"port I/O", port_read32, port_write32};
 static const struct pci_config_access *config = &port_io;
+
+/* ECAM: configuration space is memory, 4 KiB per function, no lock needed. Each bus's 1 MiB
+ * is mapped (uncached) when enumeration first reaches the bus, not the MCFG's whole 256 MiB
+ * at once; an access to a bus never reached goes through port I/O, which reaches the same
+ * first 256 bytes. */
+static const struct acpi_mcfg_entry *ecam;
+static volatile uint8_t *ecam_bus[BUSES];
+
+static volatile uint32_t *ecam_address(uint8_t bus, uint8_t slot, uint8_t function, uint16_t offset)
+{
+    volatile uint8_t *window = ecam_bus[bus];
+    if (!window || offset >= ECAM_FUNCTION_BYTES)
+        return NULL;
+    return (volatile uint32_t *)(window + ((uint32_t)(slot & 31) << 15 |
+                                           (uint32_t)(function & 7) << 12 | (offset & ~3u)));
+}
+
+static uint32_t ecam_read32(uint8_t bus, uint8_t slot, uint8_t function, uint16_t offset)
+{
+    volatile uint32_t *address = ecam_address(bus, slot, function, offset);
+    return address ? *address : port_read32(bus, slot, function, offset);
+}
+
+static void ecam_write32(uint8_t bus, uint8_t slot, uint8_t function, uint16_t offset,
+                         uint32_t value)
+{
+    volatile uint32_t *address = ecam_address(bus, slot, function, offset);
+    if (address)
+        *address = value;
+    else
+        port_write32(bus, slot, function, offset, value);
+}
+
+static const struct pci_config_access ecam_access = {"ECAM", ecam_read32, ecam_write32};
+
+/* Maps the bus's window when the MCFG covers it. Boot (enumeration), ordinary context. */
+static void ecam_map_bus(uint8_t bus)
+{
+    if (!ecam || ecam_bus[bus] || bus < ecam->bus_start || bus > ecam->bus_end)
+        return;
+    uint64_t phys = ecam->base + ((uint64_t)(bus - ecam->bus_start) << 20);
+    ecam_bus[bus] = vm_map_io(phys, ECAM_BUS_BYTES, VM_WRITE | VM_UNCACHED);
+    if (!ecam_bus[bus])
+        printk("pci: no address space to map bus %u's configuration space; port I/O there\n", bus);
+}
+
+/* ECAM when ACPI found an MCFG entry for segment 0 that starts at bus 0 (the buses this walk
+ * numbers); port I/O otherwise. Returns whether ECAM is used. */
+static bool ecam_choose(void)
+{
+    const struct acpi_info *acpi = acpi_tables();
+    for (unsigned int i = 0; acpi && i < acpi->mcfg_count; i++) {
+        const struct acpi_mcfg_entry *entry = &acpi->mcfg[i];
+        if (entry->segment == 0 && entry->bus_start == 0 && entry->base) {
+            ecam = entry;
+            config = &ecam_access;
+            ecam_map_bus(0);
+            return true;
+        }
+    }
+    return false;
+}
 
 /* Enumeration runs once at boot; afterwards the table is read-only. */
 static struct pci_device devices[PCI_DEVICES_MAX];
@@ -236,6 +310,7 @@ static void scan_bus(uint8_t bus)
     if (bus_scanned[bus / 8] & (1u << (bus % 8)))
         return;
     bus_scanned[bus / 8] |= (uint8_t)(1u << (bus % 8));
+    ecam_map_bus(bus);
     for (uint8_t slot = 0; slot < 32; slot++)
         scan_slot(bus, slot);
 }
@@ -394,6 +469,16 @@ void pci_enable(const struct pci_device *d, unsigned int what)
     pci_write16(d, PCI_COMMAND, command);
 }
 
+uint32_t pci_read32_port_io(const struct pci_device *d, uint16_t offset)
+{
+    return port_read32(d->bus, d->slot, d->function, offset);
+}
+
+const char *pci_config_mechanism(void)
+{
+    return config->name;
+}
+
 size_t pci_device_count(void)
 {
     return device_count;
@@ -406,8 +491,8 @@ const struct pci_device *pci_device_get(size_t index)
 
 void pci_init(void)
 {
-    if (!port_io_present()) {
-        printk("pci: no configuration mechanism at 0xcf8; no PCI devices\n");
+    if (!ecam_choose() && !port_io_present()) {
+        printk("pci: no configuration mechanism at 0xcf8 and no MCFG; no PCI devices\n");
         return;
     }
     enumerate();

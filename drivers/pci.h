@@ -7,10 +7,10 @@
  *     static int e1000_probe(struct pci_device *device) { ... return 0; }
  *     PCI_DRIVER(e1000, e1000_ids, e1000_probe);
  *
- * Configuration space is reached through port I/O (mechanism #1: an address at 0xcf8, the
- * data at 0xcfc), which every PC chipset has and which reaches the first 256 bytes of each
- * function. ECAM (memory-mapped configuration, located by the ACPI MCFG table) reaches all
- * 4096 and needs no lock; it comes with ACPI, as a second struct pci_config_access.
+ * Configuration space is reached through ECAM (memory-mapped configuration, located by ACPI's
+ * MCFG table: q35 has one) where there is one: it reaches all 4096 bytes of each function and
+ * needs no lock. Otherwise through port I/O (mechanism #1: an address at 0xcf8, the data at
+ * 0xcfc), which every PC chipset has and which reaches the first 256 bytes.
  */
 #ifndef DRIVERS_PCI_H
 #define DRIVERS_PCI_H
@@ -107,6 +107,10 @@ struct pci_driver {
  * interrupts are enabled (probes request their IRQ lines). */
 void pci_init(void);
 
+/* How configuration space is reached: "ECAM" (memory-mapped, where ACPI's MCFG table puts
+ * it; all 4096 bytes of each function) or "port I/O" (the first 256). Any context. */
+const char *pci_config_mechanism(void);
+
 /* The functions found, in the order enumeration met them. Any context after pci_init. */
 size_t pci_device_count(void);
 const struct pci_device *pci_device_get(size_t index);
@@ -118,9 +122,14 @@ const struct pci_device *pci_device_get(size_t index);
 #define PCI_ENABLE_INTX       0x8u /* let it raise its legacy interrupt pin */
 void pci_enable(const struct pci_device *device, unsigned int what);
 
-/* Configuration-space access for drivers: offset aligned to the width. Any context. */
+/* Configuration-space access for drivers: offset aligned to the width. Offsets from 256 up
+ * reach the function's extended space through ECAM; through port I/O they read all ones and
+ * write nothing. Any context. */
 uint32_t pci_read32(const struct pci_device *device, uint16_t offset);
 uint16_t pci_read16(const struct pci_device *device, uint16_t offset);
+/* The same read through port I/O whatever the mechanism, to compare the two (self tests,
+ * diagnostics). Any context. */
+uint32_t pci_read32_port_io(const struct pci_device *device, uint16_t offset);
 void pci_write16(const struct pci_device *device, uint16_t offset, uint16_t value);
 
 /* Formats the device as one line (no newline): "00:03.0 8086:100e class 02:00 ethernet

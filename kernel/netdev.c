@@ -28,6 +28,13 @@ void netdev_set_consumer(struct netdev *dev, context_t consumer)
     dev->consumer = consumer;
 }
 
+void netdev_set_samples(struct netdev *dev, struct netdev_samples *samples)
+{
+    unsigned long flags = arch_irq_save(); /* not in the middle of this CPU's handler */
+    WRITE_ONCE(dev->samples, samples);
+    arch_irq_restore(flags);
+}
+
 bool netdev_queue_has_room(struct netdev *dev)
 {
     assert_irqs_disabled();

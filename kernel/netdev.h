@@ -22,6 +22,7 @@
 #include "kernel/context.h"
 #include "kernel/spinlock.h"
 #include "kernel/wait.h"
+#include "lib/compiler.h"
 #include "mm/page_alloc.h"
 
 #define NETDEV_QUEUE_MAX  128 /* frames waiting for the consumer, at most */
@@ -47,6 +48,12 @@ struct netdev_counters {
     uint64_t recycled_error;      /* the card flagged the packet bad: the same */
     uint64_t handler_cycles;      /* TSC cycles spent in the handler, in total */
     uint64_t handler_cycles_max;  /* the longest single interrupt */
+    /* The receive handler's landing pads (mm/atomic_reserve.h), over every CPU: the claim,
+     * the pads in it now, and where its fresh frames came from: its own pads, the shared
+     * stock, the pool (scrubbed in the handler, above or below min), or nowhere (refused:
+     * alloc_page returned NULL and the packet was dropped as "no frame"). */
+    uint64_t pads_claimed, pads_level;
+    uint64_t pads_own, pads_shared, pads_pool, pads_below_min, pads_refused;
     /* The transmit ring. */
     uint32_t tx_ring_size, tx_in_flight;
     uint64_t tx_packets, tx_ring_full;
@@ -65,6 +72,17 @@ struct netdev_ops {
      * receive side instead of going out (for self tests). Returns 0 or -EIO. Ordinary
      * context. */
     int (*set_loopback)(struct netdev *dev, bool on);
+};
+
+/* Timing samples of the receive path, for the benchmark (tests/bench/kernel_bench.c): while
+ * one is set on a device (netdev_set_samples), its driver's handler records, in TSC ticks,
+ * every interrupt that took packets (the whole handler, and how many packets) and every
+ * refill take (the alloc_page call), until the arrays are full. Unset, it costs the handler
+ * one load and a branch per interrupt and per packet. */
+struct netdev_samples {
+    uint32_t *handler, *handler_packets, *take; /* capacity entries each */
+    uint32_t capacity;
+    uint32_t handlers, takes; /* entries recorded */
 };
 
 /* One slot of the receive queue. */
@@ -89,7 +107,8 @@ struct netdev {
     struct netdev_received queue[NETDEV_QUEUE_MAX];
     uint32_t queue_head, queue_count;
     uint64_t frames_handed, frames_taken, queue_high;
-    struct netdev *next; /* the registered devices */
+    struct netdev_samples *samples; /* NULL but while the benchmark measures */
+    struct netdev *next;            /* the registered devices */
 };
 
 /* Adds a device (the driver filled in name, mac, irq, ops, driver). Frames are handed to
@@ -112,6 +131,29 @@ bool netdev_queue_has_room(struct netdev *dev);
  * still owns the frame) or the hand-over was refused. Interrupts off; never waits. */
 bool netdev_queue_frame(struct netdev *dev, struct page *page, uint32_t length);
 
+/* The samples being recorded, or NULL: read once per interrupt by the handler. Interrupts
+ * off. */
+static inline struct netdev_samples *netdev_samples_of(struct netdev *dev)
+{
+    return READ_ONCE(dev->samples);
+}
+
+/* Records one interrupt that took `packets` packets in `ticks`, or one refill take, when
+ * there is room. Interrupts off; never waits. */
+static inline void netdev_sample_handler(struct netdev_samples *s, uint64_t ticks, uint32_t packets)
+{
+    if (s->handlers < s->capacity) {
+        s->handler[s->handlers] = ticks > UINT32_MAX ? UINT32_MAX : (uint32_t)ticks;
+        s->handler_packets[s->handlers++] = packets;
+    }
+}
+
+static inline void netdev_sample_take(struct netdev_samples *s, uint64_t ticks)
+{
+    if (s->takes < s->capacity)
+        s->take[s->takes++] = ticks > UINT32_MAX ? UINT32_MAX : (uint32_t)ticks;
+}
+
 /* --- the stack's side, in ordinary context ------------------------------------------------- */
 
 /* Takes the oldest queued frame, now the consumer's (page_address: the packet, *length
@@ -124,6 +166,11 @@ uint32_t netdev_queued(struct netdev *dev);
 /* Sleeps until a frame is queued, or timeout_ms passed (0: no limit). Returns 0 when one is,
  * -ETIMEDOUT, or -EPERM from a context that must not sleep. The consumer thread; waits. */
 int netdev_wait(struct netdev *dev, uint64_t timeout_ms);
+
+/* Starts (samples) or stops (NULL) the recording of the receive path's timings; the caller
+ * owns the arrays and reads them once it has stopped the recording. Ordinary context; never
+ * waits. */
+void netdev_set_samples(struct netdev *dev, struct netdev_samples *samples);
 
 /* Frames in every registered device's queue: on their way from a handler to a consumer,
  * held by neither. With page_alloc_unallocated_count and frame_pipe_frames_in_flight it

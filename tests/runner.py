@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bochs  # noqa: E402
+from e2e import Skipped  # noqa: E402
 import ktap  # noqa: E402
 import kunit_compat  # noqa: E402
 import qemu  # noqa: E402
@@ -475,7 +476,9 @@ def lab_commands_job(options, name):
 BENCH_CASES = ("pair", "burst_alloc", "burst_free", "mixed", "reserve_take", "reserve_return",
                "bare_list_pair", "bitmap_pair", "bitmap_burst_alloc", "bitmap_mixed")
 KERNEL_BENCH_CASES = ("pair", "pair_irqs_on", "burst_alloc", "mixed", "take_in_irq_plentiful",
-                      "take_in_irq_exhausted", "bare_list_pair", "bitmap_pair")
+                      "take_in_irq_exhausted", "bare_list_pair", "bitmap_pair",
+                      "rx_handler_plentiful", "rx_refill_take_plentiful", "rx_handler_exhausted",
+                      "rx_refill_take_exhausted")
 
 
 def bench_job(options):
@@ -512,8 +515,10 @@ def bench_job(options):
 # --- checks and interactive tests -------------------------------------------------------------
 
 def module_jobs(options, module_name, kind):
-    """Jobs for each test a module lists in TESTS: (name, function(context) -> None)."""
+    """Jobs for each test a module lists in TESTS: (name, function(context) -> None); those
+    it names in ALONE are timing-sensitive and run by themselves."""
     module = importlib.import_module(module_name)
+    alone = getattr(module, "ALONE", ())
     jobs = []
     for name, function in module.TESTS:
         def run(name=name, function=function):
@@ -521,12 +526,15 @@ def module_jobs(options, module_name, kind):
             try:
                 function(context)
                 return [Result(f"{kind} {name}", True)]
+            except Skipped as skip:  # a skip is reported as one, never as a pass
+                return [Result(f"{kind} {name}", True, [f"skipped: {skip}"] + context.notes,
+                               True)]
             except Exception as error:  # noqa: BLE001 - a test failure of any kind
                 return [Result(f"{kind} {name}", False,
                                [f"{type(error).__name__}: {error}"] + context.notes)]
             finally:
                 context.close()
-        jobs.append(Job(f"{kind}-{name}", run))
+        jobs.append(Job(f"{kind}-{name}", run, alone=name in alone))
     return jobs
 
 

@@ -9,7 +9,8 @@ Kernel: the kernel booted with `bench` under QEMU with -icount shift=0, where th
         the cases, every alloc_page(GFP_ATOMIC | EXCLUSIVE) its PIT handler makes at 10 kHz,
         with memory plentiful and with ordinary memory exhausted; the wake-up of the refill
         thread from such a take to the thread running (instructions and ticks, every sample
-        printed). And once more with 4 CPUs
+        printed); the e1000's receive handler per packet and its refill take (PHY loopback,
+        same two levels). And once more with 4 CPUs
         (-smp 4, which -icount runs in turn on one host thread): the order-0 and order-2 pairs,
         the zone lock's waits and hold times, and the pad take in the PIT handler (ordinary
         memory exhausted), all on CPU 0 with 1, 2 and 4 CPUs busy allocating.
@@ -41,6 +42,7 @@ CASE = re.compile(r"bench: case=(\S+) unit=(\S+) n=(\d+) p50=(\d+) p99=(\d+) p99
                   r"max=(\d+) mean=(\d+)")
 CDF = re.compile(r"bench-cdf: case=(\S+) (.*)$")
 SAMPLES = re.compile(r"bench-samples: case=(\S+) from=(\d+) (.*)$")
+SLOWEST = re.compile(r"bench: slowest case=(\S+)((?: \d+:\d+)*)")
 
 # Each case, and the bare-free-list case its ratio is taken against.
 BASELINE_OF = {
@@ -80,6 +82,10 @@ def parse(text):
         match = SAMPLES.search(line)
         if match:
             result["samples"].setdefault(match.group(1), []).extend(map(int, match.group(3).split()))
+        match = SLOWEST.search(line)
+        if match:  # [(the sample's place in the run, its value)], slowest first
+            result.setdefault("slowest", {})[match.group(1)] = [
+                tuple(map(int, pair.split(":"))) for pair in match.group(2).split()]
             continue
         if line.startswith("bench: "):
             for key, value in re.findall(r"(\w+)=(\d+)", line):
@@ -195,6 +201,28 @@ def print_smp(result):
                       f"{lock['hold_max']} at most")
 
 
+RECEIVE_LEVELS = ("plentiful", "plentiful_burst", "exhausted", "exhausted_burst")
+
+
+def print_receive_path(size, result):
+    """The e1000's receive handler per packet and its refill take, per memory level."""
+    cases, figures = result["cases"], result["figures"]
+    for level in RECEIVE_LEVELS:
+        handler, take = cases.get(f"rx_handler_{level}"), cases.get(f"rx_refill_take_{level}")
+        if not handler or not take:
+            continue
+        share = {k.split(".", 1)[1]: v for k, v in figures.items()
+                 if k.startswith(f"rx_{level}.")}
+        slowest = result.get("slowest", {})
+        print(f"receive path, kernel {size}, memory {level}: handler per packet p50 "
+              f"{handler['p50']} p99.9 {handler['p999']} max {handler['max']} "
+              f"({handler['n']} interrupts); refill take p50 {take['p50']} p99.9 {take['p999']} "
+              f"max {take['max']} ({take['n']} takes); pads own {share.get('pads_own', 0)}, "
+              f"shared {share.get('pads_shared', 0)}, pool {share.get('pads_pool', 0)}, "
+              f"refused {share.get('pads_refused', 0)}; slowest takes (place:value) "
+              f"{slowest.get(f'rx_refill_take_{level}', [])}")
+
+
 def ratio(value, base):
     return value / base if base else float("inf")
 
@@ -271,6 +299,20 @@ def targets(results):
         if takes:
             checks.append((f"kernel: the take the same count at every memory size, memory "
                            f"{level}", str(takes), len(set(takes.values())) == 1))
+    for size, r in kernel.items():
+        cases = r["cases"]
+        for level in RECEIVE_LEVELS:
+            take = cases.get(f"rx_refill_take_{level}")
+            if take:
+                checks.append((f"kernel {size}: every refill take of the e1000's receive "
+                               f"handler, memory {level}, <= 50 instructions at p99.9",
+                               str(take["p999"]), take["p999"] <= 50))
+        handlers = [cases.get(f"rx_handler_{level}") for level in ("plentiful", "exhausted")]
+        if all(handlers):
+            checks.append((f"kernel {size}: the receive handler per packet the same with memory "
+                           f"plentiful and exhausted (p99.9)",
+                           f"{handlers[0]['p999']} vs {handlers[1]['p999']}",
+                           handlers[0]["p999"] == handlers[1]["p999"]))
     for level, values in results.get("gdb", {}).items():
         checks.append((f"gdb: alloc_page in the keyboard handler, memory {level}, <= 50 "
                        f"instructions", gdb_count.summary(values),
@@ -425,6 +467,7 @@ def main():
         for case, values in result.get("samples", {}).items():
             print(f"every sample, kernel {size}, {case} (in the order taken): "
                   f"{' '.join(map(str, values))}")
+        print_receive_path(size, result)
     if not args.quick:
         results["gdb"] = gdb_keyboard(options)
         for level, values in results["gdb"].items():

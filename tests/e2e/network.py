@@ -6,6 +6,11 @@ format to the guest and reads its counters with netstat:
 - a paced stream of 10,000 datagrams: every one received intact, in order, acknowledged;
 - a flood with memory plentiful: every datagram received or counted missing, none corrupt,
   no frame left behind, and the shell answers while it lasts;
+- a flood with ordinary memory exhausted (`memhog kernel`), on two CPUs, pc and q35: the
+  handler lands packets in its claimed pads, every packet is counted by the card, the driver,
+  the allocator and the stack, and they agree; after `memhog release` the stream catches up;
+- 10,000 datagrams on two CPUs, pc and q35, the card's line level-triggered at the IOAPIC,
+  sent a window at a time: every one received;
 - one malformed frame per drop cause, each counted under its own name;
 - the options net_ip= and telemetry_port=, and their bad values;
 - lspci on pc (with the card behind a PCI-to-PCI bridge) and on q35.
@@ -17,7 +22,8 @@ import threading
 import time
 
 import netpeer
-from e2e.shell import PROMPT, run_command
+from e2e import Skipped
+from e2e.shell import PROMPT, command_output, run_command
 from qemu import Machine
 
 PACED_DATAGRAMS = 10000
@@ -76,13 +82,17 @@ class Acks:
         self.thread.join(timeout=2)
 
 
-def boot(context, cmdline="", machine="pc", bus=None, extra=()):
+def boot(context, cmdline="", machine="pc", bus=None, extra=(), cpus=1):
     """Boots with the card cabled to a fresh Peer; returns (session, peer, acks)."""
     peer = netpeer.Peer()
     context.sessions.append(peer)  # closed with the sessions
     arguments = list(extra) + peer.qemu_arguments(bus=bus)
-    session = context.session(cmdline, Machine(machine, "128M", extra=arguments))
+    session = context.session(cmdline, Machine(machine, "128M", extra=arguments, cpus=cpus))
     session.wait_for(re.escape(PROMPT), timeout=30)
+    if cpus > 1:  # the card's line at the IOAPIC, level-triggered as PCI INTx is
+        log = session.output()
+        assert re.search(r"^e1000: .*irq \d+ \(level-triggered\)", log, re.M), log[-2000:]
+        assert f"smp: {cpus} CPUs online" in log, log[-2000:]
     acks = Acks(peer)
     context.sessions.append(acks)
     return session, peer, acks
@@ -147,19 +157,54 @@ BURST_MAX = 32  # datagrams sent back to back at most, when the sender falls beh
 def send_paced(peer, count, rate):
     """Sends at `rate` per second. A sender the host descheduled does not catch up in one
     burst (QEMU's socket buffer holds a few hundred datagrams): it moves its schedule."""
+    return send_paced_from(peer, 0, count, rate)
+
+
+def send_paced_from(peer, first, count, rate):
+    """send_paced, from sequence number `first`; the last datagram asks for an ack."""
     started = time.monotonic()
     schedule = started
-    for sequence in range(count):
-        delay = schedule + sequence / rate - time.monotonic()
+    for i in range(count):
+        delay = schedule + i / rate - time.monotonic()
         if delay > 0:
             time.sleep(delay)
         elif delay < -BURST_MAX / rate:
             schedule -= delay + BURST_MAX / rate
-        peer.send(datagram(sequence, netpeer.ACK_NOW if sequence == count - 1 else 0))
+        peer.send(datagram(first + i, netpeer.ACK_NOW if i == count - 1 else 0))
     return time.monotonic() - started
 
 
+class LostBeforeTheCard(AssertionError):
+    """Datagrams the card never saw: QEMU, descheduled by a loaded host, let its socket
+    overflow. The guest dropped nothing it was given."""
+
+
+def lost_before_the_card(session, final):
+    """Raises LostBeforeTheCard when every missing datagram is one the card never received:
+    the card's count equals the frames handed on, the handler dropped none, and the stack
+    received every frame handed to it."""
+    stats = netstat(session)
+    frames, card = stats["frames"], stats["card"]
+    dropped = sum(frames[k] for k in ("recycled no frame", "recycled queue full",
+                                      "recycled card error"))
+    if dropped == 0 and card["received"] == frames["handed"] == frames["consumed"] and \
+            card["missed"] == card["no buffer"] == 0 and final["corrupt"] == 0 and \
+            stats["telemetry"]["received"] == stats["accepted"]["udp"]:
+        raise LostBeforeTheCard(f"{final['missing']} datagrams never reached the card "
+                                f"(it received {card['received']} frames, all handed on)")
+
+
 def paced_stream_is_received_in_order_and_acknowledged(context):
+    """Once more, on a fresh boot, when the first stream lost datagrams before the card only:
+    the guest is not at fault for those, but the second stream must then be whole."""
+    try:
+        paced_stream(context)
+    except LostBeforeTheCard as loss:
+        context.notes.append(f"first stream: {loss}; streamed again")
+        paced_stream(context)
+
+
+def paced_stream(context):
     session, peer, acks = boot(context)
     reply = resolve(peer, acks)
     assert reply["sender_mac"] == netpeer.GUEST_MAC and reply["sender_ip"] == netpeer.GUEST_IP, \
@@ -167,12 +212,16 @@ def paced_stream_is_received_in_order_and_acknowledged(context):
     assert reply["destination"] == netpeer.HOST_MAC, "the ARP reply was not sent to the asker"
     seconds = send_paced(peer, PACED_DATAGRAMS, PACED_RATE)
     last = PACED_DATAGRAMS - 1
-    assert acks.wait(lambda a: a.acks and a.acks[-1]["sequence"] == last, 30), \
-        f"no final acknowledgement; last was {acks.last()}"
+    if not acks.wait(lambda a: a.acks and a.acks[-1]["sequence"] == last, 30):
+        final = fence(peer, acks, last)  # the last datagram itself may be the one lost
+        lost_before_the_card(session, final)
+        raise AssertionError(f"no final acknowledgement; then {final}")
     final = acks.last()
     want = dict(highest=last, received=PACED_DATAGRAMS, corrupt=0, duplicate=0,
                 out_of_order=0, missing=0, stale=0, bytes=PACED_DATAGRAMS * PAYLOAD)
-    assert all(final[k] == v for k, v in want.items()), f"final acknowledgement {final}"
+    if not all(final[k] == v for k, v in want.items()):
+        lost_before_the_card(session, final)
+        raise AssertionError(f"final acknowledgement {final}")
     # One acknowledgement per 16 datagrams, each for the 16th, in order, echoing its stamp.
     sequences = [a["sequence"] for a in acks.acks]
     assert sequences == list(range(15, PACED_DATAGRAMS, 16)), \
@@ -192,6 +241,43 @@ def paced_stream_is_received_in_order_and_acknowledged(context):
         f"{len(acks.acks)} acknowledgements, round trip p50 {statistics.median(rtt):.2f} ms, "
         f"p99 {rtt[int(len(rtt) * 0.99)]:.2f} ms; handler {stats['handler']['cycles per packet']}"
         f" cycles/packet, consumer {stats['consumer']['cycles per frame']} cycles/frame")
+
+
+WINDOW = 64  # datagrams in flight at most: half the ring, whatever the host's load
+
+
+def send_windowed(peer, acks, first, count, window=WINDOW):
+    """Sends `count` datagrams from sequence `first`, `window` at a time, the last of each
+    asking for an acknowledgement that is awaited before the next: nothing can be lost for
+    want of speed, however slowly the host runs the guest. Returns the last acknowledgement."""
+    for start in range(first, first + count, window):
+        end = min(start + window, first + count)
+        for sequence in range(start, end):
+            peer.send(datagram(sequence, netpeer.ACK_NOW if sequence == end - 1 else 0))
+        assert acks.wait(lambda a: any(x["sequence"] == end - 1 for x in a.acks[-4:]), 30), \
+            f"no acknowledgement of {end - 1}; last was {acks.last()}"
+    return next(x for x in reversed(acks.acks) if x["sequence"] == first + count - 1)
+
+
+def windowed_stream_on_two_cpus_is_received_whole(context, machine):
+    """10,000 datagrams through the IOAPIC's level-triggered line with two CPUs up: every one
+    received intact, in order, none dropped. (Windowed, not paced: two guest CPUs under TCG
+    on a shared host may pause for a second, which no fixed rate survives.)"""
+    session, peer, acks = boot(context, machine=machine, cpus=2)
+    resolve(peer, acks)
+    final = send_windowed(peer, acks, 0, PACED_DATAGRAMS)
+    want = dict(highest=PACED_DATAGRAMS - 1, received=PACED_DATAGRAMS, corrupt=0, duplicate=0,
+                out_of_order=0, missing=0, stale=0, bytes=PACED_DATAGRAMS * PAYLOAD)
+    assert all(final[k] == v for k, v in want.items()), f"final acknowledgement {final}"
+    stats = netstat(session)
+    check_frames_accounted(stats)
+    dropped = sum(stats["frames"][k] for k in ("recycled no frame", "recycled queue full",
+                                               "recycled card error"))
+    assert dropped == 0, stats["frames"]
+    irqstat = run_command(session, "irqstat")
+    context.notes.append(f"{machine}, 2 CPUs: {PACED_DATAGRAMS} datagrams received whole; "
+                         f"pads {stats['pads']}; e1000 lines of irqstat: " +
+                         "; ".join(l.strip() for l in irqstat.splitlines() if "e1000" in l))
 
 
 # --- the flood ---------------------------------------------------------------------------------
@@ -235,6 +321,131 @@ def flood_loses_nothing_unaccounted_and_the_shell_answers(context):
         f"({FLOOD_DATAGRAMS / sent_seconds:.0f}/s): {final['received']} received, "
         f"{final['missing']} missing ({recycled} dropped by the handler, the rest lost before "
         f"the card), all accounted in {seconds:.1f} s")
+
+
+# --- the flood with ordinary memory exhausted ---------------------------------------------------
+
+MEMHOG_SECONDS = 60  # GFP_KERNEL may wait for memory: memhog kernel may take a while, or block
+
+
+LEAK_SLACK = 2  # frames the sensor and the shell may hold at one moment and not the other
+
+
+def allocated_frames(session):
+    """Frames allocated now, less those on their way from a handler to a consumer (meminfo);
+    checks meminfo's error counts on the way."""
+    meminfo = run_command(session, "meminfo")
+    assert "errors: double free 0, not allocated 0," in meminfo and \
+        "EXCLUSIVE refused: wrong owner 0," in meminfo, meminfo
+    allocated = re.search(r"^page_alloc: managed .*, allocated (\d+),", meminfo, re.M)
+    in_flight = re.search(r"^frames in flight from interrupt handlers to their consumers: "
+                          r"(\d+)", meminfo, re.M)
+    assert allocated and in_flight, meminfo
+    return int(allocated.group(1)) - int(in_flight.group(1))
+
+
+def memhog_kernel(session):
+    """Runs `memhog kernel`; returns the frames it holds, or None when it did not return
+    (GFP_KERNEL waiting for memory that does not come: the shell is held)."""
+    start = session.position()
+    session.send_serial("memhog kernel\r")
+    try:
+        output = command_output(session, start, MEMHOG_SECONDS)
+    except TimeoutError:  # memhog is still waiting
+        return None
+    match = re.search(r"memhog: holding (\d+) frames", output)
+    assert match, f"memhog kernel printed:\n{output}"
+    return int(match.group(1))
+
+
+def flood(peer, session, count, first=0):
+    """Sends `count` datagrams back to back from sequence `first`, typing an echo in the
+    middle when a session is given; returns (frames sent, where the echo was typed)."""
+    echo = None
+    for sequence in range(first, first + count):
+        peer.send(datagram(sequence))
+        if session and sequence == first + count // 2:
+            echo = session.position()
+            session.send_serial("echo during-the-flood\r")
+    return count, echo
+
+
+def check_flood_counts(before, after, final, sent, distinct):
+    """Every frame counted once, by the card, the driver, the allocator and the stack, and
+    their counts agree; every sequence number received or missing."""
+    def delta(section, name):
+        return after[section][name] - before[section][name]
+    dropped = {name: delta("frames", "recycled " + name)
+               for name in ("no frame", "queue full", "card error")}
+    card, handed = delta("card", "received"), delta("frames", "handed")
+    assert card == handed + sum(dropped.values()), \
+        f"the card received {card}, the handler handed {handed} and dropped {dropped}"
+    assert card <= sent, f"the card received {card} of {sent} frames sent"
+    assert handed == delta("frames", "consumed") == delta("accepted", "udp"), after
+    assert delta("accepted", "udp") == delta("telemetry", "received") + \
+        delta("telemetry", "duplicate"), after["telemetry"]
+    assert final["corrupt"] == 0 and final["stale"] == 0, final
+    assert final["received"] + final["missing"] == distinct, (final, distinct)
+    assert delta("telemetry", "received") == final["received"], (after["telemetry"], final)
+    # The allocator's account of the handler against the driver's: each refill a take, each
+    # "no frame" a take refused. (Takes from the pool are no contradiction: each frame the
+    # consumer frees beyond the pads' top-up lifts the pool above min by one.)
+    takes = sum(delta("pads", k) for k in ("own", "shared", "pool", "below min"))
+    assert takes == delta("frames", "taken"), f"pads {after['pads']}, frames {after['frames']}"
+    assert delta("pads", "refused") == dropped["no frame"], (after["pads"], dropped)
+    assert delta("pads", "own") > 0, f"the handler's own pads served nothing: {after['pads']}"
+    return card, handed, dropped
+
+
+def catch_up(peer, acks, before, count):
+    """A stream after the release, from the sequence number after the acknowledgement
+    `before`: every datagram received, none missing."""
+    first = before["sequence"] + 1
+    final = send_windowed(peer, acks, first, count)
+    last = first + count - 1
+    assert final["received"] == before["received"] + count, (before, final)
+    assert final["missing"] == before["missing"] and final["highest"] == last, (before, final)
+    return final
+
+
+def flood_with_memory_exhausted_is_counted_and_caught_up(context, machine="pc"):
+    session, peer, acks = boot(context, machine=machine, cpus=2)
+    resolve(peer, acks)
+    start = netstat(session)
+    assert start["pads"]["claimed"] > 0 and start["pads"]["level"] > 0, \
+        f"the receive handler has no pads of its own: {start['pads']}"
+    allocated = allocated_frames(session)
+    held = memhog_kernel(session)
+    sent, echo = flood(peer, None if held is None else session, FLOOD_DATAGRAMS)
+    final = fence(peer, acks, FLOOD_DATAGRAMS)
+    assert final["corrupt"] == 0 and final["received"] + final["missing"] == sent + 1, final
+    if held is None:
+        raise Skipped(f"memhog kernel did not return in {MEMHOG_SECONDS} s (GFP_KERNEL waits for "
+                      f"memory): the flood was checked from the wire only ({final['received']} "
+                      f"received, {final['missing']} missing, 0 corrupt); netstat's counts and "
+                      f"the catch-up after the release were not")
+    session.wait_for(r"during-the-flood\n(?:.*\n)*?during-the-flood\n", timeout=30, start=echo)
+    during = netstat(session)
+    card, handed, dropped = check_flood_counts(start, during, final, sent + 1, sent + 1)
+    check_frames_accounted(during)
+    released = run_command(session, "memhog release", timeout=30)
+    assert f"memhog: released {held} frames" in released, released
+    caught = catch_up(peer, acks, final, PACED_DATAGRAMS // 5)
+    for _ in range(10):  # the refill runs as deferred work on each CPU
+        after = netstat(session)
+        if after["pads"]["level"] == after["pads"]["claimed"]:
+            break
+        time.sleep(0.5)
+    check_frames_accounted(after)
+    assert after["pads"]["level"] == after["pads"]["claimed"], f"pads not refilled: {after}"
+    leaked = allocated_frames(session) - allocated
+    assert leaked <= LEAK_SLACK, f"{leaked} more frames allocated than before the flood"
+    context.notes.append(
+        f"{machine}, 2 CPUs, memhog holding {held} frames: {sent + 1} datagrams sent, the card "
+        f"received {card}, the handler handed {handed} and dropped {dropped}; pads: "
+        f"{ {k: during['pads'][k] - start['pads'][k] for k in during['pads']} }; after the "
+        f"release {PACED_DATAGRAMS // 5} more, all received ({caught['received']} in all); "
+        f"{leaked} frames more allocated than before")
 
 
 # --- malformed frames --------------------------------------------------------------------------
@@ -370,9 +581,21 @@ def lspci_on_q35_finds_the_card_and_it_answers(context):
     fence(peer, acks, 0)
 
 
+# Paced at a rate the guest keeps up with on an idle host: run by itself, not beside the
+# other jobs of the run (under load it lost 754 of 10,000 beside bench-quick and the others).
+ALONE = {"net-paced-10000-datagrams"}
+
 TESTS = [
     ("net-paced-10000-datagrams", paced_stream_is_received_in_order_and_acknowledged),
+    ("net-windowed-pc-smp2",
+     lambda context: windowed_stream_on_two_cpus_is_received_whole(context, "pc")),
+    ("net-windowed-q35-smp2",
+     lambda context: windowed_stream_on_two_cpus_is_received_whole(context, "q35")),
     ("net-flood-memory-plentiful", flood_loses_nothing_unaccounted_and_the_shell_answers),
+    ("net-flood-memory-exhausted-pc-smp2",
+     lambda context: flood_with_memory_exhausted_is_counted_and_caught_up(context, "pc")),
+    ("net-flood-memory-exhausted-q35-smp2",
+     lambda context: flood_with_memory_exhausted_is_counted_and_caught_up(context, "q35")),
     ("net-malformed-frames", malformed_frames_are_counted_by_cause),
     ("net-options", options_set_the_address_and_port_and_bad_values_take_one_line),
     ("lspci-pc-bridge", lspci_on_pc_finds_the_card_behind_a_bridge),

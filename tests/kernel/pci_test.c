@@ -1,9 +1,11 @@
 /* tests/kernel/pci_test.c - PCI enumeration as the kernel sees it, on every machine: the host
  * bridge first, BARs that are powers of two and aligned, every bus behind a bridge, the
- * e1000 driver bound with bus mastering on, the one-line format; and device memory mapped
+ * e1000 driver bound with bus mastering on, the one-line format; configuration space through
+ * ECAM where ACPI has an MCFG (q35), agreeing with port I/O; and device memory mapped
  * uncached by vm_map_io. */
 #include "drivers/pci.h"
 #include "arch/arch_mm.h"
+#include "kernel/acpi.h"
 #include "kernel/ktest.h"
 #include "lib/string.h"
 #include "mm/layout.h"
@@ -115,6 +117,50 @@ static void device_memory_is_mapped_uncached(struct ktest *t)
     KTEST_EXPECT_NE(t, vm_translate((uintptr_t)b, &where), 0);
 }
 
+static bool has_mcfg_for_bus_0(void)
+{
+    const struct acpi_info *acpi = acpi_tables();
+    for (unsigned int i = 0; acpi && i < acpi->mcfg_count; i++) {
+        if (acpi->mcfg[i].segment == 0 && acpi->mcfg[i].bus_start == 0 && acpi->mcfg[i].base)
+            return true;
+    }
+    return false;
+}
+
+/* Registers that do not change by themselves (the status register does: its interrupt bit). */
+static const uint16_t stable_registers[] = {0x00, 0x08, 0x10, 0x14, 0x18,
+                                            0x1c, 0x20, 0x24, 0x2c, 0x3c};
+
+static void ecam_where_acpi_has_an_mcfg_and_it_agrees_with_port_io(struct ktest *t)
+{
+    KTEST_EXPECT_STREQ(t, pci_config_mechanism(), has_mcfg_for_bus_0() ? "ECAM" : "port I/O");
+    for (size_t i = 0; i < pci_device_count(); i++) {
+        const struct pci_device *d = pci_device_get(i);
+        for (size_t r = 0; r < sizeof(stable_registers) / sizeof(stable_registers[0]); r++)
+            KTEST_EXPECT_EQ(t, pci_read32(d, stable_registers[r]),
+                            pci_read32_port_io(d, stable_registers[r]));
+    }
+}
+
+/* Past the first 256 bytes port I/O reaches nothing (all ones, not the start again); ECAM
+ * reaches each function's extended space: never the first bytes again either. */
+static void only_ecam_reaches_past_256_bytes(struct ktest *t)
+{
+    bool ecam = has_mcfg_for_bus_0();
+    size_t extended = 0;
+    for (size_t i = 0; i < pci_device_count(); i++) {
+        const struct pci_device *d = pci_device_get(i);
+        KTEST_EXPECT_EQ(t, pci_read32_port_io(d, 0x100), 0xffffffffu);
+        uint32_t header = pci_read32(d, 0x100);
+        if (!ecam)
+            KTEST_EXPECT_EQ(t, header, 0xffffffffu);
+        else
+            KTEST_EXPECT_NE(t, header, pci_read32(d, PCI_VENDOR_ID));
+        extended += ecam && header != 0 && header != 0xffffffffu;
+    }
+    ktest_log(t, "%s; %zu functions with extended capabilities", pci_config_mechanism(), extended);
+}
+
 static const struct ktest_case pci_cases[] = {
         KTEST_CASE(finds_the_host_bridge),
         KTEST_CASE(bars_are_powers_of_two_and_aligned),
@@ -122,6 +168,8 @@ static const struct ktest_case pci_cases[] = {
         KTEST_CASE(e1000s_have_their_driver_and_bus_mastering),
         KTEST_CASE(lines_name_the_device),
         KTEST_CASE(device_memory_is_mapped_uncached),
+        KTEST_CASE(ecam_where_acpi_has_an_mcfg_and_it_agrees_with_port_io),
+        KTEST_CASE(only_ecam_reaches_past_256_bytes),
         {},
 };
 KTEST_SUITE(pci, pci_cases);

@@ -34,6 +34,10 @@ static void print_path(struct netdev *dev, const struct net_stats *s,
            "full %lu, recycled card error %lu\n",
            c->rx_refills, dev->frames_handed, dev->frames_taken, c->recycled_no_frame,
            c->recycled_queue_full, c->recycled_error);
+    printk("pads: claimed %lu, level %lu, own %lu, shared %lu, pool %lu, below min %lu, refused "
+           "%lu\n",
+           c->pads_claimed, c->pads_level, c->pads_own, c->pads_shared, c->pads_pool,
+           c->pads_below_min, c->pads_refused);
     printk("consumer: frames %lu, bytes %lu, cycles %lu, cycles per frame %lu\n", s->frames,
            s->bytes, s->consumer_cycles, s->frames ? s->consumer_cycles / s->frames : 0);
 }
