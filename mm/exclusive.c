@@ -1,14 +1,22 @@
 /* mm/exclusive.c - the rules of EXCLUSIVE frames. The allocator itself zeroes them, records
  * the owner (mm/page_alloc.c: finish_alloc, hand_out_pad) and poisons them on free; this file
- * checks who may free, reference, map and hand them over, and to whom. */
+ * checks who may free, reference, map and hand them over, and to whom, keeps each thread's
+ * count of the frames it owns right as they move, and gives back what an ending thread
+ * owns. */
 #include "mm/exclusive.h"
 
 #include "arch/arch.h"
+#include "kernel/spinlock.h"
 #include "lib/errno.h"
 #include "mm/internal.h"
 
 /* Changed with interrupts off. */
 static struct exclusive_errors errors;
+
+/* A hand-over to a thread checks that the thread takes frames and moves the frame under this
+ * lock; an ending thread closes, then takes it once (exclusive_reclaim): so no frame reaches
+ * it after it counted what it owns. */
+static struct spinlock hand_over_lock = SPINLOCK_INIT("exclusive hand-over");
 
 static bool is_exclusive(const struct page *page)
 {
@@ -32,6 +40,7 @@ int exclusive_check_free(const struct page *page)
                   "EXCLUSIVE frame freed while still mapped: refused");
         return -EBUSY;
     }
+    thread_count_exclusive(self, -((int64_t)1 << page->order)); /* the caller frees it now */
     return 0;
 }
 
@@ -67,6 +76,26 @@ static int check_new_owner(const struct page *page, context_t new_owner)
     return -EINVAL;
 }
 
+/* Gives the frame to new_owner if it may own one, and moves it between the threads' counts.
+ * For a thread, under hand_over_lock: it cannot begin to end between the check and the move.
+ * Interrupts off. */
+static int move_to(struct page *page, context_t self, context_t new_owner)
+{
+    bool to_thread = context_is_thread(new_owner);
+    if (to_thread)
+        spin_lock(&hand_over_lock);
+    int error = check_new_owner(page, new_owner);
+    if (!error) {
+        int64_t frames = (int64_t)1 << page->order;
+        page->owner = new_owner;
+        thread_count_exclusive(self, -frames);
+        thread_count_exclusive(new_owner, frames);
+    }
+    if (to_thread)
+        spin_unlock(&hand_over_lock);
+    return error;
+}
+
 int page_hand_over(struct page *page, context_t new_owner)
 {
     char owner[CONTEXT_NAME_MAX], current[CONTEXT_NAME_MAX];
@@ -80,8 +109,8 @@ int page_hand_over(struct page *page, context_t new_owner)
                   "EXCLUSIVE frame owned by %s, handed over by %s: refused",
                   context_name(page->owner, owner), context_name(self, current));
         error = -EPERM;
-    } else if ((error = check_new_owner(page, new_owner)) == 0) {
-        page->owner = new_owner;
+    } else {
+        error = move_to(page, self, new_owner);
     }
     arch_irq_restore(flags);
     return error;
@@ -124,4 +153,64 @@ void exclusive_get_errors(struct exclusive_errors *out)
     unsigned long flags = arch_irq_save();
     *out = errors;
     arch_irq_restore(flags);
+}
+
+/* --- an ending thread's frames ------------------------------------------------------------ */
+
+/* Frees one block the ending thread owns; true when it was freed (a mapped one is left). */
+static bool reclaim_block(struct page *page, uint64_t *freed, uint64_t *left)
+{
+    uint64_t frames = 1ull << page->order;
+    if (page->flags & PG_MAPPED) {
+        *left += frames;
+        return false;
+    }
+    if (free_pages(page, page->order) != 0) { /* reported by free_pages */
+        *left += frames;
+        return false;
+    }
+    *freed += frames;
+    return true;
+}
+
+/* Walks the frame database for heads of EXCLUSIVE blocks `owner` has, until `held` frames
+ * are found. Only the owner changes such a block, and it is the caller: the walk needs no
+ * lock, and frees as it goes. */
+static void reclaim_walk(context_t owner, uint64_t held, uint64_t *freed, uint64_t *left)
+{
+    for (uint64_t block = 0; block < frame_db_blocks && *freed + *left < held; block++) {
+        uint64_t pfn = block << MAX_ORDER, end = pfn + MAX_ORDER_PAGES;
+        if (!frame_db_has(pfn))
+            continue;
+        for (; pfn < end && *freed + *left < held; pfn++) {
+            struct page *page = pfn_to_page(pfn);
+            if (READ_ONCE(page->owner) == owner && is_exclusive(page))
+                reclaim_block(page, freed, left);
+        }
+    }
+}
+
+static void count_reclaim(uint64_t freed, uint64_t left)
+{
+    unsigned long flags = arch_irq_save();
+    errors.exits_holding++;
+    errors.reclaimed_at_exit += freed;
+    errors.left_at_exit += left;
+    arch_irq_restore(flags);
+}
+
+uint64_t exclusive_reclaim(context_t owner, uint64_t *left)
+{
+    /* A hand-over that saw the thread still taking frames finishes under the lock: once it
+     * is ours, the count is complete and nothing else comes. */
+    unsigned long flags;
+    spin_lock_irqsave(&hand_over_lock, &flags);
+    spin_unlock_irqrestore(&hand_over_lock, flags);
+    *left = 0;
+    uint64_t held = thread_exclusive_frames(owner), freed = 0;
+    if (!held)
+        return 0;
+    reclaim_walk(owner, held, &freed, left);
+    count_reclaim(freed, *left);
+    return freed;
 }

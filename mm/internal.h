@@ -8,6 +8,7 @@
 #include "arch/arch.h"
 #include "kernel/context.h"
 #include "kernel/deferred.h"
+#include "kernel/thread.h"
 #include "lib/compiler.h"
 #include "mm/atomic_reserve.h"
 #include "mm/hot_cache.h"
@@ -113,9 +114,9 @@ struct cpu_pads {
     uint64_t lowest;         /* the lowest total level, noted where it rises and when read */
     uint64_t taken_outside;  /* shared pads taken by ordinary GFP_ATOMIC at min */
     uint64_t refills, refilled;
-    context_t owners[CONTEXT_HANDLER_SLOTS]; /* each claim's owner, recorded in its frames */
+    context_t owners[CONTEXT_HANDLER_SLOTS];       /* each claim's owner, recorded in its frames */
     uint32_t releases_seen[CONTEXT_HANDLER_SLOTS]; /* of each slot (atomic_reserve.c) */
-    struct pad_account gone;                 /* the takes of registrations since freed (no stack) */
+    struct pad_account gone; /* the takes of registrations since freed (no stack) */
 };
 
 extern struct cpu_pads cpu_pads[MAX_CPUS];
@@ -155,7 +156,17 @@ static inline __attribute__((always_inline)) struct page *pad_pop(struct cpu_pad
 }
 
 /* exclusive.c: may this context free this frame? 0, or -EPERM / -EBUSY (reported,
- * counted). Interrupts off. */
+ * counted). On 0 the frame is no longer counted as its owner's: the caller frees it.
+ * Interrupts off. */
 int exclusive_check_free(const struct page *page);
+
+/* An EXCLUSIVE block of 2^order frames was just handed out to `owner`: a thread counts it
+ * among the frames it owns (kernel/thread.h), so that its end finds them. Interrupts off. */
+static inline __attribute__((always_inline)) void exclusive_count_taken(context_t owner,
+                                                                        unsigned int order)
+{
+    if (context_is_thread(owner))
+        thread_count_exclusive(owner, (int64_t)1 << order);
+}
 
 #endif

@@ -117,6 +117,8 @@ finish_alloc(struct cpu_pages *cpu, struct page *page, unsigned int order, gfp_t
     uint32_t exclusive = gfp & __GFP_EXCLUSIVE ? PAGE_TAG(0, PG_EXCLUSIVE, 0, 0) : 0;
     page->tag = PAGE_TAG(PAGE_ALLOCATED, page->flags & PG_POISONED, order, 1) | exclusive;
     page->owner = owner_of(gfp, self);
+    if (gfp & __GFP_EXCLUSIVE)
+        exclusive_count_taken(self, order);
     cpu->allocations++;
     arch_irq_restore(flags);
     if (order == 0 && !(page->flags & PG_POISONED) && !(gfp & (__GFP_ZERO | __GFP_EXCLUSIVE)))
@@ -136,6 +138,7 @@ static inline __attribute__((always_inline)) struct page *hand_out_pad(struct cp
     if (likely(gfp & __GFP_EXCLUSIVE)) {
         page->owner = self;
         WRITE_ONCE(page->tag, PAGE_TAG(PAGE_ALLOCATED, PG_EXCLUSIVE, 0, 1));
+        exclusive_count_taken(self, 0);
     } else {
         page->owner = CONTEXT_NONE;
         WRITE_ONCE(page->tag, PAGE_TAG(PAGE_ALLOCATED, 0, 0, 1));
