@@ -17,10 +17,10 @@ static struct frame_pipe_header *header_of(struct page *page)
     return page_address(page);
 }
 
+/* The pipe's lock held. */
 static void enqueue(struct frame_pipe *pipe, struct page *page)
 {
     uint32_t pfn = (uint32_t)page_to_pfn(page);
-    spin_lock(&pipe->lock);
     page->next = PFN_NONE;
     if (pipe->queue_tail != PFN_NONE)
         pfn_to_page(pipe->queue_tail)->next = pfn;
@@ -29,7 +29,6 @@ static void enqueue(struct frame_pipe *pipe, struct page *page)
     pipe->queue_tail = pfn;
     pipe->stats.frames_handed++;
     pipe->stats.queued++;
-    spin_unlock(&pipe->lock);
 }
 
 /* The hand-over was refused (the consumer cannot own a frame): the frame is still ours, its
@@ -54,11 +53,17 @@ void frame_pipe_flush(struct frame_pipe *pipe)
     if (!page)
         return;
     pipe->filling = NULL;
-    if (page_hand_over(page, pipe->consumer) != 0) {
+    /* Under the lock: the consumer cannot change (frame_pipe_set_consumer) between the
+     * hand-over and the queueing. */
+    spin_lock(&pipe->lock);
+    int error = page_hand_over(page, pipe->consumer);
+    if (!error)
+        enqueue(pipe, page);
+    spin_unlock(&pipe->lock);
+    if (error) {
         drop_frame(pipe, page);
         return;
     }
-    enqueue(pipe, page);
     wait_queue_wake_all(&pipe->ready);
     if (pipe->on_frame)
         deferred_request(pipe->on_frame);
@@ -93,6 +98,20 @@ bool frame_pipe_write(struct frame_pipe *pipe, const void *record)
     if (header->records == frame_pipe_capacity(pipe))
         frame_pipe_flush(pipe);
     return true;
+}
+
+int frame_pipe_set_consumer(struct frame_pipe *pipe, context_t consumer)
+{
+    unsigned long flags;
+    spin_lock_irqsave(&pipe->lock, &flags);
+    pipe->consumer = consumer;
+    int error = 0;
+    for (uint32_t pfn = pipe->queue_head; pfn != PFN_NONE; pfn = pfn_to_page(pfn)->next) {
+        int refused = page_hand_over(pfn_to_page(pfn), consumer); /* reported */
+        error = error ? error : refused;
+    }
+    spin_unlock_irqrestore(&pipe->lock, flags);
+    return error;
 }
 
 struct page *frame_pipe_take(struct frame_pipe *pipe)
