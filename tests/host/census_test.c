@@ -25,16 +25,16 @@ static void census_agrees_after_boot_and_a_mix_of_allocations(struct ktest *t)
     struct page *blocks[5] = {alloc_pages(GFP_KERNEL, 3), alloc_page(GFP_KERNEL),
                               alloc_page(GFP_ATOMIC | EXCLUSIVE), alloc_pages(GFP_KERNEL, 10),
                               alloc_page(GFP_KERNEL)};
-    free_page(blocks[4]); /* into the hot cache */
+    KTEST_EXPECT_EQ(t, free_page(blocks[4]), 0); /* into the hot cache */
     KTEST_EXPECT_TRUE(t, frame_census_take(&census));
     KTEST_EXPECT_EQ(t, census.allocated, 8u + 1 + 1 + 1024);
     KTEST_EXPECT_EQ(t, census.exclusive, 1u);
     KTEST_EXPECT_GT(t, census.hot, 0u);
     KTEST_EXPECT_GT(t, census.reserve, 0u);
-    free_pages(blocks[0], 3);
-    free_page(blocks[1]);
-    free_page(blocks[2]);
-    free_pages(blocks[3], 10);
+    KTEST_EXPECT_EQ(t, free_pages(blocks[0], 3), 0);
+    KTEST_EXPECT_EQ(t, free_page(blocks[1]), 0);
+    KTEST_EXPECT_EQ(t, free_page(blocks[2]), 0);
+    KTEST_EXPECT_EQ(t, free_pages(blocks[3], 10), 0);
     KTEST_EXPECT_TRUE(t, frame_census_take(&census));
     KTEST_EXPECT_EQ(t, census.allocated, 0u);
 }
