@@ -161,7 +161,9 @@ static inline __attribute__((always_inline)) struct page *pad_pop(struct cpu_pad
 int exclusive_check_free(const struct page *page);
 
 /* An EXCLUSIVE block of 2^order frames was just handed out to `owner`: a thread counts it
- * among the frames it owns (kernel/thread.h), so that its end finds them. Interrupts off. */
+ * among the frames it owns (kernel/thread.h), so that its end finds them. Called by the
+ * allocating thread itself, off the handlers' take path (a possible call there would cost it
+ * the registers a call saves). Any context. */
 static inline __attribute__((always_inline)) void exclusive_count_taken(context_t owner,
                                                                         unsigned int order)
 {

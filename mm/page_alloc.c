@@ -99,7 +99,10 @@ static __attribute__((noinline, cold)) struct page *alloc_failed(struct cpu_page
 static __attribute__((noinline)) struct page *prepare_block(struct page *page, unsigned int order,
                                                             gfp_t gfp)
 {
-    /* The block is ours now: checking and clearing it needs no lock. */
+    /* The block is ours now: checking and clearing it needs no lock. An EXCLUSIVE block
+     * always comes this way (it is zeroed): counted here for a thread that owns it. */
+    if (gfp & __GFP_EXCLUSIVE)
+        exclusive_count_taken(page->owner, order);
     poison_check(page, order);
     if (gfp & (__GFP_ZERO | __GFP_EXCLUSIVE))
         memset(page_address(page), 0, PAGE_SIZE << order);
@@ -117,8 +120,6 @@ finish_alloc(struct cpu_pages *cpu, struct page *page, unsigned int order, gfp_t
     uint32_t exclusive = gfp & __GFP_EXCLUSIVE ? PAGE_TAG(0, PG_EXCLUSIVE, 0, 0) : 0;
     page->tag = PAGE_TAG(PAGE_ALLOCATED, page->flags & PG_POISONED, order, 1) | exclusive;
     page->owner = owner_of(gfp, self);
-    if (gfp & __GFP_EXCLUSIVE)
-        exclusive_count_taken(self, order);
     cpu->allocations++;
     arch_irq_restore(flags);
     if (order == 0 && !(page->flags & PG_POISONED) && !(gfp & (__GFP_ZERO | __GFP_EXCLUSIVE)))
@@ -138,7 +139,6 @@ static inline __attribute__((always_inline)) struct page *hand_out_pad(struct cp
     if (likely(gfp & __GFP_EXCLUSIVE)) {
         page->owner = self;
         WRITE_ONCE(page->tag, PAGE_TAG(PAGE_ALLOCATED, PG_EXCLUSIVE, 0, 1));
-        exclusive_count_taken(self, 0);
     } else {
         page->owner = CONTEXT_NONE;
         WRITE_ONCE(page->tag, PAGE_TAG(PAGE_ALLOCATED, 0, 0, 1));
@@ -159,7 +159,10 @@ static struct page *take_shared_pad(struct cpu_pages *cpu, gfp_t gfp, context_t 
     if (pads->shared.head == PFN_NONE)
         return NULL;
     pads->taken_outside++;
-    return hand_out_pad(cpu, pad_pop(pads, &pads->shared), gfp, self, flags);
+    struct page *page = hand_out_pad(cpu, pad_pop(pads, &pads->shared), gfp, self, flags);
+    if (gfp & __GFP_EXCLUSIVE)
+        exclusive_count_taken(self, 0); /* here, not in hand_out_pad: handlers own no count */
+    return page;
 }
 
 /* A handler's own pad, else a shared one, counted for it; NULL when both are empty. Other
