@@ -423,14 +423,23 @@ static struct worker_result results[MAX_CPUS];
 static unsigned int worker_count;
 static unsigned int worker_cpus[MAX_CPUS];
 
-/* Frees what the handler of CPU `cpu` handed over: another CPU's frames, freed here. */
-static uint64_t free_chain_of(unsigned int cpu)
+/* Takes what the handler of CPU `cpu` handed over, and (new_owner not CONTEXT_NONE) has it
+ * hand what comes next to new_owner instead: both at once, under the lock, so every frame
+ * taken was handed to the caller. */
+static uint32_t take_chain_of(unsigned int cpu, context_t new_owner)
 {
     unsigned long flags;
     spin_lock_irqsave(&stress[cpu].lock, &flags);
     uint32_t pfn = stress[cpu].chain;
     stress[cpu].chain = PFN_NONE;
+    if (new_owner != CONTEXT_NONE)
+        stress[cpu].hand_to = new_owner;
     spin_unlock_irqrestore(&stress[cpu].lock, flags);
+    return pfn;
+}
+
+static uint64_t free_chain(uint32_t pfn)
+{
     uint64_t freed = 0;
     while (pfn != PFN_NONE) {
         struct page *page = pfn_to_page(pfn);
@@ -438,6 +447,12 @@ static uint64_t free_chain_of(unsigned int cpu)
         freed += free_page(page) == 0;
     }
     return freed;
+}
+
+/* Frees what the handler of CPU `cpu` handed over: another CPU's frames, freed here. */
+static uint64_t free_chain_of(unsigned int cpu)
+{
+    return free_chain(take_chain_of(cpu, CONTEXT_NONE));
 }
 
 /* A thread freeing a frame a handler keeps: refused (and counted) once per kept frame. */
@@ -505,11 +520,7 @@ static void stress_worker(void *arg)
     }
     /* Frames handed over from now on are the boot thread's (clean_up frees them); those
      * chained until now are this thread's, and freed here before it ends. */
-    unsigned long flags;
-    spin_lock_irqsave(&stress[next].lock, &flags);
-    stress[next].hand_to = CONTEXT_BOOT;
-    spin_unlock_irqrestore(&stress[next].lock, flags);
-    result->freed_handed += free_chain_of(next);
+    result->freed_handed += free_chain(take_chain_of(next, CONTEXT_BOOT));
 }
 
 static void start_workers(struct thread **threads)
