@@ -13,7 +13,7 @@
 #include "lib/string.h"
 #include "mm/page_alloc.h"
 
-static char captured[4096]; /* ps with every CPU's threads */
+static char captured[2048]; /* ps with every CPU's threads */
 
 /* Runs a line as the shell would; returns the command's result, output in `captured`. */
 static int run(const char *text)
