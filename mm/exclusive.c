@@ -76,29 +76,32 @@ static int check_new_owner(const struct page *page, context_t new_owner)
     return -EINVAL;
 }
 
-/* Gives the frame to new_owner if it may own one, and moves it between the threads' counts.
- * For a thread, under hand_over_lock: it cannot begin to end between the check and the move.
- * Interrupts off. */
-static int move_to(struct page *page, context_t self, context_t new_owner)
+/* A hand-over to a thread runs under hand_over_lock, so that the thread cannot begin to end
+ * between the check that it may own the frame and the frame becoming its own. Returns
+ * whether the lock was taken. */
+static bool lock_for(context_t new_owner, unsigned long *flags)
 {
-    bool to_thread = context_is_thread(new_owner);
-    if (to_thread)
-        spin_lock(&hand_over_lock);
-    int error = check_new_owner(page, new_owner);
-    if (!error) {
-        int64_t frames = (int64_t)1 << page->order;
-        page->owner = new_owner;
-        thread_count_exclusive(self, -frames);
-        thread_count_exclusive(new_owner, frames);
-    }
-    if (to_thread)
-        spin_unlock(&hand_over_lock);
-    return error;
+    if (!context_is_thread(new_owner))
+        return false;
+    spin_lock_irqsave(&hand_over_lock, flags);
+    return true;
+}
+
+/* After a hand-over: the block of 2^order frames leaves the giver's count for the taker's
+ * (threads'). */
+static void count_move(unsigned int order, context_t from, context_t to)
+{
+    int64_t frames = (int64_t)1 << order;
+    thread_count_exclusive(from, -frames);
+    thread_count_exclusive(to, frames);
 }
 
 int page_hand_over(struct page *page, context_t new_owner)
 {
     char owner[CONTEXT_NAME_MAX], current[CONTEXT_NAME_MAX];
+    unsigned long lock_flags = 0;
+    bool locked = lock_for(new_owner, &lock_flags); /* first: restored last */
+    unsigned int order = page->order; /* read while ours: the new owner may free it at once */
     unsigned long flags = arch_irq_save();
     context_t self = context_current();
     int error = 0;
@@ -109,10 +112,14 @@ int page_hand_over(struct page *page, context_t new_owner)
                   "EXCLUSIVE frame owned by %s, handed over by %s: refused",
                   context_name(page->owner, owner), context_name(self, current));
         error = -EPERM;
-    } else {
-        error = move_to(page, self, new_owner);
+    } else if ((error = check_new_owner(page, new_owner)) == 0) {
+        page->owner = new_owner;
     }
     arch_irq_restore(flags);
+    if (!error)
+        count_move(order, self, new_owner);
+    if (locked)
+        spin_unlock_irqrestore(&hand_over_lock, lock_flags);
     return error;
 }
 
@@ -211,6 +218,7 @@ uint64_t exclusive_reclaim(context_t owner, uint64_t *left)
     if (!held)
         return 0;
     reclaim_walk(owner, held, &freed, left);
-    count_reclaim(freed, *left);
+    if (freed || *left) /* a count gone wrong finds nothing: no end holding frames */
+        count_reclaim(freed, *left);
     return freed;
 }
