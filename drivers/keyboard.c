@@ -352,6 +352,11 @@ bool keyboard_read_event(struct key_event *event)
     return true;
 }
 
+int keyboard_set_reader(context_t reader)
+{
+    return frame_pipe_set_consumer(&scancode_pipe, reader);
+}
+
 bool keyboard_input_pending(void)
 {
     struct frame_pipe_stats pipe;

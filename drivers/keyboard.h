@@ -10,6 +10,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "kernel/context.h"
+
 #include "lib/scancode.h"
 
 /* Initialises the i8042 (ports off, output buffer flushed, self tests, translation on),
@@ -23,6 +25,12 @@ int keyboard_init(void);
  * Returns false when none is left. Ordinary context, one reader at a time (the console);
  * never waits. */
 bool keyboard_read_event(struct key_event *event);
+
+/* Makes `reader` (a thread's context) the console's one reader of the keyboard: the frames
+ * of scancodes go to it from now on, those queued already included (the caller must be the
+ * reader until now: the boot thread, handing over to the shell). Returns 0 or the errno of a
+ * refused hand-over (reported). Ordinary context. */
+int keyboard_set_reader(context_t reader);
 
 /* True when scancodes are waiting for keyboard_read_event. Any context; never waits. */
 bool keyboard_input_pending(void);

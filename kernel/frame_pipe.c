@@ -17,10 +17,10 @@ static struct frame_pipe_header *header_of(struct page *page)
     return page_address(page);
 }
 
+/* The pipe's lock held. */
 static void enqueue(struct frame_pipe *pipe, struct page *page)
 {
     uint32_t pfn = (uint32_t)page_to_pfn(page);
-    spin_lock(&pipe->lock);
     page->next = PFN_NONE;
     if (pipe->queue_tail != PFN_NONE)
         pfn_to_page(pipe->queue_tail)->next = pfn;
@@ -29,7 +29,6 @@ static void enqueue(struct frame_pipe *pipe, struct page *page)
     pipe->queue_tail = pfn;
     pipe->stats.frames_handed++;
     pipe->stats.queued++;
-    spin_unlock(&pipe->lock);
 }
 
 /* The hand-over was refused (the consumer cannot own a frame): the frame is still ours, its
@@ -55,14 +54,20 @@ void frame_pipe_flush(struct frame_pipe *pipe)
         return;
     pipe->filling = NULL;
     /* LAB sensor: begin hand-over
-     * The frame becomes the consumer's (page_hand_over). Refused, it is still ours: drop it
-     * (drop_frame). Else queue it (enqueue), wake a consumer waiting on pipe->ready, and
-     * request pipe->on_frame when there is one. */
-    if (page_hand_over(page, pipe->consumer) != 0) {
+     * Under the pipe's lock, so that the consumer cannot change (frame_pipe_set_consumer)
+     * between the two: the frame becomes the consumer's (page_hand_over) and, if it did,
+     * joins the queue (enqueue, which expects the lock held). Refused, it is still ours: drop
+     * it (drop_frame, after the lock). Else wake a consumer waiting on pipe->ready, and request
+     * pipe->on_frame when there is one. */
+    spin_lock(&pipe->lock);
+    int error = page_hand_over(page, pipe->consumer);
+    if (!error)
+        enqueue(pipe, page);
+    spin_unlock(&pipe->lock);
+    if (error) {
         drop_frame(pipe, page);
         return;
     }
-    enqueue(pipe, page);
     wait_queue_wake_all(&pipe->ready);
     if (pipe->on_frame)
         deferred_request(pipe->on_frame);
@@ -104,6 +109,20 @@ bool frame_pipe_write(struct frame_pipe *pipe, const void *record)
         frame_pipe_flush(pipe);
     return true;
     /* LAB sensor: end landing, placeholder: return false; */
+}
+
+int frame_pipe_set_consumer(struct frame_pipe *pipe, context_t consumer)
+{
+    unsigned long flags;
+    spin_lock_irqsave(&pipe->lock, &flags);
+    pipe->consumer = consumer;
+    int error = 0;
+    for (uint32_t pfn = pipe->queue_head; pfn != PFN_NONE; pfn = pfn_to_page(pfn)->next) {
+        int refused = page_hand_over(pfn_to_page(pfn), consumer); /* reported */
+        error = error ? error : refused;
+    }
+    spin_unlock_irqrestore(&pipe->lock, flags);
+    return error;
 }
 
 struct page *frame_pipe_take(struct frame_pipe *pipe)

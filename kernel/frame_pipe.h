@@ -71,6 +71,13 @@ bool frame_pipe_write(struct frame_pipe *pipe, const void *record);
  * a full frame, such as keystrokes). The producer's context only. */
 void frame_pipe_flush(struct frame_pipe *pipe);
 
+/* Makes `consumer` (a thread's context, kernel/thread.h: thread_context) the one frames are
+ * handed over to from now on, and hands it the frames queued already: the caller must own
+ * those, being the consumer until now (a pipe's first consumer is set before anything is
+ * queued). Returns 0, or the first refusal of page_hand_over (reported; that frame stays
+ * queued, the caller's). Ordinary context; never waits. */
+int frame_pipe_set_consumer(struct frame_pipe *pipe, context_t consumer);
+
 /* Takes the oldest handed-over frame, now owned by the consumer, or NULL when none is
  * queued. The caller reads it (page_address: a frame_pipe_header, then the records) and
  * frees it with free_page. Any context; never waits. */

@@ -183,6 +183,10 @@ static void start_shell(void)
     struct thread *shell = thread_create("shell", shell_main, NULL, THREAD_PRIORITY_NORMAL);
     if (!shell)
         panic("shell: no thread for the shell");
+    /* The keyboard's frames are the console reader's: the shell's from now on, those typed
+     * during boot included. (The shell prints its prompt before it reads: it finds them its
+     * own.) */
+    keyboard_set_reader(thread_context(shell));
     thread_detach(shell);
     thread_detach(thread_current());
     thread_exit(0);

@@ -11,7 +11,7 @@ static struct netdev *devices;
 void netdev_register(struct netdev *dev)
 {
     dev->lock = (struct spinlock)SPINLOCK_INIT("netdev queue");
-    dev->consumer = CONTEXT_BOOT;
+    dev->consumer = CONTEXT_NONE; /* hand-overs refused (the driver recycles) until set */
     dev->received = (struct wait_queue)WAIT_QUEUE_INIT("network frames");
     dev->queue_head = dev->queue_count = 0;
     dev->next = devices;

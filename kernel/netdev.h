@@ -111,14 +111,16 @@ struct netdev {
     struct netdev *next;            /* the registered devices */
 };
 
-/* Adds a device (the driver filled in name, mac, irq, ops, driver). Frames are handed to
- * CONTEXT_BOOT until netdev_set_consumer says otherwise. Boot, ordinary context. */
+/* Adds a device (the driver filled in name, mac, irq, ops, driver). Until
+ * netdev_set_consumer names a consumer, hand-overs are refused and the driver recycles the
+ * frames it received. Boot, ordinary context. */
 void netdev_register(struct netdev *dev);
 
 /* The first registered device, or NULL. Any context. */
 struct netdev *netdev_first(void);
 
-/* Names the context frames are handed over to. Boot, before interrupts are enabled. */
+/* Names the context frames are handed over to: the consumer thread's (kernel/thread.h:
+ * thread_context), which alone may free them. Boot, before any frame is queued. */
 void netdev_set_consumer(struct netdev *dev, context_t consumer);
 
 /* --- the driver's side, in its interrupt handler ------------------------------------------- */

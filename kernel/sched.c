@@ -55,10 +55,13 @@ struct thread *sched_current(void)
     return (struct thread *)arch_cpu_word(CPU_WORD_THREAD); /* one read: no CPU mix-up */
 }
 
+/* Interrupts off. The context word follows the thread: what this CPU allocates from now on
+ * is the new thread's (kernel/context.h). */
 void sched_set_current(struct thread *thread)
 {
     running[arch_cpu_id()] = thread;
     arch_cpu_word_set(CPU_WORD_THREAD, (long)(uintptr_t)thread);
+    arch_cpu_word_set(CPU_WORD_CONTEXT, (long)thread->context_id);
 }
 
 void sched_set_idle(struct thread *thread)

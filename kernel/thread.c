@@ -9,6 +9,7 @@
 #include "lib/errno.h"
 #include "lib/format.h"
 #include "lib/string.h"
+#include "mm/exclusive.h"
 #include "mm/layout.h"
 #include "mm/page_alloc.h"
 #include "mm/vm.h"
@@ -22,6 +23,17 @@ _Static_assert(PAGE_SIZE + THREAD_STACK_SIZE <= THREAD_STACK_SLOT, "a stack and 
  * ready and read-only afterwards. */
 static struct thread threads[THREADS_MAX];
 static uint32_t next_id = 1; /* guarded by the scheduler's lock */
+
+_Static_assert(THREADS_MAX == CONTEXT_THREAD_SLOTS, "one context slot per thread slot");
+
+/* Each slot's generation: its threads' contexts differ (kernel/context.h). Guarded by the
+ * scheduler's lock. */
+static uint32_t generations[THREADS_MAX];
+
+/* The boot thread (CONTEXT_BOOT), once thread_init made it, and the EXCLUSIVE frames it owns:
+ * counted from the first allocation, before it is a thread. */
+static struct thread *boot_thread;
+static uint32_t boot_exclusive_frames;
 
 struct thread *thread_current(void)
 {
@@ -116,8 +128,12 @@ static int slot_claim(void)
             found = slot;
     }
     if (found >= 0) {
-        threads[found] =
-                (struct thread){.state = THREAD_BLOCKED, .id = next_id++, .cpu = -1, .pinned = -1};
+        uint32_t generation = generations[found]++ % CONTEXT_THREAD_GENERATIONS;
+        threads[found] = (struct thread){.state = THREAD_BLOCKED,
+                                         .id = next_id++,
+                                         .context_id = CONTEXT_THREAD(found, generation),
+                                         .cpu = -1,
+                                         .pinned = -1};
         threads[found].exited = (struct wait_queue)WAIT_QUEUE_INIT("join");
     }
     wait_unlock_irqrestore(flags);
@@ -203,10 +219,24 @@ struct thread *thread_create_on(const char *name, void (*entry)(void *arg), void
  * at every tick). */
 static uint64_t reap_hint;
 
+/* The ending thread takes no more frames, and gives back what it still owns (one line). */
+static void reclaim_frames(struct thread *self)
+{
+    WRITE_ONCE(self->frames_closed, true); /* before exclusive_reclaim looks */
+    uint64_t left = 0, freed = exclusive_reclaim(self->context_id, &left);
+    if (freed || left)
+        printk("thread '%s' (id %u) ended holding %llu EXCLUSIVE frame%s: %llu poisoned and "
+               "freed%s\n",
+               self->name, self->id, (unsigned long long)(freed + left),
+               freed + left == 1 ? "" : "s", (unsigned long long)freed,
+               left ? ", the rest still mapped (left)" : "");
+}
+
 void thread_exit(int exit_code)
 {
     struct thread *self = thread_current();
     self->exit_code = exit_code;
+    reclaim_frames(self);
     __atomic_add_fetch(&reap_hint, 1, __ATOMIC_RELEASE);
     sched_exit_current(); /* DEAD, its joiner woken, and never back */
 }
@@ -336,8 +366,10 @@ void thread_init(void)
     boot->priority = THREAD_PRIORITY_NORMAL;
     boot->stack_slot = -1; /* the static boot stack: nothing to free */
     boot->stack_bottom = kernel_stack_top(STACK_BOOT) - KERNEL_STACK_SIZE;
+    boot->context_id = CONTEXT_BOOT; /* what its frames recorded before it was a thread */
     boot->state = THREAD_RUNNING;
     boot->cpu = 0;
+    boot_thread = boot;
     sched_set_current(boot);
 
     /* The idle thread's stack is static, like the boot stack: the scheduler cannot run
@@ -372,6 +404,8 @@ int thread_list(struct thread_info *out, int max)
                                               .state = thread->state,
                                               .priority = thread->priority,
                                               .ticks = thread->ticks,
+                                              .exclusive_frames =
+                                                      thread_exclusive_frames(thread->context_id),
                                               .cpu = thread->cpu,
                                               .pinned = thread->pinned};
             memcpy(out[count].name, thread->name, THREAD_NAME_MAX);
@@ -396,4 +430,66 @@ const char *thread_priority_name(enum thread_priority priority)
 {
     static const char *const names[] = {"idle", "low", "normal", "high"};
     return priority < THREAD_PRIORITIES ? names[priority] : "?";
+}
+
+/* --- threads as owners of EXCLUSIVE frames --------------------------------------------- */
+
+context_t thread_context(const struct thread *thread)
+{
+    return thread->context_id;
+}
+
+/* The thread whose context this is, whatever its state (UNUSED included: the caller checks),
+ * or NULL when the id names no slot's present thread. */
+static struct thread *thread_of(context_t context)
+{
+    if (context == CONTEXT_BOOT)
+        return READ_ONCE(boot_thread);
+    if (!context_is_thread(context))
+        return NULL;
+    struct thread *thread = &threads[context_thread_slot(context)];
+    return READ_ONCE(thread->context_id) == context ? thread : NULL;
+}
+
+bool thread_context_is_live(context_t context)
+{
+    if (context == CONTEXT_BOOT && !READ_ONCE(boot_thread))
+        return true; /* kmain, before thread_init */
+    struct thread *thread = thread_of(context);
+    if (!thread)
+        return false;
+    enum thread_state state = READ_ONCE(thread->state);
+    return state != THREAD_UNUSED && state != THREAD_DEAD && !READ_ONCE(thread->frames_closed);
+}
+
+bool thread_context_describe(context_t context, char *buffer, unsigned int size)
+{
+    struct thread *thread = thread_of(context);
+    if (!thread || READ_ONCE(thread->state) == THREAD_UNUSED)
+        return false;
+    ksnprintf(buffer, size, "thread '%s' (id %u)", thread->name, thread->id);
+    return true;
+}
+
+/* Where a thread context's count is kept, or NULL for a context that is not a present
+ * thread's. */
+static uint32_t *exclusive_count_of(context_t context)
+{
+    if (context == CONTEXT_BOOT)
+        return &boot_exclusive_frames;
+    struct thread *thread = thread_of(context);
+    return thread ? &thread->exclusive_frames : NULL;
+}
+
+void thread_count_exclusive(context_t context, int64_t frames)
+{
+    uint32_t *count = exclusive_count_of(context);
+    if (count)
+        __atomic_add_fetch(count, (uint32_t)frames, __ATOMIC_RELAXED);
+}
+
+uint32_t thread_exclusive_frames(context_t context)
+{
+    uint32_t *count = exclusive_count_of(context);
+    return count ? __atomic_load_n(count, __ATOMIC_RELAXED) : 0;
 }

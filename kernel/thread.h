@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "arch/arch.h"
+#include "kernel/context.h"
 #include "kernel/wait.h"
 #include "lib/compiler.h"
 
@@ -52,6 +53,7 @@ struct thread {
     void *arg;
     uint64_t stack_bottom; /* lowest address of the stack (its guard page is below) */
     int stack_slot;        /* which slot of the stack area; -1: a static stack (boot) */
+    context_t context_id;  /* its execution context: what its EXCLUSIVE frames record */
 
     /* sched_lock (kernel/sched.c) guards these. */
     enum thread_state state;
@@ -67,6 +69,11 @@ struct thread {
     bool joining;                  /* a joiner waits for it */
     int exit_code;
     struct wait_queue exited; /* where a joiner waits */
+
+    /* EXCLUSIVE frames it owns: changed atomically by the allocator, frees and hand-overs
+     * (mm/exclusive.c), from any CPU. frames_closed: set as it ends, it takes no more. */
+    uint32_t exclusive_frames;
+    bool frames_closed;
 
     /* Written only on the thread's CPU (by the tick handler, the switch). */
     uint64_t ticks;    /* CPU time: ticks that found it running */
@@ -107,7 +114,9 @@ uint64_t thread_cpu_stack(unsigned int cpu, unsigned int which);
 __noreturn void thread_run_idle(struct thread *idle);
 
 /* Ends the calling thread with exit_code: its joiner wakes; its stack is freed by the
- * joiner, or (detached) by the idle thread. Never returns. Thread context. */
+ * joiner, or (detached) by the idle thread. EXCLUSIVE frames it still owns are poisoned and
+ * freed, counted (page_alloc's exclusive errors: reclaimed_at_exit) and reported in one line
+ * naming it and how many. Never returns. Thread context. */
 __noreturn void thread_exit(int exit_code);
 
 /* Waits until `thread` has ended, frees what it held and returns 0 with its exit code in
@@ -130,14 +139,37 @@ struct thread_info {
     enum thread_state state;
     enum thread_priority priority;
     uint64_t ticks;
-    const char *waiting_on; /* the wait queue's name, "sleep", or NULL */
-    int cpu;                /* running on, or last ran on; -1: never ran */
-    int pinned;             /* -1: may run on any CPU */
+    uint32_t exclusive_frames; /* EXCLUSIVE frames it owns */
+    const char *waiting_on;    /* the wait queue's name, "sleep", or NULL */
+    int cpu;                   /* running on, or last ran on; -1: never ran */
+    int pinned;                /* -1: may run on any CPU */
 };
 
 /* Copies up to max threads, in the table's order, into out. Returns how many there are.
  * Any context but an interrupt handler. */
 int thread_list(struct thread_info *out, int max);
+
+/* --- threads as owners of EXCLUSIVE frames (kernel/context.h, mm/exclusive.c) ---------- */
+
+/* The context a thread runs in: what its EXCLUSIVE frames record as their owner, and what a
+ * handler hands frames over to for it to free. Any context. */
+context_t thread_context(const struct thread *thread);
+
+/* True when context is a thread that exists and has not begun to end: one that may be given
+ * frames. Any context; never waits. */
+bool thread_context_is_live(context_t context);
+
+/* Writes "thread 'name' (id N)" for a thread context that exists (ended but not yet joined
+ * included) and returns true; false for one that does not. Any context; never waits. */
+bool thread_context_describe(context_t context, char *buffer, unsigned int size);
+
+/* Adds `frames` (negative: takes them away) to the EXCLUSIVE frames a thread context owns;
+ * nothing for a context that is not a thread's or a thread that is gone. Called by the
+ * allocator, frees and hand-overs. Any context; never waits. */
+void thread_count_exclusive(context_t context, int64_t frames);
+
+/* The EXCLUSIVE frames a thread context owns (0 for one that is gone). Any context. */
+uint32_t thread_exclusive_frames(context_t context);
 
 /* Short names, for reports and ps. */
 const char *thread_state_name(enum thread_state state);

@@ -1,14 +1,22 @@
 /* mm/exclusive.c - the rules of EXCLUSIVE frames. The allocator itself zeroes them, records
  * the owner (mm/page_alloc.c: finish_alloc, hand_out_pad) and poisons them on free; this file
- * checks who may free, reference, map and hand them over, and to whom. */
+ * checks who may free, reference, map and hand them over, and to whom, keeps each thread's
+ * count of the frames it owns right as they move, and gives back what an ending thread
+ * owns. */
 #include "mm/exclusive.h"
 
 #include "arch/arch.h"
+#include "kernel/spinlock.h"
 #include "lib/errno.h"
 #include "mm/internal.h"
 
 /* Changed with interrupts off. */
 static struct exclusive_errors errors;
+
+/* A hand-over to a thread checks that the thread takes frames and moves the frame under this
+ * lock; an ending thread closes, then takes it once (exclusive_reclaim): so no frame reaches
+ * it after it counted what it owns. */
+static struct spinlock hand_over_lock = SPINLOCK_INIT("exclusive hand-over");
 
 static bool is_exclusive(const struct page *page)
 {
@@ -36,6 +44,7 @@ int exclusive_check_free(const struct page *page)
                   "EXCLUSIVE frame freed while still mapped: refused");
         return -EBUSY;
     }
+    thread_count_exclusive(self, -((int64_t)1 << page->order)); /* the caller frees it now */
     return 0;
 }
 
@@ -71,9 +80,32 @@ static int check_new_owner(const struct page *page, context_t new_owner)
     return -EINVAL;
 }
 
+/* A hand-over to a thread runs under hand_over_lock, so that the thread cannot begin to end
+ * between the check that it may own the frame and the frame becoming its own. Returns
+ * whether the lock was taken. */
+static bool lock_for(context_t new_owner, unsigned long *flags)
+{
+    if (!context_is_thread(new_owner))
+        return false;
+    spin_lock_irqsave(&hand_over_lock, flags);
+    return true;
+}
+
+/* After a hand-over: the block of 2^order frames leaves the giver's count for the taker's
+ * (threads'). */
+static void count_move(unsigned int order, context_t from, context_t to)
+{
+    int64_t frames = (int64_t)1 << order;
+    thread_count_exclusive(from, -frames);
+    thread_count_exclusive(to, frames);
+}
+
 int page_hand_over(struct page *page, context_t new_owner)
 {
     char owner[CONTEXT_NAME_MAX], current[CONTEXT_NAME_MAX];
+    unsigned long lock_flags = 0;
+    bool locked = lock_for(new_owner, &lock_flags); /* first: restored last */
+    unsigned int order = page->order; /* read while ours: the new owner may free it at once */
     unsigned long flags = arch_irq_save();
     context_t self = context_current();
     int error = 0;
@@ -93,6 +125,10 @@ int page_hand_over(struct page *page, context_t new_owner)
     }
     /* LAB exclusive: end hand-over */
     arch_irq_restore(flags);
+    if (!error)
+        count_move(order, self, new_owner);
+    if (locked)
+        spin_unlock_irqrestore(&hand_over_lock, lock_flags);
     return error;
 }
 
@@ -133,4 +169,65 @@ void exclusive_get_errors(struct exclusive_errors *out)
     unsigned long flags = arch_irq_save();
     *out = errors;
     arch_irq_restore(flags);
+}
+
+/* --- an ending thread's frames ------------------------------------------------------------ */
+
+/* Frees one block the ending thread owns; true when it was freed (a mapped one is left). */
+static bool reclaim_block(struct page *page, uint64_t *freed, uint64_t *left)
+{
+    uint64_t frames = 1ull << page->order;
+    if (page->flags & PG_MAPPED) {
+        *left += frames;
+        return false;
+    }
+    if (free_pages(page, page->order) != 0) { /* reported by free_pages */
+        *left += frames;
+        return false;
+    }
+    *freed += frames;
+    return true;
+}
+
+/* Walks the frame database for heads of EXCLUSIVE blocks `owner` has, until `held` frames
+ * are found. Only the owner changes such a block, and it is the caller: the walk needs no
+ * lock, and frees as it goes. */
+static void reclaim_walk(context_t owner, uint64_t held, uint64_t *freed, uint64_t *left)
+{
+    for (uint64_t block = 0; block < frame_db_blocks && *freed + *left < held; block++) {
+        uint64_t pfn = block << MAX_ORDER, end = pfn + MAX_ORDER_PAGES;
+        if (!frame_db_has(pfn))
+            continue;
+        for (; pfn < end && *freed + *left < held; pfn++) {
+            struct page *page = pfn_to_page(pfn);
+            if (READ_ONCE(page->owner) == owner && is_exclusive(page))
+                reclaim_block(page, freed, left);
+        }
+    }
+}
+
+static void count_reclaim(uint64_t freed, uint64_t left)
+{
+    unsigned long flags = arch_irq_save();
+    errors.exits_holding++;
+    errors.reclaimed_at_exit += freed;
+    errors.left_at_exit += left;
+    arch_irq_restore(flags);
+}
+
+uint64_t exclusive_reclaim(context_t owner, uint64_t *left)
+{
+    /* A hand-over that saw the thread still taking frames finishes under the lock: once it
+     * is ours, the count is complete and nothing else comes. */
+    unsigned long flags;
+    spin_lock_irqsave(&hand_over_lock, &flags);
+    spin_unlock_irqrestore(&hand_over_lock, flags);
+    *left = 0;
+    uint64_t held = thread_exclusive_frames(owner), freed = 0;
+    if (!held)
+        return 0;
+    reclaim_walk(owner, held, &freed, left);
+    if (freed || *left) /* a count gone wrong finds nothing: no end holding frames */
+        count_reclaim(freed, *left);
+    return freed;
 }

@@ -8,6 +8,7 @@
 #include "arch/arch.h"
 #include "kernel/context.h"
 #include "kernel/deferred.h"
+#include "kernel/thread.h"
 #include "lib/compiler.h"
 #include "mm/atomic_reserve.h"
 #include "mm/hot_cache.h"
@@ -181,7 +182,19 @@ static inline __attribute__((always_inline)) struct page *pad_pop(struct cpu_pad
 }
 
 /* exclusive.c: may this context free this frame? 0, or -EPERM / -EBUSY (reported,
- * counted). Interrupts off. */
+ * counted). On 0 the frame is no longer counted as its owner's: the caller frees it.
+ * Interrupts off. */
 int exclusive_check_free(const struct page *page);
+
+/* An EXCLUSIVE block of 2^order frames was just handed out to `owner`: a thread counts it
+ * among the frames it owns (kernel/thread.h), so that its end finds them. Called by the
+ * allocating thread itself, off the handlers' take path (a possible call there would cost it
+ * the registers a call saves). Any context. */
+static inline __attribute__((always_inline)) void exclusive_count_taken(context_t owner,
+                                                                        unsigned int order)
+{
+    if (context_is_thread(owner))
+        thread_count_exclusive(owner, (int64_t)1 << order);
+}
 
 #endif

@@ -112,7 +112,10 @@ alloc_failed(struct cpu_pages *cpu, gfp_t gfp, unsigned int order, unsigned long
 static __attribute__((noinline)) struct page *prepare_block(struct page *page, unsigned int order,
                                                             gfp_t gfp)
 {
-    /* The block is ours now: checking and clearing it needs no lock. */
+    /* The block is ours now: checking and clearing it needs no lock. An EXCLUSIVE block
+     * always comes this way (it is zeroed): counted here for a thread that owns it. */
+    if (gfp & __GFP_EXCLUSIVE)
+        exclusive_count_taken(page->owner, order);
     poison_check(page, order);
     if (gfp & (__GFP_ZERO | __GFP_EXCLUSIVE))
         memset(page_address(page), 0, PAGE_SIZE << order);
@@ -170,7 +173,11 @@ static struct page *take_shared_pad(struct cpu_pages *cpu, gfp_t gfp, context_t 
         return NULL;
     pads->taken_outside++;
     bool refill_due = pads->shared.level == pads->shared.refill_below; /* it crosses the mark */
-    return hand_out_pad(cpu, pad_pop(pads, &pads->shared), gfp, self, flags, refill_due);
+    struct page *page =
+            hand_out_pad(cpu, pad_pop(pads, &pads->shared), gfp, self, flags, refill_due);
+    if (gfp & __GFP_EXCLUSIVE)
+        exclusive_count_taken(self, 0); /* here, not in hand_out_pad: handlers own no count */
+    return page;
 }
 
 /* A handler's own pad, else a shared one, counted for it; NULL when both are empty. Other

@@ -19,8 +19,10 @@
  * of sampling every tick at 1000 Hz with no refill at all. */
 #define SENSOR_PADS 4
 
+/* Its consumer is the consumer thread, from sensor_init on: until then a frame would be
+ * refused, but none is written before sensor_set_interval. */
 static struct frame_pipe pipe =
-        FRAME_PIPE_INIT("sensor samples", sizeof(struct sensor_sample), CONTEXT_BOOT, NULL);
+        FRAME_PIPE_INIT("sensor samples", sizeof(struct sensor_sample), CONTEXT_NONE, NULL);
 
 /* The interrupt handler's: written by sensor_set_interval with a single store. */
 static uint32_t sample_every;
@@ -140,6 +142,7 @@ void sensor_init(void)
         return;
     }
     thread_detach(consumer);
+    frame_pipe_set_consumer(&pipe, thread_context(consumer)); /* nothing is queued yet */
     sensor_set_interval(every);
     printk("sensor: a sample every %u ticks, %u samples a frame\n", every,
            frame_pipe_capacity(&pipe));

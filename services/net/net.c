@@ -4,6 +4,7 @@
 
 #include "arch/arch.h"
 #include "kernel/cmdline.h"
+#include "kernel/context.h"
 #include "kernel/mutex.h"
 #include "kernel/thread.h"
 #include "kernel/printk.h"
@@ -74,7 +75,9 @@ static void process(const uint8_t *frame, size_t length)
 
 void net_consume(void)
 {
-    if (!device || mutex_lock(&consumer_lock) != 0)
+    /* Only the consumer thread owns the queued frames, and only it may free them: others
+     * leave the work to it (each queued frame wakes it). */
+    if (!device || context_current() != device->consumer || mutex_lock(&consumer_lock) != 0)
         return;
     uint64_t start = arch_cycles();
     struct page *frame;
@@ -156,7 +159,7 @@ void net_init(void)
         return;
     }
     thread_detach(consumer);
-    netdev_set_consumer(device, CONTEXT_BOOT);
+    netdev_set_consumer(device, thread_context(consumer)); /* its frames are the thread's */
     printk("net: %u.%u.%u.%u on %s; telemetry on UDP port %u, an acknowledgement every %u "
            "datagrams\n",
            us.ip >> 24, (us.ip >> 16) & 0xff, (us.ip >> 8) & 0xff, us.ip & 0xff, device->name,

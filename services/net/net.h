@@ -45,7 +45,9 @@ void net_init(void);
 struct netdev *net_device(void);
 
 /* Processes up to a batch of queued frames and frees them (the thread calls it again while
- * frames wait). Thread context; never waits. */
+ * frames wait). Only the consumer thread owns them: called by any other thread, it returns
+ * at once (the consumer thread, woken by every queued frame, does the work). Thread context;
+ * never waits. */
 void net_consume(void);
 
 /* A copy of the figures (zero from a context that may not sleep). Thread context; waits

@@ -74,6 +74,34 @@ bool irq_handler_describe(context_t context, char *buffer, size_t size)
     return true;
 }
 
+/* The thread layer's answers for kernel/context_name.c and mm/exclusive.c: the host process
+ * is the boot thread, alive throughout, and keeps no count of the frames it owns (nothing here
+ * ends a thread). Other thread contexts name no thread. */
+bool thread_context_is_live(context_t context)
+{
+    return context == CONTEXT_BOOT;
+}
+
+bool thread_context_describe(context_t context, char *buffer, unsigned int size)
+{
+    (void)context;
+    (void)buffer;
+    (void)size;
+    return false;
+}
+
+void thread_count_exclusive(context_t context, int64_t frames)
+{
+    (void)context;
+    (void)frames;
+}
+
+uint32_t thread_exclusive_frames(context_t context)
+{
+    (void)context;
+    return 0;
+}
+
 void panic_set_exit_on_stop(bool exit_qemu)
 {
     (void)exit_qemu;

@@ -199,7 +199,9 @@ static void hand_over_to_an_invalid_owner_is_refused(struct ktest *t)
     KTEST_ASSERT_NOT_NULL(t, page);
     KTEST_EXPECT_EQ(t, page_hand_over(page, CONTEXT_NONE), -EINVAL);
     KTEST_EXPECT_EQ(t, page_hand_over(page, gone), -EINVAL);
-    KTEST_EXPECT_EQ(t, page_hand_over(page, CONTEXT_THREAD_FIRST + 7), -EINVAL);
+    /* A thread id no thread has (slot 7's last generation). */
+    KTEST_EXPECT_EQ(t, page_hand_over(page, CONTEXT_THREAD(7, CONTEXT_THREAD_GENERATIONS - 1)),
+                    -EINVAL);
     exclusive_get_errors(&after);
     KTEST_EXPECT_EQ(t, after.invalid_owner, before.invalid_owner + 3);
     KTEST_EXPECT_EQ(t, page_owner(page), CONTEXT_BOOT); /* still ours */

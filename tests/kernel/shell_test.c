@@ -1,14 +1,19 @@
 /* tests/kernel/shell_test.c - the shell without a keyboard: lines cut into words, commands
- * found in the registration section, every failure reported in exactly one line. */
+ * found in the registration section, every failure reported in exactly one line; irqstat and
+ * ps show what they say they show. */
 #include "kernel/clock.h"
+#include "kernel/completion.h"
 #include "kernel/console.h"
 #include "lib/errno.h"
 #include "kernel/ktest.h"
+#include "kernel/printk.h"
+#include "kernel/thread.h"
 #include "services/shell/shell.h"
 #include "lib/format.h"
 #include "lib/string.h"
+#include "mm/page_alloc.h"
 
-static char captured[1024];
+static char captured[2048]; /* ps with every CPU's threads */
 
 /* Runs a line as the shell would; returns the command's result, output in `captured`. */
 static int run(const char *text)
@@ -81,11 +86,71 @@ static void irqstat_shows_the_timer(struct ktest *t)
     KTEST_EXPECT_TRUE(t, timer && end && timer < end);
 }
 
+static struct completion holding = COMPLETION_INIT("test ps holding"),
+                         release = COMPLETION_INIT("test ps release");
+static struct page *held[2];
+
+/* Holds two EXCLUSIVE frames until told to free them. */
+static void hold_two_frames(void *arg)
+{
+    (void)arg;
+    held[0] = alloc_page(GFP_KERNEL | EXCLUSIVE);
+    held[1] = alloc_page(GFP_KERNEL | EXCLUSIVE);
+    complete(&holding);
+    wait_for_completion(&release, 5000);
+    for (int i = 0; i < 2; i++) {
+        if (held[i] && free_page(held[i]) != 0)
+            printk("test: a held frame was not freed\n");
+    }
+}
+
+/* The n-th word (from 0) of the line at `line`, copied into word. */
+static void nth_word(const char *line, int n, char *word, size_t size)
+{
+    word[0] = '\0';
+    for (int i = 0; *line && *line != '\n'; i++) {
+        while (*line == ' ')
+            line++;
+        size_t length = 0;
+        while (line[length] && line[length] != ' ' && line[length] != '\n')
+            length++;
+        if (i == n) {
+            length = length < size - 1 ? length : size - 1;
+            memcpy(word, line, length);
+            word[length] = '\0';
+            return;
+        }
+        line += length;
+    }
+}
+
+static void ps_shows_the_exclusive_frames_each_thread_owns(struct ktest *t)
+{
+    struct thread *holder =
+            thread_create("ps-holder", hold_two_frames, NULL, THREAD_PRIORITY_NORMAL);
+    KTEST_ASSERT_NOT_NULL(t, holder);
+    KTEST_EXPECT_EQ(t, wait_for_completion(&holding, 5000), 0);
+    int result = run("ps");
+    complete(&release);
+    thread_join(holder, NULL);
+    KTEST_EXPECT_EQ(t, result, 0);
+    KTEST_EXPECT_NOT_NULL(t, held[0]);
+    KTEST_EXPECT_NOT_NULL(t, held[1]);
+    KTEST_EXPECT_NOT_NULL(t, strstr(captured, " TICKS  EXCL  WAITING ON\n"));
+    const char *line = strstr(captured, " ps-holder ");
+    KTEST_ASSERT_NOT_NULL(t, line);
+    char word[16];
+    nth_word(line, 6, word, sizeof(word)); /* name state pri cpu pin ticks EXCL */
+    KTEST_EXPECT_STREQ(t, word, "2");
+    KTEST_EXPECT_NOT_NULL(t, strstr(captured, "threads that ended owning EXCLUSIVE frames: "));
+}
+
 static const struct ktest_case shell_cases[] = {
         KTEST_CASE(echo_joins_its_words),
         KTEST_CASE(help_lists_every_registered_command),
         KTEST_CASE(failures_take_one_line),
         KTEST_CASE(irqstat_shows_the_timer),
+        KTEST_CASE(ps_shows_the_exclusive_frames_each_thread_owns),
         {},
 };
 KTEST_SUITE(shell, shell_cases);

@@ -358,9 +358,10 @@ static void a_long_wait_is_reported_once_with_both_places(struct ktest *t)
 
 /* What each CPU's timer handler does, and the frames it handed over, waiting for a thread. */
 struct cpu_stress {
-    struct spinlock lock; /* guards the chain: pushed by the handler, taken by a thread */
+    struct spinlock lock; /* guards the chain and hand_to: the handler, then a thread */
     uint32_t chain;       /* handed-over frames, linked through page.next */
-    uint64_t taken, dropped, nonzero, handed;
+    context_t hand_to;    /* the worker that frees the chain, then (as it ends) the boot thread */
+    uint64_t taken, dropped, nonzero, handed, refused;
     struct page *kept;   /* a frame the handler keeps (owned by its line) for a while */
     bool free_kept;      /* set by a thread once it tried (and failed) to free it */
     uint64_t kept_freed; /* by the handler, its owner */
@@ -396,12 +397,21 @@ static void stress_tick(int irq, void *dev_id)
         mine->kept = page; /* owned by this line's handlers: no thread may free it */
         return;
     }
-    page_hand_over(page, CONTEXT_BOOT);
+    /* Under the lock: the thread it goes to cannot change between the hand-over and the
+     * chaining (a worker about to end chooses the boot thread under it). */
     spin_lock(&mine->lock);
-    page->next = mine->chain;
-    mine->chain = (uint32_t)page_to_pfn(page);
-    mine->handed++;
+    bool handed = page_hand_over(page, mine->hand_to) == 0;
+    if (handed) {
+        page->next = mine->chain;
+        mine->chain = (uint32_t)page_to_pfn(page);
+        mine->handed++;
+    }
     spin_unlock(&mine->lock);
+    if (!handed) {
+        mine->refused++;
+        mine->kept_free_error |= free_page(page); /* still its own */
+        mine->kept_freed++;
+    }
 }
 
 /* What each CPU's worker did. */
@@ -413,14 +423,23 @@ static struct worker_result results[MAX_CPUS];
 static unsigned int worker_count;
 static unsigned int worker_cpus[MAX_CPUS];
 
-/* Frees what the handler of CPU `cpu` handed over: another CPU's frames, freed here. */
-static uint64_t free_chain_of(unsigned int cpu)
+/* Takes what the handler of CPU `cpu` handed over, and (new_owner not CONTEXT_NONE) has it
+ * hand what comes next to new_owner instead: both at once, under the lock, so every frame
+ * taken was handed to the caller. */
+static uint32_t take_chain_of(unsigned int cpu, context_t new_owner)
 {
     unsigned long flags;
     spin_lock_irqsave(&stress[cpu].lock, &flags);
     uint32_t pfn = stress[cpu].chain;
     stress[cpu].chain = PFN_NONE;
+    if (new_owner != CONTEXT_NONE)
+        stress[cpu].hand_to = new_owner;
     spin_unlock_irqrestore(&stress[cpu].lock, flags);
+    return pfn;
+}
+
+static uint64_t free_chain(uint32_t pfn)
+{
     uint64_t freed = 0;
     while (pfn != PFN_NONE) {
         struct page *page = pfn_to_page(pfn);
@@ -428,6 +447,12 @@ static uint64_t free_chain_of(unsigned int cpu)
         freed += free_page(page) == 0;
     }
     return freed;
+}
+
+/* Frees what the handler of CPU `cpu` handed over: another CPU's frames, freed here. */
+static uint64_t free_chain_of(unsigned int cpu)
+{
+    return free_chain(take_chain_of(cpu, CONTEXT_NONE));
 }
 
 /* A thread freeing a frame a handler keeps: refused (and counted) once per kept frame. */
@@ -493,6 +518,9 @@ static void stress_worker(void *arg)
         if (blocks[i].page)
             fill_or_free(&blocks[i], 0, result);
     }
+    /* Frames handed over from now on are the boot thread's (clean_up frees them); those
+     * chained until now are this thread's, and freed here before it ends. */
+    result->freed_handed += free_chain(take_chain_of(next, CONTEXT_BOOT));
 }
 
 static void start_workers(struct thread **threads)
@@ -503,9 +531,13 @@ static void start_workers(struct thread **threads)
         results[cpu] = (struct worker_result){0};
         stress[cpu] = (struct cpu_stress){.lock = SPINLOCK_INIT("test stress"), .chain = PFN_NONE};
     }
-    for (unsigned int i = 0; i < worker_count; i++)
+    for (unsigned int i = 0; i < worker_count; i++) {
         threads[i] = thread_create_on("stress", stress_worker, (void *)(uintptr_t)i,
                                       THREAD_PRIORITY_NORMAL, worker_cpus[i]);
+        /* Worker i frees what the handler of the next CPU hands over. */
+        stress[worker_cpus[(i + 1) % worker_count]].hand_to =
+                threads[i] ? thread_context(threads[i]) : CONTEXT_BOOT;
+    }
 }
 
 /* Sums every CPU's figures into *total (handler side) and *worked (thread side). */
@@ -519,6 +551,7 @@ static void sum_stress(struct cpu_stress *total, struct worker_result *worked)
         total->dropped += stress[cpu].dropped;
         total->nonzero += stress[cpu].nonzero;
         total->handed += stress[cpu].handed;
+        total->refused += stress[cpu].refused;
         total->kept_freed += stress[cpu].kept_freed;
         total->kept_free_error |= stress[cpu].kept_free_error;
         worked->operations += results[cpu].operations;
@@ -600,6 +633,7 @@ static void every_cpu_allocates_while_every_handler_takes_pads(struct ktest *t)
     KTEST_EXPECT_EQ(t, handled.nonzero, 0u);
     KTEST_EXPECT_EQ(t, worked.damaged, 0u);
     KTEST_EXPECT_EQ(t, worked.freed_handed, handled.handed);
+    KTEST_EXPECT_EQ(t, handled.refused, 0u); /* every worker took frames until it ended */
     KTEST_EXPECT_EQ(t, handled.kept_free_error, 0);
     KTEST_EXPECT_EQ(t, handled.kept_freed + worked.freed_handed, handled.taken); /* all back */
     KTEST_EXPECT_EQ(t, exclusive_after.wrong_owner - exclusive_before.wrong_owner,

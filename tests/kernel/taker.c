@@ -48,7 +48,7 @@ static void taker_tick(int irq, void *dev_id)
         taker->kept = page;
         return;
     }
-    if (page_hand_over(page, CONTEXT_BOOT) != 0) {
+    if (page_hand_over(page, taker->hand_to ? taker->hand_to : CONTEXT_BOOT) != 0) {
         taker->hand_over_failures++;
         taker->kept = page; /* still ours */
         return;
@@ -67,6 +67,7 @@ int taker_start(struct taker *taker, uint32_t hz)
 {
     *taker = (struct taker){.chain = PFN_NONE,
                             .hand_over = taker->hand_over,
+                            .hand_to = taker->hand_to,
                             .name = taker->name ? taker->name : "test taker"};
     if (hz) {
         /* 0 when the PIT is not the tick (the local APIC timer is): it goes back to its

@@ -13,9 +13,10 @@
 struct taker {
     const char *name; /* its registration's name; NULL: "test taker" (kept by taker_start) */
     /* Set by the test, read by the handler. */
-    uint64_t budget; /* frames still to take; 0: the handler does nothing */
-    bool hand_over;  /* hand each frame to the boot thread (else keep it, owned by the taker) */
-    bool free_kept;  /* in the handler: free the kept frame (its owner frees it) */
+    uint64_t budget;   /* frames still to take; 0: the handler does nothing */
+    bool hand_over;    /* hand each frame over (else keep it, owned by the taker) */
+    context_t hand_to; /* to whom: a thread's context; CONTEXT_NONE: the boot thread */
+    bool free_kept;    /* in the handler: free the kept frame (its owner frees it) */
     /* Written by the handler. */
     uint64_t got, dropped, nonzero; /* frames taken, NULLs, frames that were not all zero */
     uint32_t chain;                 /* frames handed over: frame numbers via page.next */
@@ -43,8 +44,9 @@ context_t taker_context(const struct taker *taker);
  * true when the budget was spent. */
 bool taker_wait(struct taker *taker, uint32_t ms);
 
-/* Frees every frame handed over so far (the boot thread owns them); returns how many were
- * freed (a refused free is reported by the allocator and not counted). */
+/* Frees every frame handed over so far (call it from the thread that owns them: hand_to);
+ * returns how many were freed (a refused free is reported by the allocator and not
+ * counted). */
 uint64_t taker_free_chain(struct taker *taker);
 
 /* True when every byte of the frame is zero. */
