@@ -181,7 +181,7 @@ def snippets(top):
 # --- transcripts against a boot -------------------------------------------------------------
 
 PROMPT = "labyrinth> "
-LOOSE = re.compile(r"^~([\w.+\-]+)$")
+LOOSE = re.compile(r"^~([\w.+\-]+)([),;:]*)$")  # a closing mark may follow: (divisor ~62502)
 
 
 def transcript_parts(block):
@@ -209,6 +209,10 @@ def same_line(documented, real):
     for word, real_word in zip(words, real_words):
         loose = LOOSE.match(word)
         if loose:
+            closing = loose.group(2)
+            if not real_word.endswith(closing):
+                return False
+            real_word = real_word[:len(real_word) - len(closing)]
             if not re.fullmatch(r"[\w.+\-]+", real_word):
                 return False
             numeric = re.fullmatch(r"[\d.]+", loose.group(1))
