@@ -248,7 +248,10 @@ static void a_thread_that_ends_holding_frames_gives_them_back(struct ktest *t)
         KTEST_ASSERT_NOT_NULL(t, first.hoard[i]);
     KTEST_EXPECT_EQ(t, thread_exclusive_frames(first.context), HOARD_FRAMES);
     uint32_t id = first.thread->id;
-    thread_sleep_ms(20); /* the refills its takes asked for are done: none runs after */
+    /* Every CPU's pads full and the refills its takes asked for done: else the free path
+     * tops the pads up with the frames the exit frees (scrubbed, no longer poisoned). */
+    refill_every_reserve(-1);
+    thread_sleep_ms(20);
 
     console_capture(captured, sizeof(captured));
     uint64_t start = clock_uptime_ns();
