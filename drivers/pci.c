@@ -194,7 +194,7 @@ static int size_bar(struct pci_device *d, int i, int count)
     uint32_t original = pci_read32(d, offset);
     uint32_t bits = probe_bits(d, offset, original);
     if (bits == 0)
-        return 1; /* not implemented: reads as zero whatever is written */
+        return 1; /* no BAR in this slot: it reads as zero whatever is written */
     if (original & 1) {
         uint32_t mask = bits & ~3u;
         if (!(mask & 0xffff0000u))

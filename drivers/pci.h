@@ -55,7 +55,7 @@
 #define PCI_INTERRUPT_NO_LINE 0xff
 
 enum pci_bar_kind {
-    PCI_BAR_NONE,     /* not implemented (or the upper half of a 64-bit BAR) */
+    PCI_BAR_NONE,     /* no BAR in this slot (or the upper half of a 64-bit BAR) */
     PCI_BAR_IO,       /* I/O ports */
     PCI_BAR_MEMORY32, /* memory below 4 GiB */
     PCI_BAR_MEMORY64, /* memory anywhere; takes this BAR and the next */

@@ -398,6 +398,7 @@ void atomic_reserve_get_cpu_stats(unsigned int cpu, struct atomic_reserve_stats 
     add_stats(out, &cpu_pads[cpu]);
     arch_irq_restore(flags);
     out->taken = out->taken_claimed + out->taken_shared + out->taken_outside_interrupts;
+    out->refills_asked = __atomic_load_n(&reserve_refill_work.runs, __ATOMIC_RELAXED);
 }
 
 void atomic_reserve_get_stats(struct atomic_reserve_stats *out)
@@ -409,6 +410,7 @@ void atomic_reserve_get_stats(struct atomic_reserve_stats *out)
     arch_irq_restore(flags);
     /* Derived, not counted on the take path. */
     out->taken = out->taken_claimed + out->taken_shared + out->taken_outside_interrupts;
+    out->refills_asked = __atomic_load_n(&reserve_refill_work.runs, __ATOMIC_RELAXED);
 }
 
 int atomic_reserve_get_account(context_t owner, struct atomic_reserve_account *out)

@@ -36,6 +36,9 @@ struct atomic_reserve_stats {
     uint64_t scrubbed_in_handlers, below_min_in_handlers, failures;
     uint64_t refills;  /* refill runs that added frames */
     uint64_t refilled; /* frames those runs added */
+    /* Refills run as deferred work (a take crossed its stack's mark, or a refill was asked
+     * for with interrupts off): over every CPU, the same in each CPU's figures. */
+    uint64_t refills_asked;
 };
 
 /* One handler registration's pads and takes, on all CPUs together. */

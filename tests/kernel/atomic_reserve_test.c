@@ -106,7 +106,8 @@ static void reserve_is_full_after_boot_and_sized_by_memory(struct ktest *t)
     get_stats(&reserve);
     atomic_reserve_get_stats(&all);
     page_alloc_get_stats(&pool);
-    ktest_log(t, "target %lu frames for %lu managed; level %lu, %lu of them claimed; over all "
+    ktest_log(t,
+              "target %lu frames for %lu managed; level %lu, %lu of them claimed; over all "
               "CPUs %lu of %lu",
               reserve.target, pool.managed, reserve.level, reserve.claimed_level, all.level,
               all.target);
@@ -363,7 +364,6 @@ static void drained_reserve_drops_data_and_recovers(struct ktest *t)
     KTEST_EXPECT_EQ(t, frames_not_held(), before_all);
 }
 
-
 /* atomic_reserve_set_target sets every CPU's target; CPU 0's level shows it. */
 static void target_can_be_changed(struct ktest *t)
 {
@@ -412,6 +412,41 @@ static void census_matches_the_counters(struct ktest *t)
     expect_census_matches(t, "released");
 }
 
+/* A take asks for the refill when it crosses its stack's mark; the shared stock's is 7/8 of
+ * its target (claims ask at every take). Takes down to the mark ask nothing; the next one
+ * asks, and the refill it wakes brings the stock back to its target. */
+static void shared_stock_asks_for_its_refill_at_the_mark(struct ktest *t)
+{
+    refill_every_reserve(0);
+    struct atomic_reserve_stats before, at_mark, after;
+    get_stats(&before);
+    uint64_t to_mark = (before.target - before.claimed) / 8;
+    if (to_mark == 0) {
+        ktest_skip(t, "a shared stock under 8 frames asks at every take");
+        return;
+    }
+    KTEST_ASSERT_EQ(t, before.level, before.target);
+    taker.hand_over = true;
+    KTEST_ASSERT_EQ(t, taker_start(&taker, 1000), 0);
+    WRITE_ONCE(taker.budget, to_mark);
+    KTEST_EXPECT_TRUE(t, taker_wait(&taker, 5000));
+    thread_sleep_ms(20); /* a refill asked for would have run by now */
+    get_stats(&at_mark);
+    WRITE_ONCE(taker.budget, 1);
+    KTEST_EXPECT_TRUE(t, taker_wait(&taker, 5000));
+    thread_sleep_ms(20);
+    get_stats(&after);
+    taker_stop(&taker);
+    ktest_log(t, "%lu takes: %lu refills asked; one more: %lu; level %lu of %lu", to_mark,
+              at_mark.refills_asked - before.refills_asked,
+              after.refills_asked - at_mark.refills_asked, after.level, after.target);
+    KTEST_EXPECT_EQ(t, at_mark.refills_asked, before.refills_asked);
+    KTEST_EXPECT_EQ(t, at_mark.level, before.level - to_mark);
+    KTEST_EXPECT_EQ(t, after.refills_asked, at_mark.refills_asked + 1);
+    KTEST_EXPECT_EQ(t, after.level, after.target);
+    KTEST_EXPECT_EQ(t, taker_free_chain(&taker), to_mark + 1);
+}
+
 static const struct ktest_case atomic_reserve_cases[] = {
         KTEST_CASE(reserve_is_full_after_boot_and_sized_by_memory),
         KTEST_CASE(keyboard_and_sensor_hold_their_claims),
@@ -421,6 +456,7 @@ static const struct ktest_case atomic_reserve_cases[] = {
         KTEST_CASE(claims_beyond_the_unclaimed_stock_are_refused),
         KTEST_CASE(freeing_a_registration_releases_its_claim),
         KTEST_CASE(refill_is_requested_not_run_with_interrupts_off),
+        KTEST_CASE(shared_stock_asks_for_its_refill_at_the_mark),
         KTEST_CASE(drained_reserve_drops_data_and_recovers),
         KTEST_CASE(target_can_be_changed),
         KTEST_CASE(census_matches_the_counters),
