@@ -6,17 +6,19 @@
 #include "mm/exclusive.h"
 
 #include "arch/arch.h"
-#include "kernel/spinlock.h"
 #include "lib/errno.h"
 #include "mm/internal.h"
 
 /* Changed with interrupts off. */
 static struct exclusive_errors errors;
 
-/* A hand-over to a thread checks that the thread takes frames and moves the frame under this
- * lock; an ending thread closes, then takes it once (exclusive_reclaim): so no frame reaches
- * it after it counted what it owns. */
-static struct spinlock hand_over_lock = SPINLOCK_INIT("exclusive hand-over");
+/* A CPU in the middle of a hand-over to a thread: it checks that the thread still takes
+ * frames and moves the frame with this set; an ending thread closes, then waits for every
+ * CPU's to be clear once (exclusive_reclaim), so no frame reaches it after it counted what it
+ * owns. A flag per CPU and not a lock: hand-overs run in interrupt handlers on every CPU at
+ * every tick (the frame pipes), and one lock for all of them made 8 CPUs queue on it. Each
+ * is written by its CPU with interrupts off. */
+static bool handing_over[MAX_CPUS];
 
 static bool is_exclusive(const struct page *page)
 {
@@ -80,14 +82,16 @@ static int check_new_owner(const struct page *page, context_t new_owner)
     return -EINVAL;
 }
 
-/* A hand-over to a thread runs under hand_over_lock, so that the thread cannot begin to end
- * between the check that it may own the frame and the frame becoming its own. Returns
- * whether the lock was taken. */
-static bool lock_for(context_t new_owner, unsigned long *flags)
+/* A hand-over to a thread runs with this CPU's handing_over set, so that the thread cannot
+ * begin to end between the check that it may own the frame and the frame becoming its own:
+ * set, then a full fence, then the check (the ending thread stores its close, a full fence,
+ * then looks at the flags). Returns whether it was set. Interrupts off. */
+static bool begin_hand_over(context_t new_owner)
 {
     if (!context_is_thread(new_owner))
         return false;
-    spin_lock_irqsave(&hand_over_lock, flags);
+    WRITE_ONCE(handing_over[arch_cpu_id()], true);
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
     return true;
 }
 
@@ -103,10 +107,9 @@ static void count_move(unsigned int order, context_t from, context_t to)
 int page_hand_over(struct page *page, context_t new_owner)
 {
     char owner[CONTEXT_NAME_MAX], current[CONTEXT_NAME_MAX];
-    unsigned long lock_flags = 0;
-    bool locked = lock_for(new_owner, &lock_flags); /* first: restored last */
     unsigned int order = page->order; /* read while ours: the new owner may free it at once */
     unsigned long flags = arch_irq_save();
+    bool to_thread = begin_hand_over(new_owner);
     context_t self = context_current();
     int error = 0;
     /* LAB exclusive: begin hand-over
@@ -124,11 +127,11 @@ int page_hand_over(struct page *page, context_t new_owner)
         page->owner = new_owner;
     }
     /* LAB exclusive: end hand-over */
-    arch_irq_restore(flags);
     if (!error)
         count_move(order, self, new_owner);
-    if (locked)
-        spin_unlock_irqrestore(&hand_over_lock, lock_flags);
+    if (to_thread)
+        __atomic_store_n(&handing_over[arch_cpu_id()], false, __ATOMIC_RELEASE);
+    arch_irq_restore(flags);
     return error;
 }
 
@@ -217,11 +220,13 @@ static void count_reclaim(uint64_t freed, uint64_t left)
 
 uint64_t exclusive_reclaim(context_t owner, uint64_t *left)
 {
-    /* A hand-over that saw the thread still taking frames finishes under the lock: once it
-     * is ours, the count is complete and nothing else comes. */
-    unsigned long flags;
-    spin_lock_irqsave(&hand_over_lock, &flags);
-    spin_unlock_irqrestore(&hand_over_lock, flags);
+    /* A hand-over that saw the thread still taking frames finishes before its CPU's flag is
+     * clear: once every flag was seen clear, the count is complete and nothing else comes. */
+    __atomic_thread_fence(__ATOMIC_SEQ_CST); /* the close (thread.c) before the looks */
+    for (unsigned int cpu = 0; cpu < MAX_CPUS; cpu++) {
+        while (__atomic_load_n(&handing_over[cpu], __ATOMIC_ACQUIRE))
+            arch_cpu_relax();
+    }
     *left = 0;
     uint64_t held = thread_exclusive_frames(owner), freed = 0;
     if (!held)
