@@ -156,6 +156,16 @@ static inline unsigned int arch_cpu_id(void)
     return id;
 }
 
+/* The same number, as an index ready for an address: the 32-bit load clears the register's
+ * upper half, which the compiler cannot know of arch_cpu_id's answer (it widens it again, one
+ * instruction more on a handler's take of a landing pad). */
+static inline unsigned long arch_cpu_index(void)
+{
+    unsigned long id;
+    __asm__ volatile("movl %%gs:%c1, %k0" : "=r"(id) : "i"(X86_CPU_AREA_ID));
+    return id;
+}
+
 /* This CPU's id in the interrupt controller (its local APIC id), as the firmware's tables
  * name CPUs. Any context. */
 static inline uint32_t arch_cpu_hw_id(void)

@@ -42,7 +42,7 @@ extern void (*deferred_notify)(void);
  * path): a handful of instructions. */
 static inline void deferred_request_irqs_off(struct deferred_work *work)
 {
-    unsigned int cpu = arch_cpu_id();
+    unsigned long cpu = arch_cpu_index();
     if (work->pending[cpu])
         return; /* merged with the request already pending here */
     work->pending[cpu] = true;

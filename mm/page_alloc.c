@@ -143,8 +143,7 @@ finish_alloc(struct cpu_pages *cpu, struct page *page, unsigned int order, gfp_t
 /* A frame popped from the pads, interrupts off: it is zeroed and poison-checked already, so
  * nothing is left to do but mark it allocated and ask for the refill when it is due. */
 static inline __attribute__((always_inline)) struct page *
-hand_out_pad(struct cpu_pages *cpu, struct page *page, gfp_t gfp, context_t self,
-             unsigned long flags, bool refill_due)
+hand_out_pad(struct page *page, gfp_t gfp, context_t self, unsigned long flags, bool refill_due)
 {
     /* Two plain stores: WRITE_ONCE keeps the compiler from merging them into one 64-bit
      * store whose value it would then build on every path of alloc_page. */
@@ -155,7 +154,8 @@ hand_out_pad(struct cpu_pages *cpu, struct page *page, gfp_t gfp, context_t self
         page->owner = CONTEXT_NONE;
         WRITE_ONCE(page->tag, PAGE_TAG(PAGE_ALLOCATED, 0, 0, 1));
     }
-    cpu->allocations++;
+    /* Not counted in cpu->allocations: the pads' accounts count every take already, and the
+     * statistics add those in (page_stats.c). */
     /* Laid out in line: the take that asks is the slowest, and a jump back would add one. */
     if (__builtin_expect(refill_due, 1))
         deferred_request_irqs_off(&reserve_refill_work); /* merged if asked for already */
@@ -165,16 +165,14 @@ hand_out_pad(struct cpu_pages *cpu, struct page *page, gfp_t gfp, context_t self
 
 /* A frame of the shared stock for ordinary GFP_ATOMIC once the pool is at min, or NULL when
  * it is empty. Interrupts off. */
-static struct page *take_shared_pad(struct cpu_pages *cpu, gfp_t gfp, context_t self,
-                                    unsigned long flags)
+static struct page *take_shared_pad(gfp_t gfp, context_t self, unsigned long flags)
 {
     struct cpu_pads *pads = this_pads();
     if (pads->shared.head == PFN_NONE)
         return NULL;
     pads->taken_outside++;
     bool refill_due = pads->shared.level == pads->shared.refill_below; /* it crosses the mark */
-    struct page *page =
-            hand_out_pad(cpu, pad_pop(pads, &pads->shared), gfp, self, flags, refill_due);
+    struct page *page = hand_out_pad(pad_pop(pads, &pads->shared), gfp, self, flags, refill_due);
     if (gfp & __GFP_EXCLUSIVE)
         exclusive_count_taken(self, 0); /* here, not in hand_out_pad: handlers own no count */
     return page;
@@ -226,7 +224,7 @@ alloc_page_in_handler_slow(struct cpu_pages *cpu, gfp_t gfp, context_t self, uns
         bool refill_due;
         page = pop_for_handler(pads, account, &refill_due);
         if (page)
-            return hand_out_pad(cpu, page, gfp, self, flags, refill_due);
+            return hand_out_pad(page, gfp, self, flags, refill_due);
     }
     if (!page && (gfp & __GFP_ATOMIC)) {
         page = pool_take(cpu, 0, 0); /* below min: the headroom kept for this */
@@ -255,9 +253,22 @@ alloc_page_in_handler(struct cpu_pages *cpu, gfp_t gfp, context_t self, unsigned
         struct page *page =
                 pop_for_handler(pads, &pads->handlers[context_handler_slot(self)], &refill_due);
         if (likely(page))
-            return hand_out_pad(cpu, page, gfp, self, flags, refill_due);
+            return hand_out_pad(page, gfp, self, flags, refill_due);
     }
     return alloc_page_in_handler_slow(cpu, gfp, self, flags);
+}
+
+/* At min, ordinary GFP_ATOMIC takes a ready frame from the shared pads, and only then digs
+ * below. Out of line, reached by a tail call: a call that returns here would give alloc_page
+ * a stack frame, and every take in a handler 5 instructions more. */
+static __attribute__((noinline)) struct page *
+alloc_page_atomic_at_min(struct cpu_pages *cpu, gfp_t gfp, context_t self, unsigned long flags)
+{
+    struct page *page = take_shared_pad(gfp, self, flags);
+    if (!page)
+        return alloc_page_slow(cpu, gfp, self, flags);
+    deferred_kick(); /* ordinary code: wake the refill now, not at the next interrupt */
+    return page;
 }
 
 struct page *alloc_page(gfp_t gfp)
@@ -271,14 +282,8 @@ struct page *alloc_page(gfp_t gfp)
     /* The common case first: the hot cache, while the pool stays above min. */
     if (likely(cpu->cache.count && free > mm_limits.watermark_min))
         return finish_alloc(cpu, cpu->cache.frames[--cpu->cache.count], 0, gfp, self, flags);
-    /* At min, GFP_ATOMIC takes a ready frame from the shared pads, and only then digs below. */
-    if ((gfp & __GFP_ATOMIC) && free <= mm_limits.watermark_min) {
-        struct page *page = take_shared_pad(cpu, gfp, self, flags);
-        if (page) {
-            deferred_kick(); /* ordinary code: wake the refill now, not at the next interrupt */
-            return page;
-        }
-    }
+    if ((gfp & __GFP_ATOMIC) && free <= mm_limits.watermark_min)
+        return alloc_page_atomic_at_min(cpu, gfp, self, flags);
     return alloc_page_slow(cpu, gfp, self, flags);
 }
 

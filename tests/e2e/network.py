@@ -429,7 +429,11 @@ def flood_with_memory_exhausted_is_counted_and_caught_up(context, machine="pc"):
     card, handed, dropped = check_flood_counts(start, during, final, sent + 1, sent + 1)
     check_frames_accounted(during)
     released = run_command(session, "memhog release", timeout=30)
-    assert f"memhog: released {held} frames" in released, released
+    # memhog's thread waits for memory at min: the frees of the receive path during the flood
+    # may have given it more than it held when its command returned, never fewer.
+    match = re.search(r"memhog: released (\d+) frames", released)
+    assert match and int(match.group(1)) >= held and "memhog: holding 0 frames" in released, \
+        released
     caught = catch_up(peer, acks, final, PACED_DATAGRAMS // 5)
     for _ in range(10):  # the refill runs as deferred work on each CPU
         after = netstat(session)

@@ -52,6 +52,11 @@ static inline unsigned int arch_cpu_id(void)
     return 0;
 }
 
+static inline unsigned long arch_cpu_index(void)
+{
+    return 0;
+}
+
 /* The host process is one CPU: its words are a plain array (tests/host/hosted.c). */
 extern long hosted_cpu_words[CPU_WORDS];
 

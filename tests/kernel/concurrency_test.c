@@ -61,7 +61,9 @@ static void allocate_and_free_for_a_while(struct run *run)
             run->damaged += !check_and_free(block);
         } else {
             block->order = (unsigned int)(state >> 32) % 4;
-            block->page = alloc_pages(GFP_KERNEL, block->order);
+            /* Never waits: at min GFP_KERNEL would sleep until a free (threads.md), and the
+             * loop is the only one that frees. */
+            block->page = alloc_pages(GFP_NOWAIT, block->order);
             if (block->page) {
                 uint64_t *words = page_address(block->page);
                 words[0] = tag_of(block->page);

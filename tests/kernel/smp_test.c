@@ -488,7 +488,7 @@ static void fill_or_free(struct block *block, uint64_t random, struct worker_res
         return;
     }
     block->order = (unsigned int)(random >> 40) % 5;
-    block->page = alloc_pages(GFP_KERNEL, block->order);
+    block->page = alloc_pages(GFP_NOWAIT, block->order); /* a failure is fine; a wait is not */
     if (block->page) {
         uint64_t *words = page_address(block->page);
         words[0] = tag_of(block->page);
