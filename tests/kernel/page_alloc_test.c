@@ -128,19 +128,6 @@ static void unpin(void)
     pin_to(-1);
 }
 
-/* Takes on every CPU in turn until a whole round gets nothing: a refill another CPU was
- * running (its frame out of the pool, being scrubbed) lands in its pads after the take there
- * ended, and the next round takes it. */
-static void take_on_every_cpu_until_dry(void (*take)(void *arg), void *arg,
-                                        const struct chain *chain)
-{
-    uint64_t before;
-    do {
-        before = chain->frames;
-        on_each_cpu_in_turn(take, arg, 0);
-    } while (chain->frames != before);
-}
-
 static void take_every_frame(void *arg)
 {
     struct chain *chain = arg;
@@ -156,7 +143,7 @@ static void every_free_frame_at_order_0(struct ktest *t)
     poison_off();
     uint64_t before = frames_not_held();
     struct chain chain = {0};
-    take_on_every_cpu_until_dry(take_every_frame, &chain, &chain);
+    on_each_cpu_until_dry(take_every_frame, &chain, &chain.frames, 0);
     expect_only_claims_left(t, &chain, before);
     KTEST_EXPECT_EQ(t, chain.outside_usable, 0u);
     KTEST_EXPECT_EQ(t, chain_check_and_free(t, &chain), 0u);
@@ -199,7 +186,7 @@ static void every_free_frame_at_mixed_orders(struct ktest *t)
     static struct mixed_take take;
     take = (struct mixed_take){.state = 0x2545f4914f6cdd1dull};
     struct chain chain = {0};
-    take_on_every_cpu_until_dry(take_at_mixed_orders, &take, &take.chain);
+    on_each_cpu_until_dry(take_at_mixed_orders, &take, &take.chain.frames, 0);
     chain = take.chain;
     expect_only_claims_left(t, &chain, before);
     KTEST_EXPECT_EQ(t, chain.outside_usable, 0u);

@@ -162,14 +162,19 @@ static void hog_here(void *arg)
     hog->taken += memhog_take(hog->chain, hog->gfp);
 }
 
+void on_each_cpu_until_dry(void (*take)(void *arg), void *arg, const uint64_t *taken, int home)
+{
+    uint64_t before;
+    do {
+        before = *taken;
+        on_each_cpu_in_turn(take, arg, home);
+    } while (*taken != before);
+}
+
 uint64_t memhog_take_everywhere(uint64_t *chain, gfp_t gfp, int home)
 {
     struct hog hog = {chain, 0, gfp};
-    uint64_t before;
-    do {
-        before = hog.taken;
-        on_each_cpu_in_turn(hog_here, &hog, home);
-    } while (hog.taken != before);
+    on_each_cpu_until_dry(hog_here, &hog, &hog.taken, home);
     return hog.taken;
 }
 

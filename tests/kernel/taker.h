@@ -85,9 +85,13 @@ void sensor_resume(void);
 uint64_t memhog_take(uint64_t *chain, gfp_t gfp);
 uint64_t memhog_release(uint64_t *chain);
 
-/* The same on every CPU in turn (the landing pads are per CPU), round after round until one
- * gets nothing: a refill another CPU was running lands in its pads after the take there, and
- * the next round takes it. Then pins the thread to `home` (-1: anywhere). */
+/* The same on every CPU in turn (the landing pads are per CPU), until a round gets nothing
+ * (on_each_cpu_until_dry). Then pins the thread to `home` (-1: anywhere). */
 uint64_t memhog_take_everywhere(uint64_t *chain, gfp_t gfp, int home);
+
+/* on_each_cpu_in_turn, round after round until *taken stops growing: a refill another CPU
+ * was running (its frame out of the pool, being scrubbed) lands in its pads after the take
+ * there ended, and the next round takes it. */
+void on_each_cpu_until_dry(void (*take)(void *arg), void *arg, const uint64_t *taken, int home);
 
 #endif
