@@ -394,11 +394,12 @@ static uint64_t hog_release(struct hog *hog)
     return refused;
 }
 
-/* The account of the handler named `name` on IRQ 0. */
-static void account_of(const char *name, struct atomic_reserve_account *out)
+/* The account of the handler named `name` on line `irq` (the benchmark's is on IRQ 0, the
+ * sensor's on the tick's line: the LAPIC timer's under the IOAPIC). */
+static void account_of(int irq, const char *name, struct atomic_reserve_account *out)
 {
     struct irq_handler_info handlers[IRQ_HANDLERS_MAX];
-    int count = irq_handlers_of(0, handlers, IRQ_HANDLERS_MAX);
+    int count = irq_handlers_of(irq, handlers, IRQ_HANDLERS_MAX);
     *out = (struct atomic_reserve_account){0};
     for (int i = 0; i < count && i < IRQ_HANDLERS_MAX; i++) {
         if (strcmp(handlers[i].name, name) == 0)
@@ -412,8 +413,8 @@ static void account_of(const char *name, struct atomic_reserve_account *out)
 static void print_pad_share(const char *level, const struct atomic_reserve_account *sensor_before)
 {
     struct atomic_reserve_account mine, sensor;
-    account_of("bench", &mine);
-    account_of("sensor", &sensor);
+    account_of(0, "bench", &mine);
+    account_of(clock_tick_line(), "sensor", &sensor);
     printk("bench: pads_%s handler_pads=%lu handler_scrubbed=%lu handler_below_min=%lu "
            "handler_failed=%lu sensor_pads=%lu sensor_scrubbed=%lu sensor_failed=%lu\n",
            level, mine.from_claim + mine.from_shared, mine.scrubbed, mine.below_min, mine.failed,
@@ -429,7 +430,7 @@ static void takes_in_handler(const char *name, const char *level, uint32_t hz)
 {
     uint64_t returned = 0, freed = 0;
     struct atomic_reserve_account sensor_before;
-    account_of("sensor", &sensor_before);
+    account_of(clock_tick_line(), "sensor", &sensor_before);
     pad_bench.wanted = pad_takes;
     pad_bench.taken = pad_bench.dropped = 0;
     pad_bench.chain = PFN_NONE;
