@@ -332,6 +332,7 @@ static void wake(struct thread *thread, int result)
         timer_remove(thread);
     thread->waiting_on = NULL;
     thread->wake_result = result;
+    thread->woken_at = clock_ticks();
     make_ready(thread);
 }
 
@@ -515,6 +516,7 @@ int wait_sleep(struct wait_ticket *ticket, struct wait_queue *queue)
     if (ticket->deadline && clock_ticks() >= ticket->deadline)
         return -ETIMEDOUT;
     self->state = THREAD_BLOCKED;
+    self->sleeps++;
     self->waiting_on = queue;
     self->next = NULL;
     if (queue) {

@@ -65,6 +65,7 @@ struct thread {
     uint64_t deadline;             /* tick a timed sleep ends at; 0: none */
     struct thread *next_timer;     /* the timer list, ordered by deadline */
     int wake_result;               /* 0: woken; -ETIMEDOUT: the deadline passed */
+    uint64_t woken_at;             /* the tick its last wake came at (it ran later, maybe) */
     bool detached;                 /* nobody joins it: reaped when it ends */
     bool joining;                  /* a joiner waits for it */
     int exit_code;
@@ -78,6 +79,7 @@ struct thread {
     /* Written only on the thread's CPU (by the tick handler, the switch). */
     uint64_t ticks;    /* CPU time: ticks that found it running */
     uint64_t switches; /* times it was switched in */
+    uint64_t sleeps;   /* times it blocked: a wait, a sleep, a join, a mutex */
 };
 
 /* Turns the code running kmain into the thread "boot" and makes the idle thread. Boot,

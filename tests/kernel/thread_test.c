@@ -124,18 +124,24 @@ static void higher_priority_preempts_within_a_tick(struct ktest *t)
     KTEST_EXPECT_EQ(t, turns_at_wake, turns_at_signal);
 }
 
+/* The wake is judged by the tick CPU 0 woke the thread at, which the kernel decides; when the
+ * thread then ran depends on when the host ran its virtual CPU, so that is only logged (the
+ * wake-up's latency is a benchmark's figure, not a test's). */
 static void sleep_lasts_what_was_asked_to_a_tick(struct ktest *t)
 {
+    struct thread *self = thread_current();
     uint32_t rate = clock_tick_rate();
     for (uint64_t ms = 1; ms <= 64; ms *= 4) {
         uint64_t want = (ms * rate + 999) / 1000;
         uint64_t before = clock_ticks();
         KTEST_EXPECT_EQ(t, thread_sleep_ms(ms), 0);
-        uint64_t slept = clock_ticks() - before;
-        ktest_log(t, "sleep_ms(%llu): %llu ticks (at least %llu)", (unsigned long long)ms,
-                  (unsigned long long)slept, (unsigned long long)want);
-        KTEST_EXPECT_GE(t, slept, want);
-        KTEST_EXPECT_LE(t, slept, want + 1);
+        uint64_t ran = clock_ticks() - before, woken = self->woken_at - before;
+        ktest_log(t, "sleep_ms(%llu): woken %llu ticks on, ran %llu ticks on (at least %llu)",
+                  (unsigned long long)ms, (unsigned long long)woken, (unsigned long long)ran,
+                  (unsigned long long)want);
+        KTEST_EXPECT_GE(t, woken, want);
+        KTEST_EXPECT_LE(t, woken, want + 1); /* a tick may come between `before` and the sleep */
+        KTEST_EXPECT_GE(t, ran, woken);
     }
 }
 
