@@ -245,6 +245,29 @@ class Session:
             {"type": "key", "data": {"down": down, "key": {"type": "qcode", "data": code}}}
             for code, down in events]})
 
+    def interrupts_raised(self, line):
+        """How many times QEMU's interrupt controller saw ISA line `line` raised (the monitor's
+        `info irq`, the first controller's figures): the guest's ISRs read each byte of the
+        PS/2 queue, and the next byte raises the line again."""
+        reply = self.monitor_command("info irq")
+        section = reply.split("IRQ statistics for", 2)[1] if "IRQ statistics for" in reply else ""
+        found = re.search(rf"^\s*{line}: (\d+)", section, re.M)
+        return int(found.group(1)) if found else 0
+
+    def send_key_events_one_by_one(self, events, timeout=30):
+        """Sends key events, each once the keyboard's line was raised for the one before: the
+        16-byte PS/2 queue never overflows, however slowly a loaded host runs the guest (QEMU
+        drops what does not fit, without a word)."""
+        raised = self.interrupts_raised(1)
+        for event in events:
+            self.send_key_events([event])
+            deadline = time.monotonic() + timeout
+            while self.interrupts_raised(1) <= raised:
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"the guest took no scancode of {event} in {timeout} s")
+                time.sleep(0.005)
+            raised += 1
+
     def close(self):
         for connection in (self.serial, self.monitor, self.qmp):
             if connection is not None:
