@@ -142,12 +142,13 @@ static void allocate_and_free_while_a_handler_allocates_at_10_khz(struct ktest *
 static void the_same_with_ordinary_memory_exhausted(struct ktest *t)
 {
     uint64_t hog = 0, room = 0;
-    memhog_take(&hog, GFP_KERNEL);
-    for (; room < OUTSTANDING * 8 && hog; room++) { /* memhog's chain, from its head */
-        struct page *page = phys_to_page(hog);
-        hog = *(uint64_t *)page_address(page);
-        KTEST_EXPECT_EQ(t, free_page(page), 0);
+    struct page *page;
+    for (unsigned int i = 0; i < OUTSTANDING * 8 && (page = alloc_page(GFP_NOWAIT)); i++) {
+        *(uint64_t *)page_address(page) = room; /* a chain memhog_release reads */
+        room = page_to_phys(page);
     }
+    memhog_take(&hog, GFP_KERNEL);
+    memhog_release(&room);
     struct atomic_reserve_stats before, after;
     struct atomic_reserve_account takes;
     atomic_reserve_get_stats(&before);

@@ -128,27 +128,48 @@ uint64_t frames_not_held(void)
     return frames;
 }
 
+/* The largest blocks first, then smaller ones down to single frames: the same frames end up
+ * taken as one at a time would take them, in a few thousand allocations rather than two
+ * million at 8 GiB (under TCG, 10 s for each take and release). A link in the chain is the
+ * block's address with its order in the low bits, which a block's alignment leaves free. */
 uint64_t memhog_take(uint64_t *chain, gfp_t gfp)
 {
     uint64_t taken = 0;
-    struct page *page;
-    while ((page = alloc_page(gfp | __GFP_NOWAIT)) != NULL) {
-        *(uint64_t *)page_address(page) = *chain;
-        *chain = page_to_phys(page);
-        taken++;
+    for (int order = MAX_ORDER; order >= 0; order--) {
+        struct page *page;
+        while ((page = alloc_pages(gfp | __GFP_NOWAIT, (unsigned int)order)) != NULL) {
+            *(uint64_t *)page_address(page) = *chain;
+            *chain = page_to_phys(page) | (uint64_t)order;
+            taken += 1ull << order;
+        }
     }
     return taken;
 }
 
+/* Without poisoning: nothing ever wrote to memhog's frames, so there is nothing to catch,
+ * and the fill would write all of memory (at 8 GiB, 8 s a release under TCG, and the host
+ * backing every byte). Frames others free meanwhile go unpoisoned too, which is safe: only
+ * a poisoned frame's poison is checked. */
 uint64_t memhog_release(uint64_t *chain)
 {
+    struct page_alloc_stats stats;
+    page_alloc_get_stats(&stats);
+    page_alloc_set_poison(false);
     uint64_t freed = 0;
-    while (*chain) {
-        struct page *page = phys_to_page(*chain);
-        *chain = *(uint64_t *)page_address(page);
-        freed += free_page(page) == 0;
-    }
+    while (*chain)
+        freed += memhog_free_one(chain);
+    page_alloc_set_poison(stats.poison);
     return freed;
+}
+
+uint64_t memhog_free_one(uint64_t *chain)
+{
+    if (!*chain)
+        return 0;
+    unsigned int order = (unsigned int)(*chain & (PAGE_SIZE - 1));
+    struct page *page = phys_to_page(*chain & ~(uint64_t)(PAGE_SIZE - 1));
+    *chain = *(uint64_t *)page_address(page);
+    return free_pages(page, order) == 0 ? 1ull << order : 0;
 }
 
 struct hog {

@@ -79,11 +79,15 @@ void refill_every_reserve(int home);
 void sensor_pause(void);
 void sensor_resume(void);
 
-/* Takes every frame allocation with gfp can get, chained through the frames' first word;
- * memhog_release gives them back. Returns the number taken. Never waits: gfp is taken with
- * __GFP_NOWAIT added, so GFP_KERNEL stops at the min watermark instead of sleeping there. */
+/* Takes every frame allocation with gfp can get, in blocks of every order, largest first,
+ * chained through the blocks' first word; memhog_release gives them back. Both return frames.
+ * Never waits: gfp is taken with __GFP_NOWAIT added, so GFP_KERNEL stops at the min
+ * watermark instead of sleeping there. */
 uint64_t memhog_take(uint64_t *chain, gfp_t gfp);
 uint64_t memhog_release(uint64_t *chain);
+/* Frees the block at the head of memhog's chain (poisoned, if poisoning is on); returns its
+ * frames, or 0 when the chain is empty or the free was refused. */
+uint64_t memhog_free_one(uint64_t *chain);
 
 /* The same on every CPU in turn (the landing pads are per CPU), until a round gets nothing
  * (on_each_cpu_until_dry). Then pins the thread to `home` (-1: anywhere). */
