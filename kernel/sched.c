@@ -191,8 +191,10 @@ static void make_ready(struct thread *thread)
 }
 
 /* Switches to the most urgent ready thread. The running thread must already be in the state
- * it leaves in: READY (it is queued again, behind its equals), BLOCKED or DEAD. */
-static void reschedule(void)
+ * it leaves in: READY (it is queued again, behind its equals), BLOCKED or DEAD. `preempting`:
+ * the end of an interrupt asked, which counts as a preemption when another thread gets the
+ * CPU (not when the running one is picked again). */
+static void reschedule(bool preempting)
 {
     unsigned int cpu = arch_cpu_id();
     struct thread *previous = sched_current();
@@ -210,6 +212,7 @@ static void reschedule(void)
     if (next == previous)
         return;
     stats.switches++;
+    stats.preemptions += preempting;
     next->switches++;
     sched_set_current(next);
     if (requeued && previous->priority != THREAD_PRIORITY_IDLE)
@@ -220,11 +223,11 @@ static void reschedule(void)
 static void wake(struct thread *thread, int result);
 
 /* Switches away with sched_lock taken here; returns when the caller runs again. */
-static void reschedule_now(void)
+static void reschedule_now(bool preempting)
 {
     unsigned long flags;
     spin_lock_irqsave(&sched_lock, &flags);
-    reschedule();
+    reschedule(preempting);
     spin_unlock_irqrestore(&sched_lock, flags);
 }
 
@@ -253,7 +256,7 @@ void sched_exit_current(void)
     self->state = THREAD_DEAD; /* and its joiner woken, under the same lock: no lost wake */
     while (self->exited.first)
         wake(self->exited.first, 0);
-    reschedule();
+    reschedule(false);
     panic("sched: a dead thread ran again");
 }
 
@@ -261,7 +264,7 @@ void thread_yield(void)
 {
     if (!started || in_interrupt())
         return;
-    reschedule_now();
+    reschedule_now(false);
 }
 
 void sched_idle(void)
@@ -280,8 +283,7 @@ void sched_preempt_point(void)
     unsigned int cpu = arch_cpu_id();
     if (!started || !resched_needed[cpu] || spin_locks_held())
         return; /* holding a spinlock: the next interrupt or yield will do it */
-    stats.preemptions++;
-    reschedule_now();
+    reschedule_now(true);
 }
 
 /* --- timed sleeps (sched_lock held) --------------------------------------------------------- */
@@ -528,7 +530,7 @@ int wait_sleep(struct wait_ticket *ticket, struct wait_queue *queue)
     }
     if (ticket->deadline)
         timer_add(self, ticket->deadline);
-    reschedule();
+    reschedule(false);
     return self->wake_result;
 }
 

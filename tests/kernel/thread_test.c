@@ -145,6 +145,25 @@ static void sleep_lasts_what_was_asked_to_a_tick(struct ktest *t)
     }
 }
 
+/* A thread alone on its CPU spins through ten time slices: each slice's end asks for a
+ * switch and the scheduler picks it again, which is no preemption. Every preemption counted
+ * is a switch to another thread (elsewhere, threads that woke may switch meanwhile). */
+static void a_thread_picked_again_is_not_preempted(struct ktest *t)
+{
+    struct sched_stats before, after;
+    sched_get_stats(&before);
+    uint64_t start = clock_ticks(), slices = 10ull * SCHED_SLICE_MS * clock_tick_rate() / 1000;
+    while (clock_ticks() - start < slices)
+        arch_cpu_relax();
+    sched_get_stats(&after);
+    uint64_t preemptions = after.preemptions - before.preemptions;
+    uint64_t switches = after.switches - before.switches;
+    ktest_log(t, "%llu ticks spun: %llu preemptions, %llu switches on all CPUs",
+              (unsigned long long)slices, (unsigned long long)preemptions,
+              (unsigned long long)switches);
+    KTEST_EXPECT_LE(t, preemptions, switches);
+}
+
 /* Wake-ups from an interrupt handler racing a thread that checks and sleeps. */
 static struct wait_queue race_queue = WAIT_QUEUE_INIT("race");
 static volatile bool race_flag;
@@ -332,6 +351,7 @@ static const struct ktest_case thread_cases[] = {
         KTEST_CASE(two_busy_threads_share_the_cpu),
         KTEST_CASE(higher_priority_preempts_within_a_tick),
         KTEST_CASE(sleep_lasts_what_was_asked_to_a_tick),
+        KTEST_CASE(a_thread_picked_again_is_not_preempted),
         KTEST_CASE(wakeups_racing_sleeps_are_never_lost),
         KTEST_CASE(mutex_keeps_a_counter_exact),
         KTEST_CASE(a_thousand_threads_come_and_go),
