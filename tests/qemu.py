@@ -246,18 +246,19 @@ class Session:
             for code, down in events]})
 
     def interrupts_raised(self, line):
-        """How many times QEMU's interrupt controller saw ISA line `line` raised (the monitor's
-        `info irq`, the first controller's figures): the guest's ISRs read each byte of the
-        PS/2 queue, and the next byte raises the line again."""
+        """How many times QEMU's first interrupt controller (the IOAPIC when there is one,
+        which counts rising edges) saw ISA line `line` raised, from the monitor's `info irq`."""
         reply = self.monitor_command("info irq")
         section = reply.split("IRQ statistics for", 2)[1] if "IRQ statistics for" in reply else ""
         found = re.search(rf"^\s*{line}: (\d+)", section, re.M)
         return int(found.group(1)) if found else 0
 
     def send_key_events_one_by_one(self, events, timeout=30):
-        """Sends key events, each once the keyboard's line was raised for the one before: the
-        16-byte PS/2 queue never overflows, however slowly a loaded host runs the guest (QEMU
-        drops what does not fit, without a word)."""
+        """Sends key events one at a time, each once the line has risen for it: the keyboard
+        presents one byte at a time and raises its line again for the next only after the
+        guest read the one before, so at most one byte waits. QEMU's 16-byte PS/2 queue never
+        overflows, however slowly a loaded host runs the guest (QEMU drops what does not fit,
+        without a word). Each key event here is one byte (scancode set 1)."""
         raised = self.interrupts_raised(1)
         for event in events:
             self.send_key_events([event])
