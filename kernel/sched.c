@@ -334,14 +334,15 @@ static void wake(struct thread *thread, int result)
         timer_remove(thread);
     thread->waiting_on = NULL;
     thread->wake_result = result;
-    thread->woken_at = clock_ticks();
     make_ready(thread);
 }
 
 static void expire_timers(uint64_t now)
 {
-    while (timers && timers->deadline <= now)
+    while (timers && timers->deadline <= now) {
+        timers->expired_at = now;
         wake(timers, -ETIMEDOUT);
+    }
 }
 
 /* The scheduler's own handler on the tick's line: CPU time, slices, timed sleepers. */

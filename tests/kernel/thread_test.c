@@ -124,7 +124,7 @@ static void higher_priority_preempts_within_a_tick(struct ktest *t)
     KTEST_EXPECT_EQ(t, turns_at_wake, turns_at_signal);
 }
 
-/* The wake is judged by the tick CPU 0 woke the thread at, which the kernel decides; when the
+/* The sleep is judged by the tick CPU 0 ended it at, which the kernel decides; when the
  * thread then ran depends on when the host ran its virtual CPU, so that is only logged (the
  * wake-up's latency is a benchmark's figure, not a test's). */
 static void sleep_lasts_what_was_asked_to_a_tick(struct ktest *t)
@@ -135,7 +135,7 @@ static void sleep_lasts_what_was_asked_to_a_tick(struct ktest *t)
         uint64_t want = (ms * rate + 999) / 1000;
         uint64_t before = clock_ticks();
         KTEST_EXPECT_EQ(t, thread_sleep_ms(ms), 0);
-        uint64_t ran = clock_ticks() - before, woken = self->woken_at - before;
+        uint64_t ran = clock_ticks() - before, woken = self->expired_at - before;
         ktest_log(t, "sleep_ms(%llu): woken %llu ticks on, ran %llu ticks on (at least %llu)",
                   (unsigned long long)ms, (unsigned long long)woken, (unsigned long long)ran,
                   (unsigned long long)want);
