@@ -1,10 +1,14 @@
 /* drivers/serial.c - the 16550 UART at COM1: polled transmit, and receive either polled or,
- * once serial_enable_receive_interrupt ran, by interrupt (IRQ 4) into a buffer. */
+ * once serial_enable_receive_interrupt ran, by interrupt (IRQ 4) into a buffer. When the
+ * buffer is full the receive interrupt is turned off until the reader has made room, so the
+ * sender waits instead of losing bytes (the UART's FIFO fills; QEMU then stops taking bytes
+ * from its end of the line). */
 #include "drivers/serial.h"
 
 #include "arch/x86_64/cpu.h"
 #include "kernel/console.h"
 #include "kernel/irq.h"
+#include "kernel/spinlock.h"
 #include "lib/byte_ring.h"
 
 /* 16550 registers, as offsets from the base port. */
@@ -56,9 +60,13 @@ void serial_write(const char *text, size_t length)
     }
 }
 
-/* Bytes the receive interrupt took from the UART, waiting for serial_read_byte. */
+/* Bytes the receive interrupt took from the UART, waiting for serial_read_byte. The handler
+ * fills it and the reader empties it (a byte ring needs no lock for that); the lock is for
+ * the throttle: while `throttled`, the reader also fills it, from the UART. */
 static struct byte_ring receive_ring;
 static bool receive_by_interrupt; /* set once, before the interrupt is enabled */
+static struct spinlock receive_lock = SPINLOCK_INIT("serial receive");
+static bool throttled; /* the ring was full: the receive interrupt is off */
 
 static int read_uart(void)
 {
@@ -67,11 +75,48 @@ static int read_uart(void)
     return x86_inb(SERIAL_COM1 + UART_DATA);
 }
 
+/* Moves what the UART holds into the ring, as far as it fits; true when the ring took
+ * anything. With the ring full, stops taking the UART's bytes: its interrupt off, until
+ * unthrottle. receive_lock held. */
+static bool take_from_uart(void)
+{
+    bool received = false;
+    int byte;
+    while (!byte_ring_is_full(&receive_ring) && (byte = read_uart()) >= 0) {
+        byte_ring_put(&receive_ring, (uint8_t)byte);
+        received = true;
+    }
+    bool waiting = x86_inb(SERIAL_COM1 + UART_LINE_STATUS) & LSR_DATA_READY;
+    if (waiting && !throttled) {
+        throttled = true;
+        x86_outb(SERIAL_COM1 + UART_INTERRUPTS, 0);
+    }
+    return received;
+}
+
+/* The reader made room: take what waited in the UART, and turn its interrupt back on once
+ * it is empty (a byte arriving meanwhile raises it at once). */
+static void unthrottle(void)
+{
+    unsigned long flags;
+    spin_lock_irqsave(&receive_lock, &flags);
+    if (throttled) {
+        throttled = false;
+        take_from_uart(); /* full again before the UART was empty: throttled again */
+        if (!throttled)
+            x86_outb(SERIAL_COM1 + UART_INTERRUPTS, IER_RECEIVED_DATA);
+    }
+    spin_unlock_irqrestore(&receive_lock, flags);
+}
+
 int serial_read_byte(void)
 {
-    if (READ_ONCE(receive_by_interrupt))
-        return byte_ring_get(&receive_ring);
-    return read_uart();
+    if (!READ_ONCE(receive_by_interrupt))
+        return read_uart();
+    int byte = byte_ring_get(&receive_ring);
+    if (READ_ONCE(throttled))
+        unthrottle();
+    return byte;
 }
 
 bool serial_input_pending(void)
@@ -80,14 +125,15 @@ bool serial_input_pending(void)
 }
 
 /* IRQ 4: empty the UART's receive FIFO. Reading the last byte lowers the interrupt line,
- * which the edge-triggered PIC needs to see before it can signal the next one. */
+ * which the edge-triggered PIC needs to see before it can signal the next one; a full ring
+ * turns the interrupt off instead (take_from_uart). */
 static void serial_interrupt(int irq, void *dev_id)
 {
     (void)irq;
     (void)dev_id;
-    bool received = false;
-    for (int byte; (byte = read_uart()) >= 0; received = true)
-        byte_ring_put(&receive_ring, (uint8_t)byte);
+    spin_lock(&receive_lock);
+    bool received = take_from_uart();
+    spin_unlock(&receive_lock);
     if (received)
         console_input_arrived();
 }

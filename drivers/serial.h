@@ -18,7 +18,9 @@ void serial_init(void);
 void serial_write(const char *text, size_t length);
 
 /* Returns the next received byte, or -1 when none is waiting. Once the receive interrupt is
- * on, bytes come from what its handler stored, in order. Ordinary context; never waits. */
+ * on, bytes come from what its handler stored, in order; none is lost when the reader falls
+ * behind (the handler stops taking bytes until this makes room). Ordinary context; one
+ * reader; never waits. */
 int serial_read_byte(void);
 
 /* Takes IRQ 4 and turns on COM1's receive interrupt: from then on the handler moves each

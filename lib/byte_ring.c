@@ -35,6 +35,13 @@ bool byte_ring_is_empty(const struct byte_ring *ring)
            __atomic_load_n(&ring->tail, __ATOMIC_ACQUIRE);
 }
 
+bool byte_ring_is_full(const struct byte_ring *ring)
+{
+    return __atomic_load_n(&ring->head, __ATOMIC_ACQUIRE) -
+                   __atomic_load_n(&ring->tail, __ATOMIC_ACQUIRE) >=
+           BYTE_RING_SIZE;
+}
+
 uint64_t byte_ring_dropped(const struct byte_ring *ring)
 {
     return __atomic_load_n(&ring->dropped, __ATOMIC_RELAXED); /* pairs with byte_ring_put */

@@ -32,6 +32,10 @@ int byte_ring_get(struct byte_ring *ring);
 /* True when nothing is stored. Anyone; never waits. */
 bool byte_ring_is_empty(const struct byte_ring *ring);
 
+/* True when a put would be refused: the producer can stop taking bytes from its source
+ * rather than drop them. Anyone; never waits. */
+bool byte_ring_is_full(const struct byte_ring *ring);
+
 /* How many bytes were refused because the ring was full. Anyone. */
 uint64_t byte_ring_dropped(const struct byte_ring *ring);
 

@@ -138,6 +138,24 @@ def a_line_too_long_is_discarded_with_one_line(context):
     assert output == "after\n", f"the next line printed {output!r}"
 
 
+def a_paste_while_the_shell_sleeps_loses_nothing(context):
+    """40 lines (2,800 bytes) pasted on the serial line while the shell sleeps: the kernel's
+    receive buffer holds 512 bytes, so the handler must stop taking bytes from the UART when
+    it is full, and the sender wait, rather than drop them. Every line then runs, in order."""
+    session = boot(context)
+    start = session.position()
+    session.send_serial("sleep 1000\r")
+    session.wait_for(r"sleep 1000\n", start=start)
+    lines = [f"echo pasted-{n:02d}-" + "y" * 50 for n in range(40)]
+    start = session.position()
+    session.serial.sendall(("\r".join(lines) + "\r").encode())
+    session.wait_for(re.escape(lines[-1][5:]) + r"\n" + re.escape(PROMPT), timeout=60,
+                     start=start)
+    echoed = re.findall(r"^(pasted-\d\d-y+)$", session.output(start), re.M)
+    assert echoed == [line[5:] for line in lines], \
+        f"{len(echoed)} of {len(lines)} lines ran: {echoed[:3]} ... {echoed[-3:]}"
+
+
 def escape_sequences_are_not_typed(context):
     """Arrow keys and other keys a terminal sends as escape sequences type nothing: right,
     left, Delete, Ctrl+right, Home in its two forms, F1."""
@@ -227,6 +245,7 @@ TESTS = [
     ("errors-take-one-line", errors_take_one_line),
     ("serial-line-editing", serial_line_editing),
     ("line-too-long-is-discarded", a_line_too_long_is_discarded_with_one_line),
+    ("a-paste-while-the-shell-sleeps-loses-nothing", a_paste_while_the_shell_sleeps_loses_nothing),
     ("escape-sequences-are-not-typed", escape_sequences_are_not_typed),
     ("history-on-up-and-down-arrows", history_on_up_and_down_arrows),
     ("keyboard-modifiers-and-editing", keyboard_modifiers_and_editing),
