@@ -55,6 +55,12 @@ struct thread *sched_current(void)
     return (struct thread *)arch_cpu_word(CPU_WORD_THREAD); /* one read: no CPU mix-up */
 }
 
+bool sched_current_may_starve(void)
+{
+    struct thread *current = sched_current();
+    return current && current->priority < THREAD_PRIORITY_NORMAL;
+}
+
 /* Interrupts off. The context word follows the thread: what this CPU allocates from now on
  * is the new thread's (kernel/context.h). */
 void sched_set_current(struct thread *thread)

@@ -35,6 +35,11 @@ int thread_sleep_ms(uint64_t ms);
  * made ready), or switches at once if this CPU was asked to already. Interrupts on. */
 void sched_idle(void);
 
+/* True when the running thread is below normal priority (the idle thread, background work):
+ * busy threads may keep it off the CPU for as long as they run, so it must not start work
+ * that others wait for. False before threads exist. Any context. */
+bool sched_current_may_starve(void);
+
 /* Called by the IRQ layer as an outermost interrupt ends (interrupts off): switches to a
  * thread that became more urgent than the interrupted one, unless the interrupted code holds
  * a spinlock (then at the next chance). */

@@ -24,9 +24,6 @@
 
 /* One per CPU; each is touched only by its CPU, with interrupts off. */
 struct cpu_pads cpu_pads[MAX_CPUS];
-/* A refill is running, started on that CPU (ordinary context only). Per CPU: a refill on one
- * CPU must not keep another's pads from being topped up. */
-static bool refilling[MAX_CPUS];
 
 /* The targets every CPU follows; changed in ordinary context, under wanted_lock. */
 static struct {
@@ -176,7 +173,8 @@ static bool fill_one(void)
     /* LAB refill: begin top-up
      * Nothing to do unless this CPU's pads are below target. Else take a frame from the pool,
      * scrub it with interrupts on, then, with them off, push it on the stack that lacks one
-     * (or give it back: no stack lacks one any more). True when a frame went in. */
+     * (or give it back: no stack lacks one any more) and end its transit. True when a frame
+     * went in. */
     if (!atomic_reserve_is_low())
         return false;
     struct page *page = page_alloc_take_for_reserve();
@@ -191,6 +189,7 @@ static bool fill_one(void)
         push(pads, to, owner, page);
     else
         page_alloc_return_to_pool(page); /* a claim or the target shrank meanwhile */
+    page_alloc_transit_ended();
     arch_irq_restore(flags);
     return to != NULL;
     /* LAB refill: end top-up, placeholder: return false; */
@@ -200,13 +199,13 @@ static bool fill_one(void)
 
 /* The refill itself, on this CPU: ordinary context (interrupts on, or at boot before any
  * handler). The targets are taken in first; a change made meanwhile is taken in by the next
- * refill, which the change asks for. */
+ * refill, which the change asks for. Several may run on one CPU at once (a thread preempted
+ * in the middle of one, another starting): each step is whole with interrupts off, and a
+ * frame scrubbed for a stack another refill filled meanwhile goes back to the pool. Nothing
+ * here may keep another refill out: the thread it would wait for may be an idle thread,
+ * preempted mid-refill by the busy threads whose handlers need the pads. */
 static uint64_t refill(void)
 {
-    unsigned int cpu = arch_cpu_id(); /* where it starts: the flag is cleared there too */
-    if (refilling[cpu])
-        return 0;
-    refilling[cpu] = true;
     unsigned long flags = arch_irq_save();
     take_in_targets(this_pads());
     arch_irq_restore(flags);
@@ -221,14 +220,16 @@ static uint64_t refill(void)
         this_pads()->refilled += added;
         arch_irq_restore(flags);
     }
-    refilling[cpu] = false;
     return added;
 }
 
+/* Scrubbing must not run with interrupts off, nor in a thread the busy ones can keep off the
+ * CPU (the idle thread frees the stacks of threads that ended): the refill is asked of the
+ * refill thread then, which runs at high priority. */
 uint64_t atomic_reserve_refill(void)
 {
-    if (context_in_interrupt() || !arch_irqs_enabled()) {
-        deferred_request(&reserve_refill_work); /* scrubbing must not run with interrupts off */
+    if (context_in_interrupt() || !arch_irqs_enabled() || sched_current_may_starve()) {
+        deferred_request(&reserve_refill_work);
         return 0;
     }
     return refill();

@@ -67,10 +67,14 @@ void poison_fill(struct page *page, unsigned int order);
 void poison_check(struct page *page, unsigned int order);
 
 /* page_alloc.c, for the landing pads: an order-0 frame from the general pool, even below
- * min (NULL when there is none), left in transit; scrubbing (poison check, zeroing); and
- * giving a frame back to the pool. Ordinary context; the last also with interrupts off. */
+ * min (NULL when there is none), left in transit; scrubbing (poison check, zeroing); the
+ * end of its transit (pushed on the pads, or given back), interrupts off; and giving a frame
+ * back to the pool. Ordinary context; the last two also with interrupts off. A frame in
+ * transit is counted as unallocated: the thread scrubbing it may be preempted for long (an
+ * idle thread freeing a stack tops the pads up), and nobody holds it. */
 struct page *page_alloc_take_for_reserve(void);
 void page_alloc_scrub(struct page *page);
+void page_alloc_transit_ended(void);
 void page_alloc_return_to_pool(struct page *page);
 
 /* An allocation's retry inside GFP_KERNEL's wait: fails at min without waiting, and is not

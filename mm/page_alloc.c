@@ -435,6 +435,10 @@ int free_pages(struct page *page, unsigned int order)
 
 /* --- for the landing pads (mm/internal.h) ---------------------------------------------------- */
 
+/* Frames taken for the pads and not yet pushed on them (or given back): changed with
+ * interrupts off, on whichever CPU the refill runs (it may move between the two). */
+static int64_t reserve_transit;
+
 struct page *page_alloc_take_for_reserve(void)
 {
     unsigned long flags = arch_irq_save();
@@ -442,9 +446,20 @@ struct page *page_alloc_take_for_reserve(void)
     if (page) {
         page->state = PAGE_TRANSIT; /* on its way to the pads */
         page->order = 0;
+        __atomic_add_fetch(&reserve_transit, 1, __ATOMIC_RELAXED);
     }
     arch_irq_restore(flags);
     return page;
+}
+
+void page_alloc_transit_ended(void)
+{
+    __atomic_sub_fetch(&reserve_transit, 1, __ATOMIC_RELAXED);
+}
+
+uint64_t page_alloc_reserve_transit(void)
+{
+    return (uint64_t)__atomic_load_n(&reserve_transit, __ATOMIC_RELAXED);
 }
 
 void page_alloc_scrub(struct page *page)

@@ -253,9 +253,11 @@ void page_alloc_get_lock_stats(struct spinlock_stats *stats, bool reset);
 /* Free frames, all of them (buddy lists and hot caches). Any context. */
 uint64_t page_alloc_free_count(void);
 
-/* Frames nobody holds: free ones plus those in the atomic reserve. managed == unallocated +
- * allocated at every moment. Any context. */
+/* Frames nobody holds: free ones plus those in the atomic reserve and on their way to it
+ * (page_alloc_reserve_transit). managed == unallocated + allocated at every moment. Any
+ * context. */
 uint64_t page_alloc_unallocated_count(void);
+uint64_t page_alloc_reserve_transit(void);
 
 /* Moves every frame in this CPU's hot cache back to the buddy lists (so that free memory
  * merges into the largest blocks). Any context. (Each CPU drains its own: a thread pinned to

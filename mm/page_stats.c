@@ -29,7 +29,8 @@ void mm_report(uint64_t *counter, const char *function, const struct page *page,
 uint64_t page_alloc_unallocated_count(void)
 {
     unsigned long flags = arch_irq_save();
-    uint64_t count = page_alloc_free_count() + atomic_reserve_level();
+    uint64_t count =
+            page_alloc_free_count() + atomic_reserve_level() + page_alloc_reserve_transit();
     arch_irq_restore(flags);
     return count;
 }
@@ -78,7 +79,8 @@ void page_alloc_get_stats(struct page_alloc_stats *stats)
         stats->allocations += pad_takes(i);
     stats->free += stats->hot_cache;
     stats->reserve = atomic_reserve_level();
-    stats->allocated = stats->managed - stats->free - stats->reserve;
+    stats->allocated =
+            stats->managed - stats->free - stats->reserve - page_alloc_reserve_transit();
 }
 
 void page_alloc_get_cpu_stats(unsigned int cpu, struct page_alloc_cpu_stats *out)

@@ -188,6 +188,12 @@ struct thread *thread_current(void)
     return NULL;
 }
 
+/* No threads on the host: nothing runs at a priority busy threads could starve. */
+bool sched_current_may_starve(void)
+{
+    return false;
+}
+
 /* The host process is one CPU: every CPU is this one. */
 int sched_run_on_each_cpu(void (*run)(void))
 {

@@ -16,6 +16,7 @@
 #include "kernel/irq.h"
 #include "kernel/ktest.h"
 #include "kernel/sched.h"
+#include "kernel/thread.h"
 #include "kernel/smp.h"
 #include "lib/errno.h"
 #include "lib/string.h"
@@ -447,6 +448,47 @@ static void shared_stock_asks_for_its_refill_at_the_mark(struct ktest *t)
     KTEST_EXPECT_EQ(t, taker_free_chain(&taker), to_mark + 1);
 }
 
+/* A thread below normal priority (the idle thread, which frees the stacks of threads that
+ * ended) asks the refill thread rather than refill itself: busy threads could keep it off
+ * the CPU half way, a frame in its hands. */
+static void refill_in_background(void *arg)
+{
+    *(uint64_t *)arg = atomic_reserve_refill();
+}
+
+static void a_background_thread_asks_for_the_refill(struct ktest *t)
+{
+    refill_every_reserve(0);
+    struct atomic_reserve_stats before, taken, after;
+    get_stats(&before);
+    if ((before.target - before.claimed) / 8 <= 4) {
+        ktest_skip(t, "a shared stock this small asks for the refill at every take");
+        return;
+    }
+    taker.hand_over = true;
+    KTEST_ASSERT_EQ(t, taker_start(&taker, 1000), 0);
+    WRITE_ONCE(taker.budget, 4); /* above the mark: nobody is asked to refill */
+    KTEST_EXPECT_TRUE(t, taker_wait(&taker, 5000));
+    taker_stop(&taker);
+    get_stats(&taken);
+    static uint64_t added;
+    added = UINT64_MAX;
+    struct thread *background = thread_create_on("background", refill_in_background, &added,
+                                                 THREAD_PRIORITY_LOW, 0);
+    KTEST_ASSERT_NOT_NULL(t, background);
+    KTEST_EXPECT_EQ(t, thread_join(background, NULL), 0);
+    for (int i = 0; i < 100 && level_here() < before.target; i++)
+        thread_sleep_ms(5); /* the refill thread runs what was asked for */
+    get_stats(&after);
+    ktest_log(t, "4 taken: level %lu; the background thread added %lu; then level %lu", taken.level,
+              added, after.level);
+    KTEST_EXPECT_EQ(t, taken.level, before.level - 4);
+    KTEST_EXPECT_EQ(t, added, 0u);
+    KTEST_EXPECT_EQ(t, after.level, before.target);
+    KTEST_EXPECT_GT(t, after.refills_asked, taken.refills_asked);
+    KTEST_EXPECT_EQ(t, taker_free_chain(&taker), 4u);
+}
+
 static const struct ktest_case atomic_reserve_cases[] = {
         KTEST_CASE(reserve_is_full_after_boot_and_sized_by_memory),
         KTEST_CASE(keyboard_and_sensor_hold_their_claims),
@@ -457,6 +499,7 @@ static const struct ktest_case atomic_reserve_cases[] = {
         KTEST_CASE(freeing_a_registration_releases_its_claim),
         KTEST_CASE(refill_is_requested_not_run_with_interrupts_off),
         KTEST_CASE(shared_stock_asks_for_its_refill_at_the_mark),
+        KTEST_CASE(a_background_thread_asks_for_the_refill),
         KTEST_CASE(drained_reserve_drops_data_and_recovers),
         KTEST_CASE(target_can_be_changed),
         KTEST_CASE(census_matches_the_counters),
