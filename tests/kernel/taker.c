@@ -24,6 +24,36 @@ bool frame_is_zero(const struct page *page)
     return true;
 }
 
+/* One take per tick while the budget lasts. What a take leaves (kept, the chain, the counts)
+ * is stored before the budget falls, with a release store: a test thread on another CPU that
+ * sees the budget at 0 (taker_wait, an acquire load) sees all of it. */
+static void take_one(struct taker *taker)
+{
+    struct page *page = alloc_page(GFP_ATOMIC | EXCLUSIVE);
+    if (!page) {
+        taker->dropped++;
+        return;
+    }
+    taker->got++;
+    taker->nonzero += !frame_is_zero(page);
+    if (!taker->hand_over) {
+        taker->kept = page;
+    } else if (page_hand_over(page, taker->hand_to ? taker->hand_to : CONTEXT_BOOT) != 0) {
+        taker->hand_over_failures++;
+        taker->kept = page; /* still ours */
+    } else {
+        /* A push the test thread may race from another CPU (taker_free_chain takes the whole
+         * chain at once): compare and swap, since interrupts off on one CPU stop nothing on
+         * another. */
+        uint32_t head = READ_ONCE(taker->chain);
+        do {
+            page->next = head;
+        } while (!__atomic_compare_exchange_n(&taker->chain, &head, (uint32_t)page_to_pfn(page),
+                                              false, __ATOMIC_RELEASE, __ATOMIC_RELAXED));
+    }
+    __atomic_store_n(&taker->budget, taker->budget - 1, __ATOMIC_RELEASE);
+}
+
 static void taker_tick(int irq, void *dev_id)
 {
     (void)irq;
@@ -32,35 +62,10 @@ static void taker_tick(int irq, void *dev_id)
     if (taker->free_kept && taker->kept) {
         taker->free_kept_result = free_page(taker->kept); /* by its owner: allowed */
         taker->kept = NULL;
-        taker->free_kept = false;
+        __atomic_store_n(&taker->free_kept, false, __ATOMIC_RELEASE); /* the above first */
     }
-    if (!taker->budget)
-        return;
-    struct page *page = alloc_page(GFP_ATOMIC | EXCLUSIVE);
-    if (!page) {
-        taker->dropped++;
-        return;
-    }
-    taker->budget--;
-    taker->got++;
-    taker->nonzero += !frame_is_zero(page);
-    if (!taker->hand_over) {
-        taker->kept = page;
-        return;
-    }
-    if (page_hand_over(page, taker->hand_to ? taker->hand_to : CONTEXT_BOOT) != 0) {
-        taker->hand_over_failures++;
-        taker->kept = page; /* still ours */
-        return;
-    }
-    /* A push the test thread may race from another CPU (taker_free_chain takes the whole
-     * chain at once): compare and swap, since interrupts off on one CPU stop nothing on
-     * another. */
-    uint32_t head = READ_ONCE(taker->chain);
-    do {
-        page->next = head;
-    } while (!__atomic_compare_exchange_n(&taker->chain, &head, (uint32_t)page_to_pfn(page), false,
-                                          __ATOMIC_RELEASE, __ATOMIC_RELAXED));
+    if (taker->budget)
+        take_one(taker);
 }
 
 int taker_start(struct taker *taker, uint32_t hz)
@@ -99,7 +104,8 @@ context_t taker_context(const struct taker *taker)
 bool taker_wait(struct taker *taker, uint32_t ms)
 {
     uint64_t start = arch_cycles(), limit = clock_ns_to_cycles((uint64_t)ms * 1000000);
-    while (READ_ONCE(taker->budget) || READ_ONCE(taker->free_kept)) {
+    while (__atomic_load_n(&taker->budget, __ATOMIC_ACQUIRE) ||
+           __atomic_load_n(&taker->free_kept, __ATOMIC_ACQUIRE)) {
         if (arch_cycles() - start > limit)
             return false;
         arch_cpu_relax();
