@@ -70,8 +70,8 @@ void poison_check(struct page *page, unsigned int order);
  * min (NULL when there is none), left in transit; scrubbing (poison check, zeroing); the
  * end of its transit (pushed on the pads, or given back), interrupts off; and giving a frame
  * back to the pool. Ordinary context; the last two also with interrupts off. A frame in
- * transit is counted as unallocated: the thread scrubbing it may be preempted for long (an
- * idle thread freeing a stack tops the pads up), and nobody holds it. */
+ * transit is counted as unallocated: the thread scrubbing it may be preempted half way, and
+ * nobody holds the frame meanwhile. */
 struct page *page_alloc_take_for_reserve(void);
 void page_alloc_scrub(struct page *page);
 void page_alloc_transit_ended(void);
