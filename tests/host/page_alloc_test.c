@@ -12,6 +12,7 @@
 #include "kernel/ktest.h"
 #include "mm/atomic_reserve.h"
 #include "mm/exclusive.h"
+#include "mm/internal.h"
 #include "mm/layout.h"
 #include "kernel/deferred.h"
 #include "mm/page_alloc.h"
@@ -925,6 +926,27 @@ static void refill_is_requested_not_run_with_interrupts_off(struct ktest *t)
     shut_down();
 }
 
+/* A frame on its way to the pads (taken for a refill, not yet pushed) is held by nobody: it
+ * stays unallocated, and managed == unallocated + allocated throughout, counted without it
+ * (the thread refilling may be preempted half way). */
+static void a_frame_on_its_way_to_the_pads_is_unallocated(struct ktest *t)
+{
+    if (!boot(t, pc_64m, COUNT(pc_64m), false))
+        return;
+    uint64_t unallocated = page_alloc_unallocated_count(), allocated = stats().allocated;
+    struct page *page = page_alloc_take_for_reserve();
+    KTEST_ASSERT_NOT_NULL(t, page);
+    KTEST_EXPECT_EQ(t, page_alloc_reserve_transit(), 1u);
+    KTEST_EXPECT_EQ(t, page_alloc_unallocated_count(), unallocated);
+    KTEST_EXPECT_EQ(t, stats().allocated, allocated);
+    page_alloc_return_to_pool(page);
+    page_alloc_transit_ended();
+    KTEST_EXPECT_EQ(t, page_alloc_reserve_transit(), 0u);
+    KTEST_EXPECT_EQ(t, page_alloc_unallocated_count(), unallocated);
+    KTEST_EXPECT_EQ(t, stats().allocated, allocated);
+    shut_down();
+}
+
 /* --- sparse memory ------------------------------------------------------------------------------
  */
 
@@ -1076,6 +1098,7 @@ static const struct ktest_case page_alloc_cases[] = {
         KTEST_CASE(handlers_take_pads_first_at_every_level),
         KTEST_CASE(claimed_pads_serve_their_claimer_alone),
         KTEST_CASE(refill_is_requested_not_run_with_interrupts_off),
+        KTEST_CASE(a_frame_on_its_way_to_the_pads_is_unallocated),
         KTEST_CASE(sparse_memory_costs_no_descriptors_in_holes),
         KTEST_CASE(a_hole_in_the_middle_of_a_bank),
         KTEST_CASE(single_frames_at_block_edges_are_managed),
