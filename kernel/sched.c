@@ -522,8 +522,11 @@ int wait_begin(struct wait_ticket *ticket, uint64_t timeout_ms, const char *func
 int wait_sleep(struct wait_ticket *ticket, struct wait_queue *queue)
 {
     struct thread *self = sched_current();
-    if (ticket->deadline && clock_ticks() >= ticket->deadline)
+    uint64_t now = clock_ticks();
+    if (ticket->deadline && now >= ticket->deadline) {
+        self->expired_at = now; /* the deadline passed before the thread could block */
         return -ETIMEDOUT;
+    }
     self->state = THREAD_BLOCKED;
     self->sleeps++;
     self->waiting_on = queue;
