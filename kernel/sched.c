@@ -523,6 +523,8 @@ int wait_sleep(struct wait_ticket *ticket, struct wait_queue *queue)
 {
     struct thread *self = sched_current();
     uint64_t now = clock_ticks();
+    if (ticket->deadline)
+        self->last_deadline = ticket->deadline;
     if (ticket->deadline && now >= ticket->deadline) {
         self->expired_at = now; /* the deadline passed before the thread could block */
         return -ETIMEDOUT;
