@@ -66,7 +66,7 @@ struct thread {
     struct thread *next_timer;     /* the timer list, ordered by deadline */
     int wake_result;               /* 0: woken; -ETIMEDOUT: the deadline passed */
     uint64_t last_deadline;        /* the deadline of its last timed wait, kept after it */
-    uint64_t expired_at;           /* the tick that wait ended at (the thread ran later) */
+    uint64_t expired_at;           /* the tick its last expired wait ended at (it ran later) */
     bool detached;                 /* nobody joins it: reaped when it ends */
     bool joining;                  /* a joiner waits for it */
     int exit_code;
