@@ -8,7 +8,6 @@
 #include "kernel/clock.h"
 #include "kernel/irq.h"
 #include "kernel/ktest.h"
-#include "kernel/sched.h"
 #include "mm/atomic_reserve.h"
 #include "mm/exclusive.h"
 #include "mm/page_alloc.h"
@@ -129,12 +128,10 @@ static void run_and_check(struct ktest *t, const char *memory, struct atomic_res
     KTEST_EXPECT_EQ(t, exclusive_after.wrong_owner, exclusive_before.wrong_owner);
     /* A consumer thread (the sensor's, the network's) may be between taking a frame from its
      * pipe and freeing it: a moment for them, as the leak check gives, before counting. */
+    bool back = frames_back_to(before);
     uint64_t after = frames_not_held();
-    for (int i = 0; i < 20 && after != before; i++) {
-        thread_sleep_ms(5);
-        after = frames_not_held();
-    }
-    KTEST_EXPECT_EQ(t, after, before);
+    ktest_log(t, "%s: frames not held %lu before, %lu after", memory, before, after);
+    KTEST_EXPECT_TRUE(t, back);
 }
 
 static void allocate_and_free_while_a_handler_allocates_at_10_khz(struct ktest *t)

@@ -134,6 +134,13 @@ uint64_t frames_not_held(void)
     return frames;
 }
 
+bool frames_back_to(uint64_t before)
+{
+    for (int tries = 0; tries < 20 && frames_not_held() != before; tries++)
+        thread_sleep_ms(10);
+    return frames_not_held() == before;
+}
+
 /* The largest blocks first, then smaller ones down to single frames: the same frames end up
  * taken as one at a time would take them, in a few thousand allocations rather than two
  * million at 8 GiB (under TCG, 10 s for each take and release). A link in the chain is the
@@ -152,10 +159,11 @@ uint64_t memhog_take(uint64_t *chain, gfp_t gfp)
     return taken;
 }
 
-/* Without poisoning: nothing ever wrote to memhog's frames, so there is nothing to catch,
- * and the fill would write all of memory (at 8 GiB, 8 s a release under TCG, and the host
- * backing every byte). Frames others free meanwhile go unpoisoned too, which is safe: only
- * a poisoned frame's poison is checked. */
+/* Without poisoning: nothing but the chain's links wrote to memhog's frames (nor to a chain
+ * of single frames built the same way), so there is nothing to catch, and the fill would
+ * write all of memory (at 8 GiB, 8 s a release under TCG, and the host backing every byte).
+ * Frames others free meanwhile go unpoisoned too (EXCLUSIVE ones are poisoned all the same),
+ * which is safe: only a poisoned frame's poison is checked. */
 uint64_t memhog_release(uint64_t *chain)
 {
     struct page_alloc_stats stats;

@@ -55,6 +55,10 @@ bool frame_is_zero(const struct page *page);
 /* Frames the test does not hold: free, in the atomic reserve, or on their way from an
  * interrupt handler to its consumer. Constant while the test holds nothing. */
 uint64_t frames_not_held(void);
+/* True when frames_not_held comes back to `before` within 200 ms: background work (a
+ * consumer between taking a frame from its pipe and freeing it, a refill its takes asked
+ * for) finishes; a frame really lost does not come back. Sleeps. */
+bool frames_back_to(uint64_t before);
 
 /* With several CPUs: moves the calling thread to CPU cpu and keeps it there (-1: lets it run
  * anywhere again). A per-CPU figure then stays that of one CPU: the allocator's hot cache and

@@ -223,14 +223,6 @@ static bool is_poisoned(const struct page *page, unsigned int order)
     return true;
 }
 
-/* frames_not_held settles once the refills its takes asked for are done. */
-static bool frames_back_to(uint64_t before)
-{
-    for (int tries = 0; tries < 20 && frames_not_held() != before; tries++)
-        thread_sleep_ms(10);
-    return frames_not_held() == before;
-}
-
 static char captured[512];
 
 static void a_thread_that_ends_holding_frames_gives_them_back(struct ktest *t)
